@@ -1,0 +1,42 @@
+# The README's commands. Each does its own set-up on a fresh Debian/Ubuntu machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint typecheck unit e2e browser bench fuzz clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: serve the demo site on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/legible serve
+
+## test: lint, type-check, unit tests, then the browser suite
+test: $(STAMP) browser lint typecheck
+	CI=$${CI:-} $(BIN)/python -m pytest
+
+browser:
+	scripts/setup-browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check service tests e2e bench
+	$(BIN)/ruff format --check service tests e2e bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy service
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+e2e: $(STAMP) browser
+	$(BIN)/python -m pytest e2e
+
+clean:
+	rm -rf $(VENV) data e2e/artifacts .pytest_cache .mypy_cache .ruff_cache

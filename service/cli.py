@@ -1,0 +1,90 @@
+"""The `legible` command: serve, import, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .errors import LegibleError
+from .settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = Settings.from_env(host=args.host, port=args.port, db=args.db)
+    app = create_app(settings)
+    # uvicorn handles SIGTERM: it stops accepting, lets in-flight requests finish, then exits.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,  # our own structured access log replaces it
+        proxy_headers=False,  # X-Forwarded-* is not trusted unless a proxy is configured
+        server_header=False,
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importers import import_paths
+    from .store import Store
+
+    settings = Settings.from_env(db=args.db)
+    store = Store(settings.db)
+    report = import_paths(store, [Path(p) for p in args.paths], progress=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    settings = Settings.from_env(db=args.db)
+    store = Store(settings.db)
+    data = [a.to_json() for a in store.all()]
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"exported {len(data)} articles to {args.output}", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="legible", description=__doc__)
+    p.add_argument("--db", help="SQLite file (LEGIBLE_DB, default ./data/legible.db)")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the web service")
+    serve.add_argument("--host", help="address to listen on (LEGIBLE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (LEGIBLE_PORT, default 8000)")
+    serve.set_defaults(func=_serve)
+    imp = sub.add_parser("import", help="import articles from JSON, Markdown or portal text files")
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    imp.set_defaults(func=_import)
+    exp = sub.add_parser("export", help="write every article as JSON (re-importable)")
+    exp.add_argument("-o", "--output", default="-", help="file to write, - for stdout")
+    exp.set_defaults(func=_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        return int(args.func(args))
+    except LegibleError as exc:
+        print(f"legible: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""Cache, compression and conditional responses: how bytes leave the service.
+
+An `Entry` is one rendered variant, frozen: identity, gzip (mtime=0, so every
+replica makes the same bytes) and brotli bodies, each with its own strong
+ETag. The page cache is bounded by bytes and builds each missing key once
+(single flight), off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+
+import brotli
+from cachetools import LRUCache
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+ENCODINGS = ("br", "gzip", "identity")  # our preference order when q-values tie
+BROTLI_QUALITY = 11
+GZIP_LEVEL = 9
+ENTRY_OVERHEAD = 512  # bytes for the Entry, its dicts and its key
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    bodies: Mapping[str, bytes]
+    etags: Mapping[str, str]
+    media_type: str
+    size: int
+    tags: frozenset[str] = frozenset()
+    status: int = 200
+
+
+def make_entry(
+    body: bytes,
+    media_type: str,
+    tags: Iterable[str] = (),
+    status: int = 200,
+    compress: bool = True,
+) -> Entry:
+    """Compress `body` both ways (slow at brotli 11: call it off the event loop)."""
+    bodies = {"identity": body}
+    if compress:
+        bodies["br"] = brotli.compress(body, quality=BROTLI_QUALITY)
+        bodies["gzip"] = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    digest = hashlib.sha256(body).hexdigest()[:20]
+    etags = {enc: f'"{digest}-{enc}"' if enc != "identity" else f'"{digest}"' for enc in bodies}
+    size = sum(len(b) for b in bodies.values()) + ENTRY_OVERHEAD
+    return Entry(bodies, etags, media_type, size, frozenset(tags), status)
+
+
+def _parse_q(value: str) -> float | None:
+    try:
+        q = float(value)
+    except ValueError:
+        return None
+    return q if 0.0 <= q <= 1.0 else None
+
+
+def parse_accept_encoding(header: str) -> dict[str, float]:
+    """`br;q=1.0, gzip;q=0.5, *;q=0` -> {"br": 1.0, "gzip": 0.5, "*": 0.0}.
+
+    Items with a malformed q-value are skipped."""
+    prefs: dict[str, float] = {}
+    for item in header.split(",")[:32]:
+        coding, _, params = item.partition(";")
+        coding = coding.strip().lower()
+        if not coding:
+            continue
+        q: float | None = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                q = _parse_q(value.strip())
+        if q is not None and coding not in prefs:
+            prefs[coding] = q
+    return prefs
+
+
+def negotiate(header: str | None, available: Iterable[str] = ENCODINGS) -> str | None:
+    """The encoding to send, or None when nothing acceptable exists (406).
+
+    No header means identity (RFC 9110 12.5.3). `*` covers every coding the
+    header does not name; identity stays acceptable unless excluded by
+    `identity;q=0` or by `*;q=0` without an explicit identity.
+    """
+    if header is None:
+        return "identity"
+    prefs = parse_accept_encoding(header)
+    star = prefs.get("*")
+    best: tuple[float, int, str] | None = None
+    for rank, coding in enumerate(c for c in ENCODINGS if c in set(available)):
+        if coding in prefs:
+            q = prefs[coding]
+        elif star is not None:
+            q = star
+        elif coding == "identity":
+            q = 0.001  # acceptable, but only when nothing else is
+        else:
+            q = 0.0
+        if q > 0 and (best is None or (q, -rank) > (best[0], -best[1])):
+            best = (q, rank, coding)
+    return best[2] if best else None
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110 13.1.2), with `*` and comma-separated lists."""
+    if if_none_match.strip() == "*":
+        return True
+    mine = _opaque(etag)
+    return any(_opaque(t) == mine for t in if_none_match.split(",")[:64])
+
+
+def respond(
+    entry: Entry,
+    request_headers: Mapping[str, str],
+    method: str,
+    headers: Mapping[str, str],
+) -> Response:
+    """Negotiate the encoding, answer If-None-Match, and set the validators.
+
+    `headers` carries Cache-Control and friends; Vary always includes
+    Accept-Encoding, on 200, 304 and 406 alike.
+    """
+    vary = headers.get("Vary", "")
+    vary = "Accept-Encoding" + (f", {vary}" if vary else "")
+    out = {**headers, "Vary": vary}
+    encoding = negotiate(request_headers.get("accept-encoding"), entry.bodies)
+    if encoding is None:
+        return Response(
+            "406 Not Acceptable: this resource is available as br, gzip or identity.\n",
+            status_code=406,
+            headers={"Vary": vary, "Cache-Control": "no-store"},
+            media_type="text/plain",
+        )
+    etag = entry.etags[encoding]
+    out["ETag"] = etag
+    if encoding != "identity":
+        out["Content-Encoding"] = encoding
+    inm = request_headers.get("if-none-match")
+    if inm is not None and entry.status == 200 and etag_matches(inm, etag):
+        out.pop("Content-Encoding", None)
+        return Response(status_code=304, headers=out)
+    body = entry.bodies[encoding]
+    out["Content-Length"] = str(len(body))
+    out["Content-Type"] = entry.media_type
+    return Response(b"" if method == "HEAD" else body, status_code=entry.status, headers=out)
+
+
+Key = Hashable
+
+
+class PageCache:
+    """Rendered variants, bounded by bytes, with single-flight builds.
+
+    Concurrent misses for one key await one shielded task, so a client that
+    goes away cannot cancel the build for the others; a failed build is not
+    cached. `invalidate(tag)` drops every entry carrying the tag; a build that
+    began before an invalidation is returned to its waiters but not stored.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: LRUCache[Key, Entry] = LRUCache(maxsize=max_bytes, getsizeof=_size)
+        self._inflight: dict[Key, asyncio.Future[Entry]] = {}
+        self._epoch = 0
+        self.builds = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def current_bytes(self) -> int:
+        return int(self._entries.currsize)
+
+    def peek(self, key: Key) -> Entry | None:
+        return self._entries.get(key)
+
+    async def get(self, key: Key, build: Callable[[], Entry]) -> Entry:
+        entry = self._entries.get(key)
+        if entry is not None:
+            return entry
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._build(key, build))
+            self._inflight[key] = task
+            task.add_done_callback(partial(self._done, key))
+        return await asyncio.shield(task)
+
+    def _done(self, key: Key, _task: asyncio.Future[Entry]) -> None:
+        self._inflight.pop(key, None)
+
+    async def _build(self, key: Key, build: Callable[[], Entry]) -> Entry:
+        epoch = self._epoch
+        self.builds += 1
+        entry = await run_in_threadpool(build)
+        if epoch == self._epoch and entry.size <= self.max_bytes:
+            self._entries[key] = entry
+        return entry
+
+    def invalidate(self, tags: Iterable[str]) -> int:
+        wanted = set(tags)
+        self._epoch += 1
+        doomed = [k for k, e in list(self._entries.items()) if e.tags & wanted]
+        for key in doomed:
+            self._entries.pop(key, None)
+        return len(doomed)
+
+    def clear(self) -> None:
+        self._epoch += 1
+        self._entries.clear()
+
+
+def _size(entry: Entry) -> int:
+    return entry.size

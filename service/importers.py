@@ -1,0 +1,209 @@
+"""`legible import`: read articles from JSON, Markdown with front matter, and the
+portal's plain-text export, then write each one in its own transaction.
+
+- `.json`: one article object, or a list of them (the schema in articles.py;
+  `legible export` writes a list).
+- `.md` / `.markdown`: YAML front matter between `---` lines (title,
+  published, and the optional fields), then the Markdown body.
+- `.txt`: the portal's plain-text export (see portal_text.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+from markdown_it import MarkdownIt
+
+from .articles import Article, validate
+from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .portal_text import parse_portal_text
+from .store import Store
+
+SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "portal"}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+_markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _read(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImportFailed(f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise ImportFailed(f"cannot be read: {exc.strerror}") from exc
+
+
+def parse_json(text: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(f"is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    items = data if isinstance(data, list) else [data]
+    if not items or not all(isinstance(i, dict) for i in items):
+        raise ImportFailed("must hold an article object or a list of article objects")
+    return items
+
+
+def _plain(value: Any) -> Any:
+    # YAML turns 2023-09-21 into a date; the schema wants ISO strings.
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def parse_markdown(text: str) -> dict[str, Any]:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise ImportFailed(
+            "must start with front matter: a '---' line, 'title:', 'published:', '---'"
+        )
+    try:
+        end = next(i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "..."))
+    except StopIteration:
+        raise ImportFailed("front matter is not closed: add a '---' line after it") from None
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        raise ImportFailed(f"front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ImportFailed("front matter must be 'key: value' lines")
+    if "body_html" in meta:
+        raise ImportFailed("front matter must not set body_html: the Markdown below it is the body")
+    data = {str(k): _plain(v) for k, v in meta.items()}
+    data["body_html"] = _markdown.render("\n".join(lines[end + 1 :]))
+    return data
+
+
+def parse_file(path: Path) -> list[dict[str, Any]]:
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ImportFailed(f"has an unknown extension; use one of {', '.join(sorted(SUFFIXES))}")
+    text = _read(path)
+    if kind == "json":
+        return parse_json(text)
+    if kind == "markdown":
+        return [parse_markdown(text)]
+    return [parse_portal_text(text)]
+
+
+def find_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and the importable files under each folder, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+        else:
+            yield path
+
+
+@dataclass
+class Report:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        lines = [
+            f"imported {len(self.created)}, updated {len(self.updated)}, "
+            f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+        ]
+        for label, slugs in (("imported", self.created), ("updated", self.updated)):
+            if slugs:
+                shown = ", ".join(slugs[:20]) + (
+                    f", … ({len(slugs) - 20} more)" if len(slugs) > 20 else ""
+                )
+                lines.append(f"  {label}: {shown}")
+        for name, reason in self.failed:
+            lines.append(f"  FAILED {name}: {reason}")
+        return "\n".join(lines)
+
+
+def articles_from(path: Path) -> list[Article]:
+    """Every article in one file, validated; the whole file fails if one is bad."""
+    items = parse_file(path)
+    out = []
+    for n, item in enumerate(items, 1):
+        try:
+            out.append(validate(item))
+        except ArticleInvalid as exc:
+            where = f"article {n}: " if len(items) > 1 else ""
+            raise ImportFailed(
+                where + "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
+            ) from exc
+    return out
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[Path],
+    on_change: Callable[[str], None] | None = None,
+    progress: TextIO | None = None,
+) -> Report:
+    """Import every file; a bad file is reported and skipped, the rest still land."""
+    files = list(find_files(paths))
+    report = Report()
+    bar = _Progress(len(files), progress) if progress is not None else None
+    for path in files:
+        try:
+            if not path.exists():
+                raise ImportFailed("does not exist")
+            for article in articles_from(path):
+                result, _revision = store.put(article)
+                getattr(report, result).append(article.slug)
+                if result != "unchanged" and on_change is not None:
+                    on_change(article.slug)
+        except ImportFailed as exc:
+            report.failed.append((str(path), str(exc)))
+        except StoreUnavailable as exc:
+            report.failed.append((str(path), f"the database refused the write: {exc}"))
+        if bar is not None:
+            bar.step(path.name)
+    if bar is not None:
+        bar.done()
+    return report
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; plain milestones otherwise."""
+
+    def __init__(self, total: int, out: TextIO) -> None:
+        self.total, self.out, self.n = total, out, 0
+        self.tty = out.isatty()
+        self.enabled = total >= 20
+
+    def step(self, name: str) -> None:
+        self.n += 1
+        if not self.enabled:
+            return
+        if self.tty:
+            width = 30
+            filled = width * self.n // self.total
+            self.out.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total} {name[:30]:<30}"
+            )
+            self.out.flush()
+        elif self.n % max(1, self.total // 10) == 0 or self.n == self.total:
+            self.out.write(f"{self.n}/{self.total} files\n")
+
+    def done(self) -> None:
+        if self.enabled and self.tty:
+            self.out.write("\n")
+
+
+def demo_files() -> list[Path]:
+    return sorted((Path(__file__).resolve().parent / "demo").glob("*.json"))

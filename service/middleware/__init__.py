@@ -1,0 +1,1 @@
+"""Pure ASGI middleware, one per file (never BaseHTTPMiddleware on the hot path)."""

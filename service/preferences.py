@@ -1,0 +1,176 @@
+"""Request -> the reader's variant: (theme, size, spacing).
+
+Order: the URL, then the first-party preference cookie, then the defaults.
+The URL carries the variant so a shared cache can key on the URL alone; the
+cookie only restores a choice when the reader arrives at a bare URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+SIZES = (100, 125, 150, 175, 200)
+DEFAULT_SIZE = 100
+COOKIE = "legible_pref"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+VARIANT_PARAMS = ("theme", "size", "spacing")
+
+
+@dataclass(frozen=True)
+class Preference:
+    theme: str | None = None  # None: the reader chose nothing, the OS may pick
+    size: int = DEFAULT_SIZE
+    spacing: bool = False
+
+    @property
+    def is_bare(self) -> bool:
+        return self.theme is None and self.size == DEFAULT_SIZE and not self.spacing
+
+    def params(self) -> list[tuple[str, str]]:
+        """The canonical query parameters: fixed order, defaults left out."""
+        out = []
+        if self.theme is not None:
+            out.append(("theme", self.theme))
+        if self.size != DEFAULT_SIZE:
+            out.append(("size", str(self.size)))
+        if self.spacing:
+            out.append(("spacing", "1"))
+        return out
+
+    def key(self) -> str:
+        return f"{self.theme or ''}.{self.size}.{int(self.spacing)}"
+
+    def cookie_value(self) -> str:
+        return self.key()
+
+    def step(self, delta: int) -> int:
+        """The size `delta` steps away, clamped to the menu."""
+        i = SIZES.index(self.size) + delta
+        return SIZES[max(0, min(len(SIZES) - 1, i))]
+
+
+DEFAULT = Preference()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What to do with a request: render `preference`, redirect, or explain an error."""
+
+    preference: Preference = DEFAULT
+    redirect: str | None = None
+    errors: tuple[str, ...] = ()
+    vary_cookie: bool = False  # a bare URL: the answer depends on the cookie
+    private: bool = False  # the answer is this reader's own: never in a shared cache
+
+
+def _theme(value: str, themes: Iterable[str]) -> str | None:
+    v = value.strip().lower().replace("_", "-").replace(" ", "-")
+    return v if v in themes else None
+
+
+def _size(value: str) -> int | None:
+    v = value.strip().rstrip("%").strip()
+    return int(v) if v.isdigit() and len(v) <= 4 and int(v) in SIZES else None
+
+
+def _spacing(value: str) -> bool | None:
+    v = value.strip().lower()
+    if v in ("1", "on", "true", "yes"):
+        return True
+    if v in ("", "0", "off", "false", "no"):
+        return False
+    return None
+
+
+def parse_cookie(value: str | None, themes: Iterable[str]) -> Preference | None:
+    """The stored choice, or None for anything missing or malformed."""
+    if not value or len(value) > 100:
+        return None
+    parts = value.strip('"').split(".")
+    if len(parts) != 3:
+        return None
+    theme = _theme(parts[0], themes) if parts[0] else None
+    size = _size(parts[1])
+    spacing = _spacing(parts[2])
+    if (parts[0] and theme is None) or size is None or spacing is None:
+        return None
+    return Preference(theme, size, spacing)
+
+
+def build_url(path: str, params: Sequence[tuple[str, str]], pref: Preference) -> str:
+    query = urlencode([*params, *pref.params()])
+    return f"{path}?{query}" if query else path
+
+
+def resolve(
+    path: str,
+    query: Sequence[tuple[str, str]],
+    cookie: str | None,
+    themes: Iterable[str],
+    route_params: Mapping[str, str | None] | None = None,
+) -> Resolved:
+    """Turn the URL and cookie into a variant, a canonical redirect or a 400.
+
+    `route_params` are the page's own parameters (for example `q`, `page`) in
+    canonical order, with their canonical values already decided by the caller.
+    """
+    theme_names = list(themes)
+    route_params = route_params or {}
+    seen: dict[str, str] = {}
+    canonical = True
+    for name, value in query:
+        if name in seen or (name not in VARIANT_PARAMS and name not in route_params):
+            canonical = False  # duplicates and unknown parameters are dropped
+            continue
+        seen[name] = value
+
+    errors = []
+    theme: str | None = None
+    size = DEFAULT_SIZE
+    spacing = False
+    if "theme" in seen:
+        theme = _theme(seen["theme"], theme_names)
+        if theme is None:
+            errors.append(f"theme={seen['theme'][:40]!r}: choose one of {', '.join(theme_names)}")
+    if "size" in seen:
+        parsed = _size(seen["size"])
+        if parsed is None:
+            errors.append(f"size={seen['size'][:40]!r}: choose one of {', '.join(map(str, SIZES))}")
+        else:
+            size = parsed
+    if "spacing" in seen:
+        flag = _spacing(seen["spacing"])
+        if flag is None:
+            errors.append(f"spacing={seen['spacing'][:40]!r}: use 1 (on) or 0 (off)")
+        else:
+            spacing = flag
+    if errors:
+        return Resolved(errors=tuple(errors))
+
+    pref = Preference(theme, size, spacing)
+    from_url = any(name in seen for name in VARIANT_PARAMS)
+    params = [(k, v) for k, v in route_params.items() if v is not None]
+    if not from_url:
+        stored = parse_cookie(cookie, theme_names)
+        if stored is not None and not stored.is_bare:
+            return Resolved(
+                stored,
+                redirect=build_url(path, params, stored),
+                vary_cookie=True,
+                private=True,
+            )
+    if not canonical or list(query) != [*params, *pref.params()]:
+        return Resolved(pref, redirect=build_url(path, params, pref), vary_cookie=not from_url)
+    return Resolved(pref, vary_cookie=not from_url)
+
+
+def safe_return_path(value: str | None) -> str:
+    """A local path to send the reader back to; anything else becomes `/`."""
+    if not value or len(value) > 2000 or any(ord(c) < 32 or c == "\\" for c in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    return value

@@ -1,0 +1,91 @@
+"""Article + variant -> HTML. Jinja2 with autoescape; nothing here sees the request.
+
+Every URL in a page is relative and keeps the reader's variant, and no value
+from the Host header or any other request header reaches a rendered page, so a
+cached page is the same for every reader of that variant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .i18n import strings
+from .preferences import SIZES, Preference, build_url
+from .themes import Theme
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _isodmy(value: str) -> str:
+    return _dmy(date.fromisoformat(value))
+
+
+def template_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(TEMPLATES.glob("*.html")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+class Renderer:
+    def __init__(self, themes: dict[str, Theme], css_url: str) -> None:
+        self.themes = themes
+        self.css_url = css_url
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=False,
+            auto_reload=False,
+        )
+        self.env.filters["dmy"] = _dmy
+        self.env.filters["isodmy"] = _isodmy
+
+    def page(
+        self,
+        template: str,
+        *,
+        pref: Preference,
+        here: str = "/",
+        lang: str = "vi",
+        **context: Any,
+    ) -> str:
+        """Render `template` for one variant. `here` is the page's own path and
+        query without variant parameters: the controls send the reader back to it."""
+
+        def url(path: str, **params: str) -> str:
+            return build_url(path, [(k, v) for k, v in params.items() if v], pref)
+
+        return self.env.get_template(template).render(
+            pref=pref,
+            themes=self.themes,
+            sizes=SIZES,
+            lang=lang,
+            t=strings(lang),
+            css_url=self.css_url,
+            url=url,
+            here=here,
+            page=context.pop("page", template.removesuffix(".html")),
+            query=context.pop("query", None),
+            **context,
+        )
+
+
+def page_links(path: str, params: Sequence[tuple[str, str]], pref: Preference) -> Any:
+    """`page_url(n)` for pagination, keeping the other parameters and the variant."""
+
+    def page_url(n: int) -> str:
+        extra = [("page", str(n))] if n > 1 else []
+        return build_url(path, [*params, *extra], pref)
+
+    return page_url

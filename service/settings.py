@@ -1,0 +1,96 @@
+"""Settings from `LEGIBLE_*` environment variables (flags override them in the CLI)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import LegibleError
+
+
+class SettingsInvalid(LegibleError):
+    """An environment variable or flag holds a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, its environment variable, and its default.
+
+    db            LEGIBLE_DB            SQLite file                    ./data/legible.db
+    host          LEGIBLE_HOST          address to listen on           127.0.0.1
+    port          LEGIBLE_PORT          port to listen on              8000
+    admin_token   LEGIBLE_ADMIN_TOKEN   bearer token for /api; unset = API off
+    cache_mb      LEGIBLE_CACHE_MB      page cache budget in MB        64
+    demo          LEGIBLE_DEMO          load demo articles into an empty store  1
+    https         LEGIBLE_HTTPS         served over https: Secure cookies, HSTS 0
+    allowed_hosts LEGIBLE_ALLOWED_HOSTS comma-separated Host names; empty = any
+    themes_dir    LEGIBLE_THEMES_DIR    folder of theme files          (bundled themes/)
+    max_body_mb   LEGIBLE_MAX_BODY_MB   largest API body in MB         2
+    """
+
+    db: str = "./data/legible.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: str | None = None
+    cache_mb: float = 64.0
+    demo: bool = True
+    https: bool = False
+    allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
+    themes_dir: str | None = None
+    max_body_mb: float = 2.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"LEGIBLE_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)  # type: ignore[arg-type]
+
+    @property
+    def cache_bytes(self) -> int:
+        return int(self.cache_mb * 1024 * 1024)
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * 1024 * 1024)
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.db)
+
+
+def _convert(name: str, raw: str, kind: object) -> object:
+    var = f"LEGIBLE_{name.upper()}"
+    text = str(kind)
+    try:
+        if "bool" in text:
+            low = raw.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if text == "int":
+            value = int(raw)
+            if name == "port" and not 0 < value < 65536:
+                raise ValueError
+            return value
+        if text == "float":
+            number = float(raw)
+            if number <= 0:
+                raise ValueError
+            return number
+        if "tuple" in text:
+            return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    except ValueError:
+        raise SettingsInvalid(
+            f"{var}={raw!r} is not a valid {text.replace('str | None', 'text')}"
+        ) from None
+    return raw

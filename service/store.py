@@ -1,0 +1,306 @@
+"""Articles in SQLite: WAL, versioned migrations, FTS5 search.
+
+One connection per thread (WAL lets readers run beside one writer). Every
+article is written in its own transaction, so a crash leaves each article
+either complete or absent.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .articles import Article
+from .errors import StoreUnavailable
+from .text import fold, fold_for_index, words
+
+# Each entry moves the schema one version up; never edit a shipped entry.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        lang TEXT NOT NULL DEFAULT 'vi',
+        published TEXT NOT NULL,
+        updated TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        byline TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        body_html TEXT NOT NULL,
+        body_text TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 1,
+        modified_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX articles_by_date ON articles (published DESC, id DESC);
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, summary, body, tokenize = 'unicode61 remove_diacritics 2'
+    );
+    """,
+)
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def html_to_text(body_html: str) -> str:
+    text = _BLOCK_END.sub(lambda m: m.group(0) + "\n", body_html)
+    text = html.unescape(_TAG.sub(" ", text))
+    return "\n".join(_SPACE.sub(" ", line).strip() for line in text.splitlines() if line.strip())
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    snippet_html: str  # escaped text with <mark> around matches
+
+
+WriteResult = Literal["created", "updated", "unchanged"]
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        if self.path != ":memory:" and not self.path.startswith("file:"):
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    # -- connections -------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, uri=True)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = self._connect()
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def migrate(self) -> int:
+        conn = self.conn
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in filter(str.strip, script.split(";\n")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return len(MIGRATIONS)
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (thread or process) commits."""
+        try:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def healthy(self) -> bool:
+        try:
+            self.conn.execute("SELECT count(*) FROM articles LIMIT 1").fetchone()
+        except (sqlite3.Error, StoreUnavailable):
+            self.close()
+            return False
+        return True
+
+    # -- reads ---------------------------------------------------------------
+    @staticmethod
+    def _article(row: sqlite3.Row) -> Article:
+        return Article(
+            slug=row["slug"],
+            title=row["title"],
+            lang=row["lang"],
+            published=row["published"],
+            updated=row["updated"],
+            summary=row["summary"],
+            byline=row["byline"],
+            tags=tuple(json.loads(row["tags"])),
+            body_html=row["body_html"],
+            revision=row["revision"],
+        )
+
+    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreUnavailable(str(exc)) from exc
+
+    def get(self, slug: str) -> Article | None:
+        rows = self._read("SELECT * FROM articles WHERE slug = ?", (slug,))
+        return self._article(rows[0]) if rows else None
+
+    def count(self) -> int:
+        return int(self._read("SELECT count(*) FROM articles")[0][0])
+
+    def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
+        rows = self._read(
+            "SELECT * FROM articles ORDER BY published DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [self._article(r) for r in rows], self.count()
+
+    def revisions(self) -> list[tuple[str, int]]:
+        return [(r[0], int(r[1])) for r in self._read("SELECT slug, revision FROM articles")]
+
+    def all(self) -> Iterator[Article]:
+        for row in self._read("SELECT * FROM articles ORDER BY id"):
+            yield self._article(row)
+
+    def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
+        terms = words(query)[:16]
+        if not terms:
+            return [], 0
+        # Each term is quoted, so the reader's text is never FTS5 syntax; the
+        # last one is a prefix so "kiem sa" already finds "kiểm sát".
+        match = " ".join(f'"{t}"' for t in terms[:-1]) + f' "{terms[-1]}"*'
+        total = int(
+            self._read("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,))[0][
+                0
+            ]
+        )
+        rows = self._read(
+            """
+            SELECT a.*, bm25(articles_fts, 10.0, 4.0, 1.0) AS score
+            FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
+            WHERE articles_fts MATCH ? ORDER BY score, a.published DESC LIMIT ? OFFSET ?
+            """,
+            (match, limit, offset),
+        )
+        return [
+            Hit(self._article(r), snippet(r["body_text"] or r["summary"], terms)) for r in rows
+        ], total
+
+    # -- writes ----------------------------------------------------------------
+    def put(self, article: Article) -> tuple[WriteResult, int]:
+        """Create or update by slug; the revision goes up only when something changed."""
+        conn = self.conn
+        body_text = html_to_text(article.body_html)
+        values = (
+            article.title,
+            article.lang,
+            article.published,
+            article.updated,
+            article.summary,
+            article.byline,
+            json.dumps(list(article.tags), ensure_ascii=False),
+            article.body_html,
+        )
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(
+                    "SELECT id, revision, title, lang, published, updated, summary, byline, tags,"
+                    " body_html FROM articles WHERE slug = ?",
+                    (article.slug,),
+                ).fetchone()
+                if row is not None and tuple(row)[2:] == values:
+                    conn.execute("COMMIT")
+                    return "unchanged", int(row["revision"])
+                if row is None:
+                    cur = conn.execute(
+                        "INSERT INTO articles (slug, title, lang, published, updated, summary,"
+                        " byline, tags, body_html, body_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (article.slug, *values, body_text),
+                    )
+                    rowid, revision, result = cur.lastrowid, 1, "created"
+                else:
+                    rowid, revision, result = row["id"], row["revision"] + 1, "updated"
+                    conn.execute(
+                        "UPDATE articles SET title=?, lang=?, published=?, updated=?, summary=?,"
+                        " byline=?, tags=?, body_html=?, body_text=?, revision=?,"
+                        " modified_at=strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id=?",
+                        (*values, body_text, revision, rowid),
+                    )
+                    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
+                conn.execute(
+                    "INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?,?,?,?)",
+                    (
+                        rowid,
+                        fold_for_index(article.title),
+                        fold_for_index(article.summary),
+                        fold_for_index(body_text),
+                    ),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreUnavailable(str(exc)) from exc
+        return result, revision  # type: ignore[return-value]
+
+    def delete(self, slug: str) -> bool:
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT id FROM articles WHERE slug = ?", (slug,)).fetchone()
+                if row is not None:
+                    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (row["id"],))
+                    conn.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreUnavailable(str(exc)) from exc
+        return row is not None
+
+
+def snippet(text: str, terms: list[str], width: int = 220) -> str:
+    """An escaped excerpt of `text` around the first match, matches in <mark>."""
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        for m in re.finditer(rf"(?<!\w){re.escape(term)}\w*", folded):
+            spans.append((m.start(), m.end()))
+    spans.sort()
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < spans[0][0] else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    out: list[str] = ["… " if start else ""]
+    pos = start
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    out.append(" …" if end < len(text) else "")
+    return "".join(out).replace("\n", " ")
