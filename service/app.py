@@ -42,6 +42,7 @@ from .render import Renderer, page_links, template_hash
 from .settings import Settings
 from .store import Store
 from .themes import data_dir, load_themes
+from .widget import widget_assets
 
 log = logging.getLogger("legible")
 audit = logging.getLogger("legible.audit")
@@ -67,9 +68,12 @@ class Legible:
         self.themes = load_themes(themes_dir)
         css = assets.build_css(themes_dir, self.themes)
         self.css_url = f"/assets/legible.{assets.content_hash(css)}.css"
+        self.widget: dict[str, tuple[Entry, str]] = {}
         self.assets: dict[str, Entry] = {
             self.css_url: make_entry(css, "text/css; charset=utf-8"),
         }
+        for item in widget_assets(self.themes, css_url=self.css_url):
+            self.widget[item.url] = (make_entry(item.body, item.media_type), item.cache_control)
         for path in sorted(assets.STATIC.rglob("*.svg")):
             url = "/static/" + path.relative_to(assets.STATIC).as_posix()
             self.assets[url] = make_entry(path.read_bytes(), "image/svg+xml")
@@ -397,6 +401,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         headers = {"Cache-Control": ASSET_CACHE_CONTROL if immutable else "public, max-age=86400"}
         return respond(entry, request.headers, request.method, headers)
 
+    async def widget_file(request: Request) -> Response:
+        found = app_state.widget.get(request.url.path)
+        if found is None:
+            return await not_found(request)
+        entry, cache_control = found
+        # Embedded on other origins: CORS and CORP always, not only when Origin is sent,
+        # so a shared cache never holds a copy without them.
+        headers = {
+            "Cache-Control": cache_control,
+            "Access-Control-Allow-Origin": "*",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        }
+        return respond(entry, request.headers, request.method, headers)
+
     # -- admin API -------------------------------------------------------------
     def authorised(request: Request) -> Response | None:
         token = settings.admin_token
@@ -482,6 +500,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/assets/{name}", asset, methods=["GET"]),
         Route("/static/{path:path}", asset, methods=["GET"]),
+        Route("/widget.js", widget_file, methods=["GET"]),
+        Route("/widget/{path:path}", widget_file, methods=["GET"]),
         Route("/api/articles/{slug}", api_put, methods=["PUT"]),
         Route("/api/articles/{slug}", api_delete, methods=["DELETE"]),
     ]
