@@ -98,6 +98,7 @@ class Legible:
                 return
             self.revisions = {a: r for a, r in self.store.revisions()}
         except StoreUnavailable:
+            self._data_version = None  # resync fully once the store is back
             return  # keep serving what is cached
         self._data_version = version
         self.cache.invalidate({"lists"})

@@ -70,6 +70,7 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
+        self._watch: sqlite3.Connection | None = None
         if self.path != ":memory:" and not self.path.startswith("file:"):
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
@@ -116,10 +117,17 @@ class Store:
         return len(MIGRATIONS)
 
     def data_version(self) -> int:
-        """Changes whenever another connection (thread or process) commits."""
+        """Changes whenever another connection (thread or process) commits.
+
+        The value only compares with earlier values from the same connection,
+        so it is read from one connection kept for this purpose.
+        """
         try:
-            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+            if self._watch is None:
+                self._watch = sqlite3.connect(self.path, uri=True, check_same_thread=False)
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as exc:
+            self._watch = None
             raise StoreUnavailable(str(exc)) from exc
 
     def healthy(self) -> bool:
