@@ -17,11 +17,13 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import assets
 from .articles import validate
 from .delivery import Entry, PageCache, make_entry, respond
 from .errors import ArticleInvalid, StoreUnavailable
+from .hotpath import HotPath, HotRoute, HotRoutes
 from .i18n import strings
 from .importers import demo_files, import_paths
 from .middleware.accesslog import AccessLog
@@ -82,6 +84,7 @@ class Legible:
         self.renderer = Renderer(self.themes, self.css_url)
         self.store = Store(settings.db)
         self.cache = PageCache(settings.cache_bytes)
+        self.hot = HotRoutes()
         self.revisions: dict[str, int] = {}
         self._data_version: int | None = None
         if settings.demo and self.store.count() == 0:
@@ -101,9 +104,11 @@ class Legible:
             self._data_version = None  # resync fully once the store is back
             return  # keep serving what is cached
         self._data_version = version
+        self.hot.clear()
         self.cache.invalidate({"lists"})
 
     def changed(self, slug: str) -> None:
+        self.hot.clear()
         self.cache.invalidate({f"article:{slug}", "lists"})
 
     # -- rendering -------------------------------------------------------------
@@ -127,7 +132,7 @@ def _page_headers(resolved: Resolved, tags: Sequence[str]) -> dict[str, str]:
     return headers
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> LegibleApp:
     settings = settings or Settings.from_env()
     app_state = Legible(settings)
     themes = list(app_state.themes)
@@ -175,8 +180,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         tags: Sequence[str],
         build: Callable[[], Entry],
     ) -> Response:
+        full_key = (*key, resolved.preference, app_state.version)
         try:
-            entry = await app_state.cache.get((*key, resolved.preference, app_state.version), build)
+            entry = await app_state.cache.get(full_key, build)
         except StoreUnavailable:
             return error_page(
                 request, 503, "unavailable_title", "unavailable_body", headers={"Retry-After": "30"}
@@ -184,6 +190,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         headers = _page_headers(resolved, tags)
         if entry.status == 404:
             headers["Cache-Control"] = "public, max-age=60"
+        elif entry.status == 200:
+            route = HotRoute(full_key, headers, resolved.vary_cookie)
+            app_state.hot.add(request.url.path, request.scope["query_string"], route)
         return respond(entry, request.headers, request.method, headers)
 
     def page_param(raw: dict[str, str]) -> tuple[int | None, str | None]:
@@ -506,15 +515,32 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/articles/{slug}", api_put, methods=["PUT"]),
         Route("/api/articles/{slug}", api_delete, methods=["DELETE"]),
     ]
-    middleware = [Middleware(AccessLog), Middleware(SecurityHeaders, https=settings.https)]
-    if settings.allowed_hosts:
-        middleware.append(
-            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
-        )
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: fallback})
+    security = SecurityHeaders.for_settings(settings.https)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders, headers=security)],
+        exception_handlers={404: fallback},
+    )
     app.router.redirect_slashes = False  # its redirect would echo the Host header
     app.state.legible = app_state
-    return app
+    outer: ASGIApp = HotPath(app, app_state, security)
+    if settings.access_log:
+        outer = AccessLog(outer)
+    if settings.allowed_hosts:
+        outer = TrustedHostMiddleware(outer, allowed_hosts=list(settings.allowed_hosts))
+    return LegibleApp(outer, app)
+
+
+class LegibleApp:
+    """The ASGI app: the access log and the hot path around the Starlette app."""
+
+    def __init__(self, outer: ASGIApp, inner: Starlette) -> None:
+        self.outer = outer
+        self.inner = inner
+        self.state = inner.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.outer(scope, receive, send)
 
 
 def _not_found() -> dict[str, Any]:

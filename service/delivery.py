@@ -13,7 +13,7 @@ import gzip
 import hashlib
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import brotli
 from cachetools import LRUCache
@@ -121,40 +121,88 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return any(_opaque(t) == mine for t in if_none_match.split(",")[:64])
 
 
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+@lru_cache(maxsize=512)
+def _negotiate_cached(header: str | None, available: tuple[str, ...]) -> str | None:
+    return negotiate(header, available)
+
+
+def prepare(
+    entry: Entry,
+    accept_encoding: str | None,
+    if_none_match: str | None,
+    method: str,
+    headers: Mapping[str, str],
+) -> tuple[int, RawHeaders, bytes]:
+    """Negotiate the encoding, answer If-None-Match, and set the validators.
+
+    Returns (status, raw headers, body). `headers` carries Cache-Control and
+    friends; Vary always includes Accept-Encoding, on 200, 304 and 406 alike.
+    """
+    vary = headers.get("Vary", "")
+    vary = "Accept-Encoding" + (f", {vary}" if vary else "")
+    encoding = _negotiate_cached(
+        accept_encoding[:512] if accept_encoding is not None else None, tuple(entry.bodies)
+    )
+    if encoding is None:
+        body = b"406 Not Acceptable: this resource is available as br, gzip or identity.\n"
+        return (
+            406,
+            _raw(
+                {
+                    "Vary": vary,
+                    "Cache-Control": "no-store",
+                    "Content-Type": "text/plain; charset=utf-8",
+                    "Content-Length": str(len(body)),
+                }
+            ),
+            body,
+        )
+    out = {**headers, "Vary": vary, "ETag": entry.etags[encoding]}
+    if (
+        if_none_match is not None
+        and entry.status == 200
+        and etag_matches(if_none_match, out["ETag"])
+    ):
+        return 304, _raw(out), b""
+    if encoding != "identity":
+        out["Content-Encoding"] = encoding
+    body = entry.bodies[encoding]
+    out["Content-Length"] = str(len(body))
+    out["Content-Type"] = entry.media_type
+    return entry.status, _raw(out), b"" if method == "HEAD" else body
+
+
+def _raw(headers: Mapping[str, str]) -> RawHeaders:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+
+class RawResponse(Response):
+    """A Response whose headers are already final (no content-length guessing)."""
+
+    def __init__(self, status: int, headers: RawHeaders, body: bytes) -> None:
+        self.status_code = status
+        self.body = body
+        self.background = None
+        self.raw_headers = headers
+
+
 def respond(
     entry: Entry,
     request_headers: Mapping[str, str],
     method: str,
     headers: Mapping[str, str],
 ) -> Response:
-    """Negotiate the encoding, answer If-None-Match, and set the validators.
-
-    `headers` carries Cache-Control and friends; Vary always includes
-    Accept-Encoding, on 200, 304 and 406 alike.
-    """
-    vary = headers.get("Vary", "")
-    vary = "Accept-Encoding" + (f", {vary}" if vary else "")
-    out = {**headers, "Vary": vary}
-    encoding = negotiate(request_headers.get("accept-encoding"), entry.bodies)
-    if encoding is None:
-        return Response(
-            "406 Not Acceptable: this resource is available as br, gzip or identity.\n",
-            status_code=406,
-            headers={"Vary": vary, "Cache-Control": "no-store"},
-            media_type="text/plain",
-        )
-    etag = entry.etags[encoding]
-    out["ETag"] = etag
-    if encoding != "identity":
-        out["Content-Encoding"] = encoding
-    inm = request_headers.get("if-none-match")
-    if inm is not None and entry.status == 200 and etag_matches(inm, etag):
-        out.pop("Content-Encoding", None)
-        return Response(status_code=304, headers=out)
-    body = entry.bodies[encoding]
-    out["Content-Length"] = str(len(body))
-    out["Content-Type"] = entry.media_type
-    return Response(b"" if method == "HEAD" else body, status_code=entry.status, headers=out)
+    status, raw, body = prepare(
+        entry,
+        request_headers.get("accept-encoding"),
+        request_headers.get("if-none-match"),
+        method,
+        headers,
+    )
+    return RawResponse(status, raw, body)
 
 
 Key = Hashable

@@ -28,6 +28,7 @@ class Settings:
     allowed_hosts LEGIBLE_ALLOWED_HOSTS comma-separated Host names; empty = any
     themes_dir    LEGIBLE_THEMES_DIR    folder of theme files          (bundled themes/)
     max_body_mb   LEGIBLE_MAX_BODY_MB   largest API body in MB         2
+    access_log    LEGIBLE_ACCESS_LOG    one JSON line per request      1
     """
 
     db: str = "./data/legible.db"
@@ -40,6 +41,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     themes_dir: str | None = None
     max_body_mb: float = 2.0
+    access_log: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
