@@ -279,3 +279,27 @@ def test_concurrent_requests_for_a_new_variant_render_once(tmp_path: Path) -> No
     before = cache.builds
     assert asyncio.run(main()) == [200] * 50
     assert cache.builds - before == 1
+
+
+def test_cache_hits_skip_routing_and_preference_parsing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cache hit must not resolve preferences again")
+
+    monkeypatch.setattr("service.app.resolve", boom)
+    hit = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
+    assert hit.status_code == 200
+    assert hit.content == first.content
+    for name in ("etag", "cache-control", "vary", "content-security-policy", "surrogate-key"):
+        assert hit.headers[name] == first.headers[name]
+
+
+def test_hot_path_leaves_cookie_readers_of_bare_urls_to_the_full_path(client: TestClient) -> None:
+    assert client.get(ARTICLE).status_code == 200  # now a hot route, for readers with no choice
+    client.cookies.set("legible_pref", "dark.150.0")
+    r = client.get(ARTICLE)
+    assert r.status_code == 302
+    assert r.headers["location"] == ARTICLE + "?theme=dark&size=150"
