@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck unit e2e browser bench fuzz clean
+.PHONY: run test lint typecheck unit e2e browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ unit: $(STAMP)
 
 e2e: $(STAMP) browser
 	$(BIN)/python -m pytest e2e
+
+## bench: our cache hits vs nginx (same bytes) vs a naive renderer; needs wrk and nginx (installed if missing)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) data e2e/artifacts .pytest_cache .mypy_cache .ruff_cache
