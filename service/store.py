@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from .articles import Article
 from .errors import StoreUnavailable
@@ -71,13 +72,23 @@ class Store:
         self.path = str(path)
         self._local = threading.local()
         self._watch: sqlite3.Connection | None = None
+        self._created = False
+        self._generation = 0
         if self.path != ":memory:" and not self.path.startswith("file:"):
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
+        self._created = True
 
     # -- connections -------------------------------------------------------
+    def _target(self) -> str:
+        """After start-up, open the file read-write but never create it: a store
+        that vanished is an outage to report, not an empty database to serve."""
+        if self.path == ":memory:" or self.path.startswith("file:") or not self._created:
+            return self.path
+        return f"file:{quote(str(Path(self.path).resolve()))}?mode=rw"
+
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, uri=True)
+        conn = sqlite3.connect(self._target(), timeout=10, isolation_level=None, uri=True)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -87,12 +98,16 @@ class Store:
     @property
     def conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "generation", 0) != self._generation:
+            conn.close()  # reset() since this thread connected: reopen the file
+            conn = None
         if conn is None:
             try:
                 conn = self._connect()
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
             self._local.conn = conn
+            self._local.generation = self._generation
         return conn
 
     def close(self) -> None:
@@ -124,17 +139,28 @@ class Store:
         """
         try:
             if self._watch is None:
-                self._watch = sqlite3.connect(self.path, uri=True, check_same_thread=False)
+                self._watch = sqlite3.connect(self._target(), uri=True, check_same_thread=False)
             return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as exc:
             self._watch = None
             raise StoreUnavailable(str(exc)) from exc
 
+    def reset(self) -> None:
+        """Make every thread reopen the file on its next query (after an outage)."""
+        self._generation += 1
+        self._watch = None
+
     def healthy(self) -> bool:
+        """Open the file afresh and read it: an open connection can outlive a
+        file that was moved or replaced, so it proves nothing."""
         try:
-            self.conn.execute("SELECT count(*) FROM articles LIMIT 1").fetchone()
-        except (sqlite3.Error, StoreUnavailable):
-            self.close()
+            probe = sqlite3.connect(self._target(), timeout=2, uri=True)
+            try:
+                probe.execute("SELECT count(*) FROM articles").fetchone()
+            finally:
+                probe.close()
+        except sqlite3.Error:
+            self.reset()
             return False
         return True
 
