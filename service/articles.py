@@ -99,7 +99,8 @@ def validate(data: Any, slug: str | None = None) -> Article:
     if unknown:
         errors["body"] = f"unknown field(s): {', '.join(unknown)}"
     for name in REQUIRED:
-        if data.get(name) in (None, ""):
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
             errors[name] = "is required"
 
     title = _text(data.get("title"), "title", errors, MAX_TITLE)

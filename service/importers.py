@@ -74,6 +74,10 @@ def parse_markdown(text: str) -> dict[str, Any]:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         raise ImportFailed(f"front matter is not valid YAML: {exc}") from exc
+    except ValueError as exc:  # YAML reads 2023-02-30 as a date and fails to build it
+        raise ImportFailed(
+            f"front matter has an impossible date ({exc}): use an ISO date such as 2023-09-21"
+        ) from exc
     if not isinstance(meta, dict):
         raise ImportFailed("front matter must be 'key: value' lines")
     if "body_html" in meta:

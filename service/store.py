@@ -45,6 +45,13 @@ MIGRATIONS: tuple[str, ...] = (
         title, summary, body, tokenize = 'unicode61 remove_diacritics 2'
     );
     """,
+    # Order by the instant, not the text: offsets differ between sources.
+    """
+    ALTER TABLE articles ADD COLUMN published_at TEXT
+        GENERATED ALWAYS AS (datetime(published)) VIRTUAL;
+    DROP INDEX articles_by_date;
+    CREATE INDEX articles_by_instant ON articles (published_at DESC, id DESC);
+    """,
 )
 
 _TAG = re.compile(r"<[^>]+>")
@@ -196,7 +203,7 @@ class Store:
 
     def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
         rows = self._read(
-            "SELECT * FROM articles ORDER BY published DESC, id DESC LIMIT ? OFFSET ?",
+            "SELECT * FROM articles ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )
         return [self._article(r) for r in rows], self.count()
@@ -224,7 +231,7 @@ class Store:
             """
             SELECT a.*, bm25(articles_fts, 10.0, 4.0, 1.0) AS score
             FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-            WHERE articles_fts MATCH ? ORDER BY score, a.published DESC LIMIT ? OFFSET ?
+            WHERE articles_fts MATCH ? ORDER BY score, a.published_at DESC LIMIT ? OFFSET ?
             """,
             (match, limit, offset),
         )

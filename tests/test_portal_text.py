@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 
 from service.errors import ImportFailed
 from service.portal_text import parse_portal_text
-
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_fe6bc2d69edf9f80.txt"
 
 TITLE = "VKSND tối cao tổ chức Hội nghị giao ban công tác Quý IV/2023"
 
@@ -79,19 +76,9 @@ CHROME = ["CỔNG THÔNG TIN", "VIỆN KIỂM SÁT NHÂN DÂN", "Cỡ chữ", "T
 CHROME += ["The Supreme People"]
 
 
-def read_seed(path: Path = SEED) -> str:
-    """The seed text; a missing seed fails on CI and skips elsewhere."""
-    if not path.is_file():
-        message = f"seed file {path} is missing"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path.read_text(encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
-def seed_article() -> dict[str, object]:
-    return parse_portal_text(read_seed())
+def seed_article(seed_path: Path) -> dict[str, object]:
+    return parse_portal_text(seed_path.read_text(encoding="utf-8"))
 
 
 def _body(article: dict[str, object]) -> str:

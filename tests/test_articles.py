@@ -1,0 +1,149 @@
+"""`validate`: the one gate every article passes (API, importers), and `to_json` for export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from service.articles import Article, validate
+from service.errors import ArticleInvalid
+
+BASE = {
+    "title": "Hội nghị giao ban công tác Quý IV/2023",
+    "published": "2023-09-21",
+    "body_html": "<p>Ngày 21/9/2023, Hội nghị diễn ra.</p>",
+}
+
+
+def errors_of(data: Any, slug: str | None = None) -> dict[str, str]:
+    with pytest.raises(ArticleInvalid) as caught:
+        validate(data, slug=slug)
+    return caught.value.errors
+
+
+def test_defaults_for_the_optional_fields() -> None:
+    article = validate(dict(BASE))
+    assert article.slug == "hoi-nghi-giao-ban-cong-tac-quy-iv-2023"
+    assert article.lang == "vi"
+    assert (article.summary, article.byline, article.tags, article.updated) == ("", "", (), None)
+
+
+def test_text_is_trimmed_and_tags_are_cleaned() -> None:
+    article = validate(
+        dict(BASE, title="  Tiêu đề  ", byline=" HQ - TL ", tags=[" a ", "a", "", "b", " "])
+    )
+    assert article.title == "Tiêu đề"
+    assert article.byline == "HQ - TL"
+    assert article.tags == ("a", "b")
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2023-09-21", "2023-09-21"),
+        (" 2023-09-21 ", "2023-09-21"),
+        ("2023-09-21T08:00:00+07:00", "2023-09-21T08:00:00+07:00"),
+        ("2023-09-21T08:00:00Z", "2023-09-21T08:00:00+00:00"),
+        ("2024-02-29", "2024-02-29"),
+    ],
+)
+def test_dates_are_normalised_iso(given: str, stored: str) -> None:
+    assert validate(dict(BASE, published=given)).published == stored
+    assert validate(dict(BASE, updated=given)).updated == stored
+
+
+@pytest.mark.parametrize(
+    "bad", ["2023-02-30", "2023-02-29", "2023-13-01", "21/09/2023", "hôm qua", "2023-09-21T25:00"]
+)
+def test_impossible_or_foreign_dates_are_refused(bad: str) -> None:
+    assert "ISO date" in errors_of(dict(BASE, published=bad))["published"]
+    assert "updated" in errors_of(dict(BASE, updated=bad))
+
+
+def test_missing_required_fields_are_each_named() -> None:
+    assert set(errors_of({"lang": "vi"})) >= {"title", "published", "body_html"}
+    for name in ("title", "published", "body_html"):
+        data = dict(BASE)
+        del data[name]
+        assert errors_of(data)[name] == "is required"
+
+
+@pytest.mark.parametrize("name", ["title", "body_html"])
+def test_blank_required_text_is_refused(name: str) -> None:
+    """Whitespace is not a title or a body: a page would show an empty heading or nothing."""
+    errors = errors_of(dict(BASE, slug="bai", **{name: "   \n "}))
+    assert name in errors
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": 5}, "title"),
+        ({"title": "x" * 501}, "title"),
+        ({"summary": "x" * 2001}, "summary"),
+        ({"byline": ["HQ"]}, "byline"),
+        ({"body_html": {"p": "a"}}, "body_html"),
+        ({"body_html": "<script>alert(1)</script>"}, "body_html"),
+        ({"published": 20230921}, "published"),
+        ({"lang": "Vietnamese language"}, "lang"),
+        ({"lang": ""}, "lang"),
+        ({"tags": "a,b"}, "tags"),
+        ({"tags": ["a", 1]}, "tags"),
+        ({"slug": "Hoa-Sen"}, "slug"),
+        ({"slug": "a_b"}, "slug"),
+        ({"slug": "a" * 121}, "slug"),
+        ({"slug": 7}, "slug"),
+        ({"title": "!!! ???"}, "slug"),
+        ({"colour": "red"}, "body"),
+    ],
+)
+def test_each_bad_field_is_named(change: dict[str, Any], field: str) -> None:
+    assert field in errors_of(dict(BASE, **change))
+
+
+def test_not_an_object_is_refused() -> None:
+    assert "body" in errors_of([BASE])
+    assert "body" in errors_of("title")
+
+
+def test_url_slug_wins_and_must_match_the_body() -> None:
+    assert validate(dict(BASE), slug="tu-url").slug == "tu-url"
+    assert validate(dict(BASE, slug="tu-url"), slug="tu-url").slug == "tu-url"
+    assert "tu-url" in errors_of(dict(BASE, slug="khac"), slug="tu-url")["slug"]
+
+
+def test_body_is_sanitised_and_h1_demoted() -> None:
+    article = validate(
+        dict(BASE, body_html='<h1>Phụ</h1><p onclick="x()">A<script>s()</script></p>')
+    )
+    assert article.body_html == "<h2>Phụ</h2><p>A</p>"
+
+
+def test_revision_in_the_input_is_ignored() -> None:
+    assert validate(dict(BASE, revision=9)).revision == 0
+
+
+def test_to_json_validates_back_to_the_same_article() -> None:
+    article = validate(
+        dict(
+            BASE,
+            slug="bai",
+            lang="en",
+            updated="2023-09-22T08:00:00+07:00",
+            summary="Tóm tắt",
+            byline="HQ - TL",
+            tags=["a", "b"],
+            body_html='<p>A &amp; B <a href="https://example.org/">x</a></p>',
+        )
+    )
+    data = article.to_json()
+    assert set(data) == {
+        "slug", "title", "lang", "published", "updated", "summary", "byline", "tags", "body_html",
+    }  # fmt: skip
+    assert validate(data) == article
+
+
+def test_published_date_reads_datetimes_too() -> None:
+    article = Article(slug="a", title="A", published="2023-09-21T23:30:00+07:00", body_html="x")
+    assert article.published_date.isoformat() == "2023-09-21"

@@ -1,0 +1,580 @@
+"""What a reader gets: the seed article page, the index, search, errors, and demo content."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from starlette.testclient import TestClient
+
+from service.articles import Article
+from service.store import Store
+
+if TYPE_CHECKING:
+    from conftest import MakeClient, Node
+
+Parse = Callable[[str], "Node"]
+
+SEED_TITLE = "VKSND tối cao tổ chức Hội nghị giao ban công tác Quý IV/2023"
+KEY_SENTENCE = "113/134 nhiệm vụ trọng tâm năm 2023, đạt tỷ lệ 84,3%"
+CHROME = [
+    "CỔNG THÔNG TIN",
+    "VIỆN KIỂM SÁT NHÂN DÂN TỐI CAO",
+    "The Supreme People",
+    "Cỡ chữ",
+    "Tương phản",
+    "Tìm kiếm",
+]
+EN_SLUG = "how-to-change-text-size-and-contrast"
+
+
+def article(doc: Node) -> Node:
+    return doc.one("article")
+
+
+def teasers(doc: Node) -> list[Node]:
+    """The listed articles in <main>: each <li> with a heading link."""
+    return [li for li in doc.one("main").find_all("li") if li.find("h2")]
+
+
+def teaser_slugs(doc: Node) -> list[str]:
+    out = []
+    for li in teasers(doc):
+        href = li.one("h2").one("a").attrs["href"] or ""
+        out.append(href.removeprefix("/articles/").split("?")[0])
+    return out
+
+
+def rel_links(doc: Node) -> dict[str, str]:
+    return {
+        a.attrs["rel"] or "": a.attrs["href"] or "" for a in doc.find_all("a") if "rel" in a.attrs
+    }
+
+
+def seed_paragraph_lines(seed_path: Path) -> list[str]:
+    """Lines of the seed that are article sentences (end in a full stop), as a reader reads them."""
+    text = unicodedata.normalize("NFC", seed_path.read_text(encoding="utf-8"))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return [line for line in lines if line.endswith(".") and len(line) > 40]
+
+
+@pytest.fixture
+def seed_client(seed_db: str, make_client: MakeClient) -> TestClient:
+    return make_client()
+
+
+@pytest.fixture
+def seed_page(seed_client: TestClient, seed_db: str, parse_html: Parse) -> Node:
+    response = seed_client.get(f"/articles/{seed_db}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    return parse_html(response.text)
+
+
+@pytest.fixture
+def demo_client(make_client: MakeClient) -> TestClient:
+    return make_client(demo=True)
+
+
+# -- the seed article page ------------------------------------------------------------------------
+def test_seed_title_is_the_only_h1(seed_page: Node) -> None:
+    headings = seed_page.find_all("h1")
+    assert [h.text for h in headings] == [SEED_TITLE]
+    assert article(seed_page) in headings[0].ancestors()
+    assert SEED_TITLE in seed_page.one("title").text
+
+
+def test_seed_date_is_a_time_element(seed_page: Node) -> None:
+    times = article(seed_page).find_all("time")
+    assert [(t.attrs["datetime"], t.text) for t in times] == [("2023-09-21", "21/09/2023")]
+
+
+def test_seed_every_paragraph_is_on_the_page(seed_page: Node, seed_path: Path) -> None:
+    paragraphs = [p.text for p in article(seed_page).one("div", class_="body").find_all("p")]
+    assert len(paragraphs) == 17
+    assert any(KEY_SENTENCE in p for p in paragraphs)
+    text = article(seed_page).text
+    expected = seed_paragraph_lines(seed_path)
+    assert len(expected) >= 15
+    for line in expected:
+        assert line in text, line[:60]
+    # In reading order.
+    positions = [text.index(line) for line in expected]
+    assert positions == sorted(positions)
+
+
+def test_seed_captions_are_figcaptions(seed_page: Node) -> None:
+    captions = [f.text for f in article(seed_page).find_all("figcaption")]
+    assert len(captions) == 7
+    assert "Lãnh đạo VKSND tối cao tham dự Hội nghị" in captions
+    assert "Đại biểu tham dự Hội nghị" in captions
+    # Broken over two lines in the export, one caption on the page.
+    assert (
+        "Đồng chí Nguyễn Hải Trâm, Phó Viện trưởng VKSND tối cao phát biểu tại Hội nghị" in captions
+    )
+    for figcaption in article(seed_page).find_all("figcaption"):
+        assert figcaption.parent is not None and figcaption.parent.tag == "figure"
+    for p in article(seed_page).find_all("p"):
+        assert p.text not in captions
+
+
+def test_seed_byline(seed_page: Node) -> None:
+    byline = article(seed_page).one("p", class_="byline")
+    assert byline.text.endswith("HQ - TL")
+    assert "HQ - TL" not in article(seed_page).one("div", class_="body").text
+
+
+def test_seed_has_no_portal_chrome_in_the_article(seed_page: Node) -> None:
+    text = article(seed_page).text
+    for chrome in CHROME:
+        assert chrome not in text, chrome
+    assert "21/09/2023" not in article(seed_page).one("div", class_="body").text
+
+
+def test_page_is_vietnamese_with_skip_link_and_landmarks(seed_page: Node) -> None:
+    html = seed_page.one("html")
+    assert html.attrs["lang"] == "vi"
+    body = seed_page.one("body")
+    first_link = body.find("a")
+    assert first_link is not None and first_link.attrs["href"] == "#main"
+    assert first_link.text  # it says where it goes
+    target = seed_page.one(id="main")
+    assert target.tag == "main"
+    assert len(seed_page.find_all("main")) == 1
+    header = seed_page.find("header")
+    footer = seed_page.find("footer")
+    assert header is not None and footer is not None
+    assert header.find("nav") is not None
+    assert header.parent is body and footer.parent is body and target.parent is body
+    assert article(seed_page) in list(target.iter())
+
+
+def test_english_article_has_english_page_and_ui(
+    demo_client: TestClient, parse_html: Parse
+) -> None:
+    response = demo_client.get(f"/articles/{EN_SLUG}")
+    assert response.status_code == 200
+    doc = parse_html(response.text)
+    assert doc.one("html").attrs["lang"] == "en"
+    assert doc.one("h1").text == "How to change text size and contrast"
+    chrome = doc.one("header").text + " " + doc.one("footer").text
+    for english in ("Skip to main content", "Home", "Text size", "Contrast", "Search"):
+        assert english in doc.text, english
+    for vietnamese in ("Trang chủ", "Cỡ chữ", "Tương phản", "Tìm kiếm", "Bỏ qua"):
+        assert vietnamese not in chrome, vietnamese
+    assert doc.one("a", class_="skip").text == "Skip to main content"
+
+
+def test_vietnamese_demo_article_keeps_vietnamese_ui(
+    demo_client: TestClient, parse_html: Parse
+) -> None:
+    doc = parse_html(demo_client.get("/articles/thu-vien-thanh-pho-mo-cua-den-21-gio").text)
+    assert doc.one("html").attrs["lang"] == "vi"
+    assert "Cỡ chữ" in doc.one("header").text
+    assert "Text size" not in doc.text
+
+
+def test_uppercase_slug_redirects_to_lowercase(seed_client: TestClient, seed_db: str) -> None:
+    response = seed_client.get(f"/articles/{seed_db.upper()}")
+    assert response.status_code == 301
+    assert response.headers["location"] == f"/articles/{seed_db}"
+    mixed = seed_client.get(f"/articles/{seed_db.capitalize()}?theme=dark")
+    assert mixed.status_code == 301
+    assert mixed.headers["location"] == f"/articles/{seed_db}?theme=dark"
+    assert seed_client.get(mixed.headers["location"]).status_code == 200
+
+
+# -- demo content and an empty store --------------------------------------------------------------
+def test_fresh_database_loads_the_demo_articles(
+    demo_client: TestClient, db_path: Path, parse_html: Parse
+) -> None:
+    doc = parse_html(demo_client.get("/").text)
+    items = teasers(doc)
+    assert len(items) == 6
+    assert [li.attrs["lang"] for li in items].count("en") == 1
+    found = Store(db_path)
+    try:
+        assert found.count() == 6
+        langs = [a.lang for a in found.all()]
+    finally:
+        found.close()
+    assert langs.count("en") == 1 and langs.count("vi") == 5
+
+    figures_with_alt = 0
+    for slug in teaser_slugs(doc):
+        page = parse_html(demo_client.get(f"/articles/{slug}").text)
+        for figure in article(page).find_all("figure"):
+            for img in figure.find_all("img"):
+                assert (img.attrs.get("alt") or "").strip(), slug
+                figures_with_alt += 1
+    assert figures_with_alt >= 1
+
+
+def test_demo_images_are_served(demo_client: TestClient, parse_html: Parse) -> None:
+    page = parse_html(demo_client.get(f"/articles/{EN_SLUG}").text)
+    srcs = [img.attrs["src"] or "" for img in article(page).find_all("img")]
+    assert srcs
+    for src in srcs:
+        response = demo_client.get(src)
+        assert response.status_code == 200, src
+        assert response.headers["content-type"].startswith("image/")
+
+
+def test_demo_loads_only_into_an_empty_store(db_path: Path, make_client: MakeClient) -> None:
+    make_client(demo=True)
+    make_client(demo=True)  # a second start: nothing duplicated or re-added
+    found = Store(db_path)
+    try:
+        assert found.count() == 6
+        assert all(revision == 1 for _, revision in found.revisions())
+    finally:
+        found.close()
+
+
+def test_demo_is_not_added_to_a_store_with_articles(seed_db: str, make_client: MakeClient) -> None:
+    client = make_client(demo=True)
+    assert client.get(f"/articles/{EN_SLUG}").status_code == 404
+    assert client.get(f"/articles/{seed_db}").status_code == 200
+
+
+def test_without_demo_the_store_stays_empty(
+    make_client: MakeClient, db_path: Path, parse_html: Parse
+) -> None:
+    client = make_client(demo=False)
+    response = client.get("/")
+    assert response.status_code == 200
+    doc = parse_html(response.text)
+    assert teasers(doc) == []
+    assert "Chưa có bài viết nào." in doc.one("main").text
+    found = Store(db_path)
+    try:
+        assert found.count() == 0
+    finally:
+        found.close()
+
+
+# -- index and pagination -------------------------------------------------------------------------
+@pytest.fixture
+def many_client(db_path: Path, make_client: MakeClient) -> TestClient:
+    """25 articles, one a day from 2024-01-01: `bai-01` is the oldest, `bai-25` the newest."""
+    writer = Store(db_path)
+    try:
+        for n in range(1, 26):
+            writer.put(
+                Article(
+                    slug=f"bai-{n:02d}",
+                    title=f"Thư viện tin số {n}",
+                    published=f"2024-01-{n:02d}",
+                    body_html=f"<p>Tin thư viện số {n}.</p>",
+                )
+            )
+    finally:
+        writer.close()
+    return make_client()
+
+
+def test_index_lists_newest_first(demo_client: TestClient, parse_html: Parse) -> None:
+    doc = parse_html(demo_client.get("/").text)
+    dates = [li.one("time").attrs["datetime"] or "" for li in teasers(doc)]
+    assert dates == sorted(dates, reverse=True)
+    assert teaser_slugs(doc)[0] == EN_SLUG  # 2024-06-14, the newest demo article
+    assert doc.one("h1").text == "Tin mới nhất"
+
+
+def test_index_paginates(many_client: TestClient, parse_html: Parse) -> None:
+    one = parse_html(many_client.get("/").text)
+    assert teaser_slugs(one) == [f"bai-{n:02d}" for n in range(25, 15, -1)]
+    assert rel_links(one) == {"next": "/?page=2"}
+
+    two_response = many_client.get("/?page=2")
+    assert two_response.status_code == 200
+    two = parse_html(two_response.text)
+    assert teaser_slugs(two) == [f"bai-{n:02d}" for n in range(15, 5, -1)]
+    assert rel_links(two) == {"prev": "/", "next": "/?page=3"}
+    assert "Trang 2 / 3" in two.one("main").text
+
+    three = parse_html(many_client.get("/?page=3").text)
+    assert teaser_slugs(three) == [f"bai-{n:02d}" for n in range(5, 0, -1)]
+    assert rel_links(three) == {"prev": "/?page=2"}
+
+
+def test_pagination_keeps_the_variant(many_client: TestClient, parse_html: Parse) -> None:
+    doc = parse_html(many_client.get("/?page=2&theme=dark&size=150").text)
+    assert rel_links(doc) == {
+        "prev": "/?theme=dark&size=150",
+        "next": "/?page=3&theme=dark&size=150",
+    }
+
+
+@pytest.mark.parametrize("page", ["4", "99", "999999"])
+def test_a_page_past_the_end_is_404(many_client: TestClient, parse_html: Parse, page: str) -> None:
+    response = many_client.get(f"/?page={page}")
+    assert response.status_code == 404
+    doc = parse_html(response.text)
+    assert doc.one("h1").text
+    assert doc.one("main").find("a", href="/") is not None
+
+
+@pytest.mark.parametrize("page", ["0", "abc", "-1", "1.5", "", "1e3", "9999999"])
+def test_a_bad_page_number_is_400(many_client: TestClient, parse_html: Parse, page: str) -> None:
+    response = many_client.get(f"/?page={page}")
+    assert response.status_code == 400
+    doc = parse_html(response.text)
+    assert "page" in doc.one("main").text
+
+
+def test_page_one_is_the_bare_index(many_client: TestClient) -> None:
+    response = many_client.get("/?page=1")
+    assert response.status_code == 301
+    assert response.headers["location"] == "/"
+
+
+# -- search ---------------------------------------------------------------------------------------
+def test_search_results_page(seed_client: TestClient, seed_db: str, parse_html: Parse) -> None:
+    response = seed_client.get("/search?q=vien+kiem+sat")
+    assert response.status_code == 200
+    doc = parse_html(response.text)
+    assert "vien kiem sat" in doc.one("h1").text
+    assert teaser_slugs(doc) == [seed_db]
+    status = doc.one("main").one(role="status")
+    assert "1" in status.text
+    marks = [m.text.lower() for m in doc.one("main").find_all("mark")]
+    assert marks and set(marks) <= {"viện", "viên", "kiểm", "sát"}
+    # The reader's query is kept in the search box.
+    assert doc.one("input", id="q").attrs["value"] == "vien kiem sat"
+
+
+def test_search_with_no_results(seed_client: TestClient, parse_html: Parse) -> None:
+    response = seed_client.get("/search?q=zzqxv")
+    assert response.status_code == 200
+    doc = parse_html(response.text)
+    assert teasers(doc) == []
+    assert "zzqxv" in doc.one("main").one(role="status").text
+    assert "Không tìm thấy" in doc.one("main").text
+
+
+def test_search_with_an_empty_query(seed_client: TestClient, parse_html: Parse) -> None:
+    response = seed_client.get("/search")
+    assert response.status_code == 200
+    doc = parse_html(response.text)
+    assert teasers(doc) == []
+    assert doc.one("h1").text == "Tìm kiếm"
+    assert "Nhập từ khóa" in doc.one("main").text
+    blank = seed_client.get("/search?q=+++")
+    assert blank.status_code == 301
+    assert blank.headers["location"] == "/search"
+
+
+def test_search_paginates(many_client: TestClient, parse_html: Parse) -> None:
+    one = parse_html(many_client.get("/search?q=thu+vien").text)
+    assert len(teasers(one)) == 10
+    assert "25" in one.one("main").one(role="status").text
+    assert rel_links(one) == {"next": "/search?q=thu+vien&page=2"}
+    two = parse_html(many_client.get("/search?q=thu+vien&page=2").text)
+    assert len(teasers(two)) == 10
+    assert rel_links(two) == {"prev": "/search?q=thu+vien", "next": "/search?q=thu+vien&page=3"}
+    three = parse_html(many_client.get("/search?q=thu+vien&page=3").text)
+    assert len(teasers(three)) == 5
+    seen = teaser_slugs(one) + teaser_slugs(two) + teaser_slugs(three)
+    assert sorted(seen) == [f"bai-{n:02d}" for n in range(1, 26)]
+    assert many_client.get("/search?q=thu+vien&page=0").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "NEAR(", "a AND", "OR", "-", "^", "title:", "((", "*", "vien*", "\\", "%00"]
+)
+def test_search_syntax_is_never_an_error(seed_client: TestClient, query: str) -> None:
+    response = seed_client.get("/search", params={"q": query})
+    assert response.status_code in (200, 301)
+    if response.status_code == 301:
+        assert seed_client.get(response.headers["location"]).status_code == 200
+
+
+def test_an_overlong_query_is_400(seed_client: TestClient) -> None:
+    response = seed_client.get("/search", params={"q": "a" * 201})
+    assert response.status_code == 400
+
+
+# -- errors ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/articles/khong-co-bai-nay",
+        "/khong-co-trang-nay",
+        "/articles/",
+        "/articles/a/b",
+        "/articles/%00",
+        "/articles/" + "a" * 2000,
+        "/articles/..%2F..%2Fetc%2Fpasswd",
+        "/assets/khong-co.css",
+        "/static/khong-co.svg",
+        "/search/",
+        "/api/khong-co",
+    ],
+)
+def test_unknown_paths_get_a_real_404_page(
+    seed_client: TestClient, parse_html: Parse, path: str
+) -> None:
+    response = seed_client.get(path)
+    assert response.status_code == 404
+    if path.startswith("/api/"):
+        assert "error" in response.json()
+        return
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    doc = parse_html(response.text)
+    assert doc.one("h1").text == "Không tìm thấy trang"
+    assert doc.one("main").find("a", href="/") is not None
+    assert doc.one("html").attrs["lang"] == "vi"
+
+
+def test_a_404_keeps_the_reader_variant(seed_client: TestClient, parse_html: Parse) -> None:
+    response = seed_client.get("/articles/khong-co?theme=dark&size=150")
+    assert response.status_code == 404
+    doc = parse_html(response.text)
+    assert doc.one("html").attrs["data-theme"] == "dark"
+    assert doc.one("main").find("a", href="/?theme=dark&size=150") is not None
+
+
+STRANGE = [
+    "/?theme=khong-co",
+    "/?size=300",
+    "/?size=abc",
+    "/?spacing=maybe",
+    "/articles/x?theme=%00",
+    "/search?q=%FF%FE",
+    "/search?q=" + "%F0%9F%98%80" * 10,
+    "/?" + "a=1&" * 300,
+    "/preferences?back=//evil.example/",
+    "/healthz",
+    "/widget.js",
+]
+
+
+@pytest.mark.parametrize("url", STRANGE)
+def test_strange_requests_never_get_a_5xx(seed_client: TestClient, url: str) -> None:
+    response = seed_client.get(url)
+    assert response.status_code < 500, response.text[:200]
+
+
+def test_unknown_variant_values_get_a_400_page_listing_the_valid_ones(
+    seed_client: TestClient, parse_html: Parse
+) -> None:
+    response = seed_client.get("/?theme=khong-co")
+    assert response.status_code == 400
+    doc = parse_html(response.text)
+    assert doc.one("h1").text
+    text = doc.one("main").text
+    assert "high-contrast" in text and "default" in text
+
+
+# -- no inline script or style anywhere -----------------------------------------------------------
+def inline_problems(doc: Node) -> list[str]:
+    problems = []
+    for node in doc.iter():
+        if node.tag == "style":
+            problems.append("<style> element")
+        if node.tag == "script" and ("src" not in node.attrs or node.raw_text().strip()):
+            problems.append("inline <script>")
+        for name, value in node.attrs.items():
+            if name == "style":
+                problems.append(f"style= on <{node.tag}>")
+            if name.startswith("on"):
+                problems.append(f"{name}= on <{node.tag}>")
+            if name in ("href", "src", "action") and (value or "").lower().startswith(
+                "javascript:"
+            ):
+                problems.append(f"javascript: URL on <{node.tag}>")
+    return problems
+
+
+def test_no_page_has_inline_script_or_style(
+    demo_client: TestClient, db_path: Path, seed_path: Path, parse_html: Parse
+) -> None:
+    from service.importers import import_paths
+
+    writer = Store(db_path)
+    try:
+        import_paths(writer, [seed_path])
+        slugs = [a.slug for a in writer.all()]
+    finally:
+        writer.close()
+    urls = ["/", "/search", "/search?q=thu+vien", "/search?q=zzqxv", "/preferences"]
+    urls += ["/articles/khong-co", "/?theme=khong-co", "/?page=99", "/khong-co"]
+    urls += [f"/articles/{slug}" for slug in slugs]
+    urls += [f"/articles/{slugs[0]}?theme=high-contrast&size=200&spacing=1", "/?theme=sepia"]
+    checked = 0
+    for url in urls:
+        response = demo_client.get(url)
+        assert response.headers["content-type"].startswith("text/html"), url
+        assert inline_problems(parse_html(response.text)) == [], url
+        assert " style=" not in response.text and "<style" not in response.text, url
+        checked += 1
+    assert checked == len(urls) >= 16
+    csp = demo_client.get("/").headers["content-security-policy"]
+    assert "unsafe-inline" not in csp
+
+
+def test_healthz_reports_ok(demo_client: TestClient) -> None:
+    response = demo_client.get("/healthz")
+    assert response.status_code == 200
+    assert json.loads(response.text)["status"] == "ok"
+
+
+def test_import_while_serving_is_visible_on_the_next_request(
+    make_client: MakeClient, db_path: Path, seed_path: Path, parse_html: Parse
+) -> None:
+    """An import by another process (the CLI) shows up without a restart."""
+    from service.importers import import_paths
+
+    client = make_client()
+    writer = Store(db_path)  # its own connection, like `legible import` in another process
+    try:
+        slug = import_paths(writer, [seed_path]).created[0]
+    finally:
+        writer.close()
+    response = client.get(f"/articles/{slug}")
+    assert response.status_code == 200
+    assert parse_html(response.text).one("h1").text == SEED_TITLE
+    assert teaser_slugs(parse_html(client.get("/").text)) == [slug]
+
+
+def test_index_cached_before_an_import_shows_it_after(
+    make_client: MakeClient, db_path: Path, seed_path: Path, parse_html: Parse
+) -> None:
+    from service.importers import import_paths
+
+    client = make_client()
+    assert teasers(parse_html(client.get("/").text)) == []
+    writer = Store(db_path)
+    try:
+        slug = import_paths(writer, [seed_path]).created[0]
+    finally:
+        writer.close()
+    assert teaser_slugs(parse_html(client.get("/").text)) == [slug]
+    assert client.get(f"/articles/{slug}").status_code == 200
+    found = parse_html(client.get("/search?q=le+minh+tri").text)
+    assert teaser_slugs(found) == [slug]
+
+
+def test_summary_is_not_repeated_when_it_opens_the_body(
+    seed_page: Node,
+) -> None:
+    first = article(seed_page).one("div", class_="body").find("p")
+    assert first is not None
+    summaries = article(seed_page).find_all("p", class_="summary")
+    assert all(not first.text.startswith(s.text.removesuffix("…")) for s in summaries)
+
+
+def test_dates_on_the_index_match_the_articles(demo_client: TestClient, parse_html: Parse) -> None:
+    doc = parse_html(demo_client.get("/").text)
+    for li in teasers(doc):
+        stamp = li.one("time")
+        iso = stamp.attrs["datetime"] or ""
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", iso)
+        y, m, d = iso[:10].split("-")
+        assert stamp.text == f"{d}/{m}/{y}"

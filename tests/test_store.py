@@ -1,0 +1,302 @@
+"""The SQLite store: WAL, migrations, writes by slug, ordering, and diacritic-free search."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import service.store as store_module
+from service.articles import Article
+from service.errors import StoreUnavailable
+from service.store import MIGRATIONS, Store
+
+SEED_TITLE = "VKSND tối cao tổ chức Hội nghị giao ban công tác Quý IV/2023"
+
+
+def make(slug: str, **fields: Any) -> Article:
+    values: dict[str, Any] = {
+        "title": f"Bài {slug}",
+        "published": "2023-09-21",
+        "body_html": f"<p>Nội dung bài {slug}.</p>",
+    }
+    values.update(fields)
+    return Article(slug=slug, **values)
+
+
+def raw(db_path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    """Ask the file directly, the way another process would."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+# -- the file -------------------------------------------------------------------------------------
+def test_database_runs_in_wal_mode(store: Store, db_path: Path) -> None:
+    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_schema_version_is_the_number_of_migrations(store: Store, db_path: Path) -> None:
+    assert raw(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+    assert store.migrate() == len(MIGRATIONS)
+
+
+def test_reopening_keeps_the_data_and_does_not_migrate_again(db_path: Path) -> None:
+    first = Store(db_path)
+    first.put(make("giu-lai"))
+    first.close()
+
+    again = Store(db_path)  # a re-run of the first migration would fail: the table exists
+    found = again.get("giu-lai")
+    again.close()
+    assert found is not None and found.revision == 1
+    assert raw(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+
+
+def test_a_new_migration_runs_exactly_once(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Store(db_path).close()
+    # Not idempotent on purpose: a second run would fail with "duplicate column".
+    newer = (*MIGRATIONS, "ALTER TABLE articles ADD COLUMN note TEXT")
+    monkeypatch.setattr(store_module, "MIGRATIONS", newer)
+    Store(db_path).close()
+    Store(db_path).close()
+    assert raw(db_path, "PRAGMA user_version") == [(len(newer),)]
+    columns = [row[1] for row in raw(db_path, "PRAGMA table_info(articles)")]
+    assert columns.count("note") == 1
+
+
+# -- writes ---------------------------------------------------------------------------------------
+def test_put_creates_then_reports_unchanged_then_updates(store: Store) -> None:
+    original = make("bai-viet", tags=("a", "b"), byline="HQ - TL")
+    assert store.put(original) == ("created", 1)
+    assert store.put(original) == ("unchanged", 1)
+    assert store.get("bai-viet") == replace(original, revision=1)
+
+    changed = replace(original, title="Tiêu đề mới")
+    assert store.put(changed) == ("updated", 2)
+    assert store.put(changed) == ("unchanged", 2)
+    assert store.get("bai-viet") == replace(changed, revision=2)
+    assert store.count() == 1
+    assert store.revisions() == [("bai-viet", 2)]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Khác"},
+        {"lang": "en"},
+        {"published": "2023-09-22"},
+        {"updated": "2023-09-22T08:00:00+07:00"},
+        {"summary": "Tóm tắt khác"},
+        {"byline": "AB - CD"},
+        {"tags": ("c",)},
+        {"body_html": "<p>Khác.</p>"},
+    ],
+    ids=lambda change: next(iter(change)),
+)
+def test_a_change_in_any_field_bumps_the_revision(store: Store, change: dict[str, Any]) -> None:
+    original = make("mot-bai", tags=("a",))
+    store.put(original)
+    assert store.put(replace(original, **change)) == ("updated", 2)
+    found = store.get("mot-bai")
+    assert found is not None
+    for name, value in change.items():
+        assert getattr(found, name) == value
+
+
+def test_delete_removes_the_article_and_its_search_entry(store: Store, db_path: Path) -> None:
+    store.put(make("xoa-toi", title="Bài sẽ bị xóa khỏi kho"))
+    store.put(make("o-lai", title="Bài ở lại"))
+    assert store.search("xoa", 10)[1] == 1
+
+    assert store.delete("xoa-toi") is True
+    assert store.get("xoa-toi") is None
+    assert store.count() == 1
+    assert store.search("xoa", 10) == ([], 0)
+    assert raw(db_path, "SELECT count(*) FROM articles_fts") == [(1,)]
+    assert store.delete("xoa-toi") is False
+    assert store.get("o-lai") is not None
+
+
+def test_latest_is_newest_first_and_pages(store: Store) -> None:
+    dates = ["2023-01-05", "2024-03-01", "2022-12-31", "2024-03-01T09:30:00+07:00", "2023-07-14"]
+    for n, day in enumerate(dates):
+        store.put(make(f"bai-{n}", published=day))
+    newest_first = sorted(dates, reverse=True)
+
+    articles, total = store.latest(10)
+    assert total == len(dates)
+    assert [a.published for a in articles] == newest_first
+
+    page_two, total = store.latest(2, offset=2)
+    assert total == len(dates)
+    assert [a.published for a in page_two] == newest_first[2:4]
+
+
+# -- a failed write leaves nothing behind ---------------------------------------------------------
+class _FailingFtsWrite:
+    """A connection that fails the search-index write, i.e. after the article row is written."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith("INSERT INTO ARTICLES_FTS"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def _fail_next_index_write(store: Store) -> None:
+    store._local.conn = _FailingFtsWrite(store.conn)
+
+
+def test_a_create_that_fails_midway_leaves_nothing(store: Store, db_path: Path) -> None:
+    _fail_next_index_write(store)
+    with pytest.raises(StoreUnavailable):
+        store.put(make("nua-chung", title="Bài viết dở dang"))
+
+    assert raw(db_path, "SELECT count(*) FROM articles WHERE slug = 'nua-chung'") == [(0,)]
+    assert raw(db_path, "SELECT count(*) FROM articles_fts") == [(0,)]
+    assert store.get("nua-chung") is None
+    assert store.search("dang", 10) == ([], 0)
+    # The write lock was released: the next write goes through.
+    assert store.put(make("nua-chung", title="Bài viết dở dang")) == ("created", 1)
+
+
+def test_an_update_that_fails_midway_keeps_the_old_version(store: Store, db_path: Path) -> None:
+    original = make("cap-nhat", title="Tiêu đề cũ")
+    store.put(original)
+    _fail_next_index_write(store)
+    with pytest.raises(StoreUnavailable):
+        store.put(replace(original, title="Tiêu đề mới toanh"))
+
+    assert store.get("cap-nhat") == replace(original, revision=1)
+    assert store.search("toanh", 10) == ([], 0)
+    assert [h.article.slug for h in store.search("tieu de cu", 10)[0]] == ["cap-nhat"]
+    assert raw(db_path, "SELECT count(*) FROM articles_fts") == [(1,)]
+
+
+# -- search ---------------------------------------------------------------------------------------
+@pytest.fixture
+def seeded(store: Store, seed_path: Path) -> Store:
+    from service.importers import import_paths
+
+    assert import_paths(store, [seed_path]).ok
+    store.put(make("khong-lien-quan", title="Thời tiết cuối tuần", body_html="<p>Trời nắng.</p>"))
+    return store
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["vien kiem sat", "Viện kiểm sát", "Lê Minh Trí", "le minh tri", "LE MINH TRI",
+     "tuong tro tu phap", "dong chi", "giao ban quy iv", "kiem sa"],
+)  # fmt: skip
+def test_search_ignores_diacritics_and_case(seeded: Store, query: str) -> None:
+    hits, total = seeded.search(query, 10)
+    assert total == 1
+    assert [h.article.title for h in hits] == [SEED_TITLE]
+
+
+def test_d_with_stroke_folds_to_d(store: Store) -> None:
+    store.put(make("dong-chi", title="Đồng chí Giám đốc phát biểu"))
+    store.put(make("song", title="Dòng sông quê"))
+    for query in ("dong chi", "Đồng chí", "ĐỒNG CHÍ"):
+        hits, _ = store.search(query, 10)
+        assert [h.article.slug for h in hits] == ["dong-chi"], query
+    hits, total = store.search("dong", 10)
+    assert total == 2
+    assert {h.article.slug for h in hits} == {"dong-chi", "song"}
+
+
+def test_title_match_ranks_above_body_only_match(store: Store) -> None:
+    filler = " ".join(["Nội dung khác không liên quan."] * 8)
+    store.put(
+        make(
+            "trong-than-bai",
+            title="Tin tổng hợp trong tuần",
+            published="2024-05-01",  # newer, so date order alone would put it first
+            body_html=f"<p>{filler} Thư viện mở cửa muộn hơn.</p>",
+        )
+    )
+    store.put(
+        make(
+            "trong-tieu-de",
+            title="Thư viện mở cửa đến 21 giờ",
+            published="2023-01-01",
+            body_html=f"<p>{filler} Giờ phục vụ kéo dài.</p>",
+        )
+    )
+    hits, total = store.search("thu vien", 10)
+    assert total == 2
+    assert [h.article.slug for h in hits] == ["trong-tieu-de", "trong-than-bai"]
+
+
+def test_snippet_marks_matches_and_escapes_the_text(store: Store) -> None:
+    body = "<p>Giá vé &lt;b&gt;giảm&lt;/b&gt; 5 &lt; 6 &amp; thư viện mở cửa “muộn”.</p>"
+    store.put(make("doan-trich", title="Tin ngắn", body_html=body))
+    hits, _ = store.search("thu vien", 10)
+    snippet = hits[0].snippet_html
+
+    assert "<mark>thư</mark> <mark>viện</mark>" in snippet
+    assert set(re.findall(r"</?([a-zA-Z]+)", snippet)) == {"mark"}
+    assert "&lt;b&gt;giảm&lt;/b&gt;" in snippet
+    assert "5 &lt; 6 &amp; " in snippet
+
+
+def test_snippet_of_a_long_body_is_cut_around_the_match(store: Store) -> None:
+    before = " ".join(f"từ{n}" for n in range(200))
+    store.put(make("dai", body_html=f"<p>{before} kiểm sát viên {before}.</p>"))
+    snippet = store.search("kiem sat", 10)[0][0].snippet_html
+    assert "<mark>kiểm</mark> <mark>sát</mark>" in snippet
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+    assert len(snippet) < 400
+
+
+# Queries made only of FTS5 syntax: they must never raise, and find nothing or something.
+SYNTAX_ONLY = ['"', '""', "*", "NEAR(", "NEAR(a b", "AND", "OR", "NOT", "-", "^", "title:",
+               "(((", ")", "{title body}:", "a:b:c", "'", "\\", "%", "\x00"]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", SYNTAX_ONLY)
+def test_fts_syntax_never_raises(seeded: Store, query: str) -> None:
+    hits, total = seeded.search(query, 10)
+    assert isinstance(hits, list)
+    assert total >= len(hits)
+
+
+# Real words wrapped in FTS5 syntax: the words are still searched for.
+WRAPPED = ['"vien kiem sat"', '"vien kiem sat', "vien*", "(vien kiem sat", "vien kiem sat)",
+           "-vien", "^vien", "vien: kiem", "{vien}", "vien + kiem", "kiem-sat"]  # fmt: skip
+
+
+@pytest.mark.parametrize("query", WRAPPED)
+def test_fts_syntax_around_words_still_finds_them(seeded: Store, query: str) -> None:
+    hits, total = seeded.search(query, 10)
+    assert [h.article.title for h in hits] == [SEED_TITLE]
+    assert total == 1
+
+
+def test_search_pages_and_counts_all_matches(store: Store) -> None:
+    for n in range(13):
+        store.put(make(f"tin-{n:02d}", title=f"Thư viện tin số {n}"))
+    first, total = store.search("thu vien", 10)
+    second, total_again = store.search("thu vien", 10, offset=10)
+    assert total == total_again == 13
+    assert len(first) == 10 and len(second) == 3
+    assert {h.article.slug for h in first} | {h.article.slug for h in second} == {
+        f"tin-{n:02d}" for n in range(13)
+    }
+
+
+def test_an_empty_or_punctuation_query_finds_nothing(seeded: Store) -> None:
+    for query in ("", "   ", "?!.,", "…"):
+        assert seeded.search(query, 10) == ([], 0)
