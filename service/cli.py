@@ -59,6 +59,18 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _widget_snippet(args: argparse.Namespace) -> int:
+    from .themes import data_dir, load_themes
+    from .widget import snippets
+
+    settings = Settings.from_env()
+    themes = load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
+    shown = snippets(themes, args.origin.rstrip("/"))
+    print(shown["plain"])
+    print(shown["pinned"])
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="legible", description=__doc__)
     p.add_argument("--db", help="SQLite file (LEGIBLE_DB, default ./data/legible.db)")
@@ -73,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write every article as JSON (re-importable)")
     exp.add_argument("-o", "--output", default="-", help="file to write, - for stdout")
     exp.set_defaults(func=_export)
+    snip = sub.add_parser(
+        "widget-snippet", help="print the widget's embed snippets (plain, pinned)"
+    )
+    snip.add_argument("origin", help="where Legible is served, e.g. https://legible.example")
+    snip.set_defaults(func=_widget_snippet)
     return p
 
 

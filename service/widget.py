@@ -1,13 +1,46 @@
 """The embeddable widget's files, built at start-up from `widget/` and the themes.
 
-Placeholder until the widget lands (issue 5): no files yet, so /widget.js is 404.
+One script holds the whole widget: the theme tokens from `themes/*.toml` and
+the panel CSS from `widget/widget.css` are embedded into `widget/widget.js`
+here, so themes stay data. It is served twice, byte for byte:
+
+- `/widget.js`, the stable URL operators embed, with a short cache;
+- `/widget/legible-widget.<sha256-16>.js`, immutable, for operators who pin a
+  version with Subresource Integrity (`integrity_for`, `snippets`).
+
+A loader that injected the hashed file would cost a second, serial request and
+a Trusted Types policy (assigning `script.src` is a TT sink, and a host's
+`trusted-types` directive may forbid the policy name). Brotli makes the whole
+widget small enough that the embedded URL can simply be the widget.
+
+`/widget/demo` is a host page served by Legible that shows the widget and the
+embedding snippets. `legible widget-snippet https://legible.example` prints
+the snippets for a deployment.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import json
+import re
 from dataclasses import dataclass
+from string import Template
 
-from .themes import Theme
+from .preferences import COOKIE, SIZES
+from .themes import TOKENS, Theme, data_dir
+
+LOADER_URL = "/widget.js"
+BUNDLE_PREFIX = "/widget/legible-widget."
+DEMO_URL = "/widget/demo"
+JS = "text/javascript; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+# Five minutes fresh; a stale copy is used while it is revalidated in the background.
+SHORT_CACHE = "public, max-age=300, stale-while-revalidate=86400"
+IMMUTABLE = "public, max-age=31536000, immutable"
+EXAMPLE_ORIGIN = "https://legible.example"
+_PLACEHOLDER = re.compile(r"__LEGIBLE_[A-Z]+__")
 
 
 @dataclass(frozen=True)
@@ -18,5 +51,97 @@ class WidgetAsset:
     cache_control: str
 
 
+def minify_js(source: str) -> str:
+    """Drop whole-line `//` comments, blank lines and indentation.
+
+    Deliberately small and safe for widget.js as written: every statement keeps
+    its own line (no reliance on automatic semicolon insertion across lines is
+    introduced), and no template literal spans lines.
+    """
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
+
+
+def minify_css(source: str) -> str:
+    """Drop comments and collapse whitespace; spaces that are selectors (descendant
+    combinators) or operators (`calc(a + b)`) stay."""
+    text = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*([{};,])\s*", r"\1", text)
+    # A colon followed by a space is always a declaration, never a pseudo-class.
+    text = text.replace(": ", ":").replace(" !important", "!important")
+    return text.replace(";}", "}").strip()
+
+
+def _json(value: object) -> str:
+    out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return out.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def build_widget(themes: dict[str, Theme]) -> bytes:
+    """widget.js with the themes, sizes and CSS filled in, minified."""
+    folder = data_dir("widget")
+    source = (folder / "widget.js").read_text(encoding="utf-8")
+    css = minify_css((folder / "widget.css").read_text(encoding="utf-8"))
+    data = [
+        {
+            "n": t.name,
+            "vi": t.label_vi,
+            "en": t.label_en,
+            "s": t.scheme,
+            "u": int(t.underline_links),
+            "c": {token: t.colors[token] for token in TOKENS},
+        }
+        for t in themes.values()
+    ]
+    values = {
+        "__LEGIBLE_THEMES__": _json(data),
+        "__LEGIBLE_PROPS__": _json(TOKENS),
+        "__LEGIBLE_SIZES__": _json(list(SIZES)),
+        "__LEGIBLE_CSS__": _json(css),
+        "__LEGIBLE_COOKIE__": _json(COOKIE),
+    }
+    script = minify_js(source)
+    script = _PLACEHOLDER.sub(lambda m: values[m.group(0)], script)
+    return script.encode()
+
+
+def bundle_url(body: bytes) -> str:
+    return f"{BUNDLE_PREFIX}{hashlib.sha256(body).hexdigest()[:16]}.js"
+
+
+def integrity_for(body: bytes) -> str:
+    """The Subresource Integrity value of `body` (sha384)."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+
+
+def snippets(themes: dict[str, Theme], origin: str = EXAMPLE_ORIGIN) -> dict[str, str]:
+    """The one-line embed (`plain`) and the version-pinned one with SRI (`pinned`)."""
+    origin = origin.rstrip("/")
+    body = build_widget(themes)
+    return {
+        "plain": f'<script src="{origin}{LOADER_URL}" async></script>',
+        "pinned": (
+            f'<script src="{origin}{bundle_url(body)}" integrity="{integrity_for(body)}"'
+            ' crossorigin="anonymous" async></script>'
+        ),
+    }
+
+
+def demo_page(themes: dict[str, Theme], css_url: str) -> bytes:
+    shown = snippets(themes)
+    page = Template((data_dir("widget") / "demo.html").read_text(encoding="utf-8"))
+    return page.substitute(
+        css_url=html.escape(css_url),
+        plain=html.escape(shown["plain"]),
+        pinned=html.escape(shown["pinned"]),
+    ).encode()
+
+
 def widget_assets(themes: dict[str, Theme], css_url: str) -> list[WidgetAsset]:
-    return []
+    body = build_widget(themes)
+    return [
+        WidgetAsset(LOADER_URL, body, JS, SHORT_CACHE),
+        WidgetAsset(bundle_url(body), body, JS, IMMUTABLE),
+        WidgetAsset(DEMO_URL, demo_page(themes, css_url), HTML, SHORT_CACHE),
+    ]

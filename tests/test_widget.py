@@ -1,0 +1,263 @@
+"""The widget's files as built and served: hashes, tokens, budget, forbidden APIs, HTTP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+import brotli
+import pytest
+from starlette.testclient import TestClient
+
+from service import Settings, create_app
+from service.preferences import SIZES
+from service.themes import TOKENS, data_dir, load_themes
+from service.widget import (
+    BUNDLE_PREFIX,
+    DEMO_URL,
+    LOADER_URL,
+    WidgetAsset,
+    build_widget,
+    integrity_for,
+    minify_css,
+    minify_js,
+    snippets,
+    widget_assets,
+)
+
+THEMES = load_themes(data_dir("themes"))
+CSS_URL = "/assets/legible.0123456789abcdef.css"
+BUDGET = 6 * 1024  # bytes, brotli, everything the widget loads
+
+
+@pytest.fixture(scope="module")
+def assets() -> dict[str, WidgetAsset]:
+    return {a.url: a for a in widget_assets(THEMES, css_url=CSS_URL)}
+
+
+def _bundle(assets: dict[str, WidgetAsset]) -> WidgetAsset:
+    found = [a for url, a in assets.items() if url.startswith(BUNDLE_PREFIX)]
+    assert len(found) == 1, list(assets)
+    return found[0]
+
+
+def test_urls_and_caching(assets: dict[str, WidgetAsset]) -> None:
+    assert set(assets) == {LOADER_URL, DEMO_URL, _bundle(assets).url}
+    for url, asset in assets.items():
+        assert url == LOADER_URL or url.startswith("/widget/")
+        immutable = "immutable" in asset.cache_control
+        assert immutable == url.startswith(BUNDLE_PREFIX), url
+    assert assets[LOADER_URL].media_type.startswith("text/javascript")
+    assert assets[DEMO_URL].media_type.startswith("text/html")
+
+
+def test_bundle_name_is_its_content_hash(assets: dict[str, WidgetAsset]) -> None:
+    bundle = _bundle(assets)
+    body: bytes = bundle.body
+    digest = re.fullmatch(r"/widget/legible-widget\.([0-9a-f]{16})\.js", bundle.url)
+    assert digest, bundle.url
+    assert hashlib.sha256(body).hexdigest().startswith(digest.group(1))
+    # The stable URL serves the same widget: one request, no loader in between.
+    assert assets[LOADER_URL].body == body
+
+
+def test_build_is_deterministic() -> None:
+    assert build_widget(THEMES) == build_widget(THEMES)
+
+
+def test_sri_and_snippets(assets: dict[str, WidgetAsset]) -> None:
+    bundle = _bundle(assets)
+    body: bytes = bundle.body
+    expected = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+    assert integrity_for(body) == expected
+    shown = snippets(THEMES, "https://legible.example/")
+    assert shown["plain"] == '<script src="https://legible.example/widget.js" async></script>'
+    assert f'src="https://legible.example{bundle.url}"' in shown["pinned"]
+    assert f'integrity="{expected}"' in shown["pinned"]
+    assert 'crossorigin="anonymous"' in shown["pinned"]
+
+
+def test_every_theme_token_and_label_is_in_the_bundle(assets: dict[str, WidgetAsset]) -> None:
+    text = _bundle(assets).body.decode()
+    assert "__LEGIBLE_" not in text
+    for theme in THEMES.values():
+        assert f'"n":"{theme.name}"' in text
+        assert theme.label_vi in text and theme.label_en in text
+        for token in TOKENS:
+            assert f'"{token}":"{theme.colors[token]}"' in text, (theme.name, token)
+    for prop in TOKENS.values():
+        assert f'"{prop}"' in text
+    assert f"const SIZES = {list(SIZES)}".replace(" ", "") in text.replace(" ", "")
+
+
+def test_controls_are_labelled_in_both_languages(assets: dict[str, WidgetAsset]) -> None:
+    text = _bundle(assets).body.decode()
+    for label in (
+        "Giảm cỡ chữ",
+        "Tăng cỡ chữ",
+        "Cỡ chữ mặc định",
+        "Smaller text",
+        "Larger text",
+        "Default text size",
+        "Tương phản",
+        "Contrast",
+        "Đặt lại tất cả",
+        "Reset all",
+    ):
+        assert f'"{label}"' in text, label
+
+
+def test_everything_the_widget_loads_fits_the_budget(assets: dict[str, WidgetAsset]) -> None:
+    # A page embedding the widget loads exactly one file: /widget.js (or, pinned, the
+    # hashed copy of the same bytes). Brotli at the quality the service uses.
+    body: bytes = assets[LOADER_URL].body
+    size = len(brotli.compress(body, quality=11))
+    assert size <= BUDGET, f"{size} bytes brotli > {BUDGET}"
+
+
+FORBIDDEN = {
+    "innerHTML": r"innerHTML",
+    "outerHTML": r"outerHTML",
+    "insertAdjacentHTML": r"insertAdjacentHTML",
+    "document.write": r"\.write(ln)?\(",
+    "eval(": r"\beval\(",
+    "new Function": r"new\s+Function",
+    "string timer": r"set(Timeout|Interval)\(\s*['\"`]",
+    "<style> or <link> element": r"createElement\(\s*['\"`](style|link|script)",
+    "style attribute": r"\.style\b|setAttribute\(\s*['\"`]style|cssText",
+    "filter on html/body": r"filter",
+    "transform on html/body": r"transform",
+    "third-party request": r"\bfetch\(|XMLHttpRequest|sendBeacon|https?://(?!www\.w3\.org/2000/svg)",
+    "global key capture": r"(document|window|\bD)\.addEventListener\(\s*['\"`]key",
+}
+
+
+@pytest.mark.parametrize("name", FORBIDDEN)
+def test_no_forbidden_api(assets: dict[str, WidgetAsset], name: str) -> None:
+    text = _bundle(assets).body.decode()
+    found = re.search(FORBIDDEN[name], text)
+    assert found is None, f"{name}: {text[max(0, found.start() - 60) : found.end() + 60]!r}"
+
+
+def test_the_shadow_root_is_open_and_styled_by_adopted_sheets(
+    assets: dict[str, WidgetAsset],
+) -> None:
+    text = _bundle(assets).body.decode()
+    assert 'attachShadow({ mode: "open" })' in text
+    assert "adoptedStyleSheets" in text and "replaceSync" in text
+    assert ":host{all:initial!important" in text
+    assert "createElementNS" in text
+
+
+def test_minifiers_keep_meaningful_spaces() -> None:
+    css = "/* x */ .a :is(.b, .c) { width: calc(1em + 2px) !important; }\n"
+    assert minify_css(css) == ".a :is(.b,.c){width:calc(1em + 2px)!important}"
+    js = "// comment\n  const a = `x // y`;\n\n  // more\n  f(a);\n"
+    assert minify_js(js) == "const a = `x // y`;\nf(a);\n"
+
+
+def test_source_template_literals_stay_on_one_line() -> None:
+    # minify_js strips indentation line by line: a template literal spanning lines
+    # would change. Keep every backtick pair on one line.
+    for number, line in enumerate((data_dir("widget") / "widget.js").read_text().splitlines()):
+        assert line.count("`") % 2 == 0, f"widget.js:{number + 1}: {line.strip()}"
+
+
+def test_demo_page(assets: dict[str, WidgetAsset]) -> None:
+    page = assets[DEMO_URL].body.decode()
+    bundle = _bundle(assets)
+    assert '<script src="/widget.js" async></script>' in page
+    assert f'href="{CSS_URL}"' in page
+    assert bundle.url in page and integrity_for(bundle.body) in page
+    assert "$" not in page.replace("&quot;", "")
+    assert " style=" not in page and "<style" not in page
+
+
+# -- through the app ----------------------------------------------------------------
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), demo=False))
+    with TestClient(app, follow_redirects=False) as c:
+        yield c  # type: ignore[misc]
+
+
+def _bundle_url(client: TestClient) -> str:
+    widget = client.app.state.legible.widget
+    (url,) = [u for u in widget if u.startswith(BUNDLE_PREFIX)]
+    return str(url)
+
+
+def test_loader_is_cross_origin_and_short_cached(client: TestClient) -> None:
+    r = client.get(LOADER_URL, headers={"Accept-Encoding": "br"})  # no Origin header
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert r.headers["content-encoding"] == "br"
+    assert "Accept-Encoding" in r.headers["vary"]
+    cache = r.headers["cache-control"]
+    assert "immutable" not in cache
+    assert int(re.search(r"max-age=(\d+)", cache).group(1)) <= 3600  # type: ignore[union-attr]
+
+
+def test_bundle_is_immutable_and_matches_its_sri(client: TestClient) -> None:
+    url = _bundle_url(client)
+    r = client.get(url, headers={"Origin": "https://news.example"})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert hashlib.sha256(r.content).hexdigest().startswith(url.rsplit(".", 2)[1])
+    assert r.content == client.get(LOADER_URL).content
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip", "identity"])
+def test_conditional_get(client: TestClient, encoding: str) -> None:
+    for url in (LOADER_URL, _bundle_url(client)):
+        first = client.get(url, headers={"Accept-Encoding": encoding})
+        etag = first.headers["etag"]
+        again = client.get(url, headers={"Accept-Encoding": encoding, "If-None-Match": etag})
+        assert again.status_code == 304
+        assert again.headers["etag"] == etag
+        assert again.headers["access-control-allow-origin"] == "*"
+        assert again.headers["cache-control"] == first.headers["cache-control"]
+        assert again.content == b""
+
+
+def test_transfer_on_the_wire_fits_the_budget(client: TestClient) -> None:
+    r = client.get(LOADER_URL, headers={"Accept-Encoding": "br, gzip"})
+    assert r.headers["content-encoding"] == "br"
+    wire = int(r.headers["content-length"])
+    assert wire <= BUDGET, wire
+
+
+def test_demo_page_is_served(client: TestClient) -> None:
+    r = client.get(DEMO_URL)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "immutable" not in r.headers["cache-control"]
+    css_url = client.app.state.legible.css_url
+    assert f'href="{css_url}"' in r.text
+    assert client.get(css_url).status_code == 200
+
+
+def test_unknown_widget_path_is_404(client: TestClient) -> None:
+    assert client.get("/widget/legible-widget.0000000000000000.js").status_code == 404
+
+
+def test_cli_prints_snippets_that_match_what_is_served(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.cli import main
+
+    assert main(["widget-snippet", "https://legible.example/"]) == 0
+    plain, pinned = capsys.readouterr().out.strip().splitlines()
+    assert plain == '<script src="https://legible.example/widget.js" async></script>'
+    path = re.search(r'src="https://legible\.example(/widget/[^"]+)"', pinned).group(1)
+    body = client.get(path, headers={"Accept-Encoding": "identity"}).content
+    digest = base64.b64encode(hashlib.sha384(body).digest()).decode()
+    assert f'integrity="sha384-{digest}"' in pinned
