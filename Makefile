@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser bench clean
+.PHONY: run test lint typecheck unit e2e browser bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ e2e: $(STAMP) browser
 ## bench: our cache hits vs nginx (same bytes) vs a naive renderer; needs wrk and nginx (installed if missing)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## fuzz: the property tests with many more examples and a new seed each run
+fuzz: $(STAMP)
+	LEGIBLE_FUZZ_EXAMPLES=$${LEGIBLE_FUZZ_EXAMPLES:-5000} $(BIN)/python -m pytest tests/test_fuzz.py -q --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) data e2e/artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -201,7 +201,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         if value is None:
             return 1, None
         value = value.strip()
-        if not value.isdigit() or len(value) > 6 or int(value) < 1:
+        if not (value.isascii() and value.isdigit()) or len(value) > 6 or int(value) < 1:
             return None, None
         return int(value), (str(int(value)) if int(value) > 1 else None)
 
@@ -211,8 +211,12 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
             out.setdefault(k, v)
         return out
 
+    def too_long(request: Request) -> bool:
+        scope = request.scope
+        return len(scope.get("raw_path") or b"") + len(scope["query_string"]) > MAX_URL
+
     def preflight(request: Request, route_params: dict[str, str | None]) -> Resolved | Response:
-        if len(request.url.query) > MAX_URL:
+        if too_long(request):
             return error_page(
                 request, 414, "bad_request_title", "bad_request_body", ["URI too long"]
             )
@@ -325,6 +329,10 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         return await serve_page(request, ("search", query, page_no), resolved, ["lists"], build)
 
     async def not_found(request: Request, resolved: Resolved | None = None) -> Response:
+        if too_long(request):
+            return error_page(
+                request, 414, "bad_request_title", "bad_request_body", ["URI too long"], DEFAULT
+            )
         app_state.sync()
         if resolved is None:
             resolved = Resolved(_lenient_pref(request, themes), vary_cookie=True)
@@ -456,7 +464,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
             return JSONResponse({"error": f"body is larger than {settings.max_body_mb:g} MB"}, 413)
         try:
             data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             return JSONResponse({"errors": {"body": f"is not valid JSON: {exc}"}}, 422)
         try:
             article = validate(data, slug=slug)
@@ -527,8 +535,23 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     if settings.access_log:
         outer = AccessLog(outer)
     if settings.allowed_hosts:
-        outer = TrustedHostMiddleware(outer, allowed_hosts=list(settings.allowed_hosts))
+        outer = HealthzOrTrustedHost(outer, settings.allowed_hosts)
     return LegibleApp(outer, app)
+
+
+class HealthzOrTrustedHost:
+    """Trusted hosts for every path but /healthz, which local probes (the Docker
+    HEALTHCHECK, a kubelet) ask by IP address; /healthz renders nothing from the Host."""
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.checked = TrustedHostMiddleware(app, allowed_hosts=list(allowed_hosts))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/healthz":
+            await self.app(scope, receive, send)
+        else:
+            await self.checked(scope, receive, send)
 
 
 class LegibleApp:
@@ -562,7 +585,7 @@ def _lenient_pref(request: Request, themes: Sequence[str]) -> Preference:
 async def _read_limited(request: Request, limit: int) -> bytes | None:
     """The body, or None once it passes `limit` bytes (checked while streaming)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         return None
     chunks, total = [], 0
     async for chunk in request.stream():

@@ -87,6 +87,21 @@ def _text(value: Any, name: str, errors: dict[str, str], limit: int) -> str:
     return text
 
 
+def _encodable(value: Any) -> bool:
+    """False for text that cannot be stored as UTF-8 (lone surrogates from JSON escapes)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list | tuple):
+        return all(_encodable(v) for v in value)
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    return True
+
+
 def validate(data: Any, slug: str | None = None) -> Article:
     """Turn untrusted input into an Article, or raise ArticleInvalid listing every problem.
 
@@ -94,6 +109,13 @@ def validate(data: Any, slug: str | None = None) -> Article:
     """
     if not isinstance(data, dict):
         raise ArticleInvalid({"body": "must be a JSON object"})
+    broken = {
+        str(name): "is not valid Unicode text (it holds a lone surrogate such as \\ud800)"
+        for name, value in data.items()
+        if not _encodable(value)
+    }
+    if broken:
+        raise ArticleInvalid(broken)
     errors: dict[str, str] = {}
     unknown = sorted(set(data) - set(FIELDS) - {"revision"})
     if unknown:
@@ -117,7 +139,7 @@ def validate(data: Any, slug: str | None = None) -> Article:
             errors["body_html"] = "has no allowed content left after sanitising"
 
     lang = data.get("lang", "vi")
-    if not isinstance(lang, str) or not _LANG.match(lang):
+    if not isinstance(lang, str) or not _LANG.fullmatch(lang):
         errors["lang"] = "must be a language tag such as 'vi' or 'en'"
         lang = "vi"
 

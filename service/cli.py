@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -19,6 +20,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(host=args.host, port=args.port, db=args.db)
     app = create_app(settings)
+    # After a graceful shutdown uvicorn re-raises the signal that stopped it, under the
+    # handler that was in place before it started; with the default handler SIGTERM then
+    # kills the process (status -15/143) after the clean stop. A no-op handler: exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    signal.signal(signal.SIGINT, lambda *_: None)
     # uvicorn handles SIGTERM: it stops accepting, lets in-flight requests finish, then exits.
     uvicorn.run(
         app,

@@ -56,7 +56,8 @@ class HotPath:
     def __init__(self, app: ASGIApp, legible: Legible, extra_headers: Mapping[str, str]) -> None:
         self.app = app
         self.legible = legible
-        self.extra = dict(extra_headers)
+        # Appended after negotiation, so every status (200, 304, 406) carries them.
+        self.extra = [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
@@ -77,8 +78,9 @@ class HotPath:
                             cookie = True
                     if not (cookie and route.vary_cookie):
                         status, headers, body = prepare(
-                            entry, accept, inm, scope["method"], {**route.headers, **self.extra}
+                            entry, accept, inm, scope["method"], route.headers
                         )
+                        headers += self.extra
                         await send(
                             {"type": "http.response.start", "status": status, "headers": headers}
                         )

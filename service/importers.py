@@ -47,6 +47,8 @@ def parse_json(text: str) -> list[dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed(f"is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError:
+        raise ImportFailed("is not valid JSON: it nests too deeply") from None
     items = data if isinstance(data, list) else [data]
     if not items or not all(isinstance(i, dict) for i in items):
         raise ImportFailed("must hold an article object or a list of article objects")

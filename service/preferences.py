@@ -72,7 +72,7 @@ def _theme(value: str, themes: Iterable[str]) -> str | None:
 
 def _size(value: str) -> int | None:
     v = value.strip().rstrip("%").strip()
-    return int(v) if v.isdigit() and len(v) <= 4 and int(v) in SIZES else None
+    return int(v) if v.isascii() and v.isdigit() and len(v) <= 4 and int(v) in SIZES else None
 
 
 def _spacing(value: str) -> bool | None:

@@ -8,15 +8,18 @@ cached page is the same for every reader of that variant.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import jinja2
 
 from .i18n import strings
-from .preferences import SIZES, Preference, build_url
+from .preferences import SIZES, VARIANT_PARAMS, Preference, build_url
 from .themes import Theme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -28,6 +31,24 @@ def _dmy(day: date) -> str:
 
 def _isodmy(value: str) -> str:
     return _dmy(date.fromisoformat(value))
+
+
+_LOCAL_HREF = re.compile(r'href="(/(?!/)[^"]*)"')
+
+
+def keep_variant(body_html: str, pref: Preference) -> str:
+    """Point the article's own local links at the reader's variant, as the
+    template's links already are (the page is cached per variant anyway)."""
+    if pref.is_bare:
+        return body_html
+
+    def swap(match: re.Match[str]) -> str:
+        parts = urlsplit(html.unescape(match.group(1)))
+        kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in VARIANT_PARAMS]
+        url = build_url(parts.path, kept, pref) + (f"#{parts.fragment}" if parts.fragment else "")
+        return f'href="{html.escape(url)}"'
+
+    return _LOCAL_HREF.sub(swap, body_html)
 
 
 def template_hash() -> str:
@@ -50,6 +71,7 @@ class Renderer:
         )
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
+        self.env.filters["keep_variant"] = keep_variant
 
     def page(
         self,

@@ -52,4 +52,4 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def is_slug(value: str) -> bool:
-    return len(value) <= 120 and bool(SLUG_RE.match(value))
+    return len(value) <= 120 and bool(SLUG_RE.fullmatch(value))

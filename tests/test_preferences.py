@@ -202,3 +202,14 @@ def test_preferences_page_lists_every_choice(client: TestClient) -> None:
     for size in (100, 125, 150, 175, 200):
         assert f'id="size-{size}"' in r.text
     assert 'id="theme-sepia"' in r.text
+
+
+def test_local_links_in_the_article_body_keep_the_variant(client: TestClient) -> None:
+    # The demo article links to a search; a reader in high contrast must stay in it.
+    page = client.get("/articles/thu-vien-thanh-pho-mo-cua-den-21-gio?theme=high-contrast")
+    body = page.text.split('<div class="body">')[1].split("</div>")[0]
+    local = [h for h in body.split('href="')[1:] if h.startswith("/")]
+    assert local, "the demo article should link somewhere local"
+    assert all("theme=high-contrast" in h.split('"')[0] for h in local)
+    bare = client.get("/articles/thu-vien-thanh-pho-mo-cua-den-21-gio").text
+    assert "theme=" not in bare.split('<div class="body">')[1].split("</div>")[0]

@@ -1,0 +1,286 @@
+"""Security headers on every response, on a miss and on a hot-path hit; CORS on widget assets;
+trusted hosts; and no forged Host or X-Forwarded-* value in any body or header."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from service import Settings, create_app
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
+)
+REFERRER_POLICIES = {
+    "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
+}  # fmt: skip
+TOKEN = "tok"
+SLUG = "thu-vien-thanh-pho-mo-cua-den-21-gio"
+ARTICLE = f"/articles/{SLUG}"
+MARKER = "h0stile"
+
+
+def _app(tmp: Path, **overrides: Any) -> TestClient:
+    settings = Settings(db=str(tmp / "t.db"), admin_token=TOKEN, max_body_mb=2, **overrides)
+    return TestClient(create_app(settings), raise_server_exceptions=True, follow_redirects=False)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with _app(tmp_path_factory.mktemp("headers")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def https_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with _app(tmp_path_factory.mktemp("headers-https"), https=True) as c:
+        yield c
+
+
+@dataclass
+class Req:
+    id: str
+    url: str
+    status: int
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    html: bool = True
+
+
+REQUESTS = [
+    Req("index", "/", 200),
+    Req("variant", "/?theme=dark&size=150&spacing=1", 200),
+    Req("article", ARTICLE, 200),
+    Req("article-variant", f"{ARTICLE}?theme=high-contrast&size=200", 200),
+    Req("article-gzip", ARTICLE, 200, headers={"Accept-Encoding": "gzip"}),
+    Req("article-br", ARTICLE, 200, headers={"Accept-Encoding": "br, gzip"}),
+    Req("article-head", ARTICLE, 200, method="HEAD"),
+    Req("search", "/search?q=thu+vien", 200),
+    Req("search-empty", "/search", 200),
+    Req("preferences", "/preferences", 200),
+    Req("not-found-article", "/articles/no-such-article", 404),
+    Req("not-found-path", "/no/such/page", 404),
+    Req("not-found-static", "/static/nope.svg", 404),
+    Req("bad-request", "/?theme=nope", 400),
+    Req("uri-too-long", "/?x=" + "a" * 5000, 414),
+    Req("canonical-redirect", "/?theme=DARK", 301, html=False),
+    Req("cookie-redirect", "/", 302, headers={"Cookie": "legible_pref=dark.150.1"}, html=False),
+    Req("not-modified", "/", 304, headers={"If-None-Match": "*"}, html=False),
+    Req("not-acceptable", "/", 406, headers={"Accept-Encoding": "*;q=0"}, html=False),
+    Req(
+        "preferences-post",
+        "/preferences",
+        303,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        content=b"theme=dark&return=/",
+        html=False,
+    ),
+    Req("healthz", "/healthz", 200, html=False),
+    Req("method-not-allowed", "/", 405, method="DELETE", html=False),
+    Req("api-unauthorised", "/api/articles/x", 401, method="PUT", content=b"{}", html=False),
+    Req("widget-demo", "/widget/demo", 200),
+    Req("widget-js", "/widget.js", 200, html=False),
+    Req("static-svg", "/static/demo/books.svg", 200, html=False),
+]
+
+
+def _send(client: TestClient, req: Req, **extra: str) -> Any:
+    return client.request(
+        req.method, req.url, headers={**req.headers, **extra}, content=req.content
+    )
+
+
+def assert_security_headers(response: Any, hsts: bool) -> None:
+    h = response.headers
+    assert h.get_list("content-security-policy") == [CSP]
+    directives = {d.split()[0]: d.split()[1:] for d in CSP.split("; ")}
+    for sources in directives.values():
+        for bad in ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "http:", "https:"):
+            assert bad not in sources
+    assert h.get_list("x-content-type-options") == ["nosniff"]
+    assert len(h.get_list("referrer-policy")) == 1 and h["referrer-policy"] in REFERRER_POLICIES
+    assert len(h.get_list("permissions-policy")) == 1 and h["permissions-policy"].strip()
+    if hsts:
+        assert len(h.get_list("strict-transport-security")) == 1
+        max_age = re.search(r"max-age=(\d+)", h["strict-transport-security"])
+        assert max_age and int(max_age.group(1)) >= 180 * 24 * 3600
+    else:
+        assert "strict-transport-security" not in h
+
+
+@pytest.mark.parametrize("req", REQUESTS, ids=[r.id for r in REQUESTS])
+def test_every_response_carries_the_security_headers(client: TestClient, req: Req) -> None:
+    # The first request may be a cache miss; the second, for a 200 page, is a hot-path hit.
+    for attempt in ("first", "second"):
+        response = _send(client, req)
+        assert response.status_code == req.status, (attempt, response.status_code)
+        assert_security_headers(response, hsts=False)
+        if req.html:
+            assert response.headers["content-type"] == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize("req", REQUESTS, ids=[r.id for r in REQUESTS])
+def test_hsts_only_when_served_over_https(https_client: TestClient, req: Req) -> None:
+    for _ in range(2):
+        response = _send(https_client, req)
+        assert response.status_code == req.status
+        assert_security_headers(response, hsts=True)
+
+
+def test_https_preference_cookie_is_secure(client: TestClient, https_client: TestClient) -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    plain = client.post("/preferences", content=b"theme=dark", headers=form)
+    secure = https_client.post("/preferences", content=b"theme=dark", headers=form)
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    assert "secure" in secure.headers["set-cookie"].lower()
+    assert "samesite=lax" in secure.headers["set-cookie"].lower()
+
+
+def test_cache_hits_come_from_the_hot_path_and_keep_the_headers(client: TestClient) -> None:
+    url = f"{ARTICLE}?theme=sepia&size=125"
+    first = client.get(url)
+    hot = client.app.state.legible.hot  # type: ignore[attr-defined]
+    assert hot.get(url.split("?")[0], url.split("?")[1].encode()) is not None
+    second = client.get(url)
+    assert second.content == first.content
+    assert_security_headers(second, hsts=False)
+
+
+# -- widget assets --------------------------------------------------------------------------------
+def _widget_urls(client: TestClient) -> list[str]:
+    urls = list(client.app.state.legible.widget)  # type: ignore[attr-defined]
+    assert "/widget.js" in urls
+    return urls
+
+
+def test_widget_assets_are_cross_origin_without_an_origin_header(client: TestClient) -> None:
+    for url in _widget_urls(client):
+        for headers in ({}, {"Accept-Encoding": "br"}, {"Origin": "https://news.example"}):
+            r = client.get(url, headers=headers)
+            assert r.status_code == 200, url
+            assert r.headers.get_list("access-control-allow-origin") == ["*"], url
+            assert r.headers.get_list("cross-origin-resource-policy") == ["cross-origin"], url
+            assert "origin" not in r.headers.get("vary", "").lower()
+            assert "access-control-allow-credentials" not in r.headers
+        etag = client.get(url).headers["etag"]
+        not_modified = client.get(url, headers={"If-None-Match": etag})
+        assert not_modified.status_code == 304
+        assert not_modified.headers["access-control-allow-origin"] == "*"
+        assert not_modified.headers["cross-origin-resource-policy"] == "cross-origin"
+        head = client.head(url)
+        assert head.headers["access-control-allow-origin"] == "*"
+
+
+def test_pages_are_not_cors_open(client: TestClient) -> None:
+    for url in ("/", ARTICLE, "/search?q=a", "/nope"):
+        r = client.get(url, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in r.headers, url
+
+
+# -- trusted hosts -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def hosts_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with _app(tmp_path_factory.mktemp("hosts"), allowed_hosts=("news.example",)) as c:
+        yield c
+
+
+def test_only_allowed_hosts_are_served(hosts_client: TestClient) -> None:
+    good = {"Host": "news.example"}
+    for _ in range(2):  # the second request would be a hot-path hit
+        assert hosts_client.get(ARTICLE, headers=good).status_code == 200
+    assert hosts_client.get(ARTICLE, headers={"Host": "news.example:8443"}).status_code == 200
+    for host in (
+        "evil.example",
+        "news.example.evil.example",
+        "evil.example:80",
+        "NEWS.example.",
+        "",
+    ):
+        r = hosts_client.get(ARTICLE, headers={"Host": host})
+        assert r.status_code == 400, host
+        assert "evil" not in r.text
+    r = hosts_client.get(
+        ARTICLE, headers={"Host": "evil.example", "X-Forwarded-Host": "news.example"}
+    )
+    assert r.status_code == 400
+
+
+def test_allowed_hosts_still_let_the_local_healthcheck_through(hosts_client: TestClient) -> None:
+    """The Dockerfile's HEALTHCHECK asks http://127.0.0.1:$PORT/healthz; with
+    LEGIBLE_ALLOWED_HOSTS set it must still see 200, or the container is marked unhealthy."""
+    r = hosts_client.get("/healthz", headers={"Host": "127.0.0.1:8000"})
+    assert r.status_code == 200, r.text
+
+
+FORGED = {
+    "Host": f"evil-{MARKER}.example:666",
+    "X-Forwarded-Host": f"fwd-{MARKER}.example",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Port": "666",
+    "X-Forwarded-Prefix": f"/{MARKER}",
+    "X-Forwarded-For": f"{MARKER}.example",
+    "Forwarded": f'for=1.2.3.4;host="{MARKER}.example";proto=https',
+    "X-Original-URL": f"/{MARKER}",
+    "X-Host": f"{MARKER}.example",
+}
+FORGED_URLS = [
+    "/",
+    "/?page=2",
+    "/?theme=DARK",
+    f"{ARTICLE}?theme=dark&size=175",
+    f"/articles/{SLUG.upper()}",
+    "/search?q=vien+kiem+sat",
+    "/search?q=a&q=b",
+    "/preferences?back=/articles/x",
+    "/articles/none",
+    "/?theme=nope",
+    "/?x=" + "a" * 5000,
+    "/healthz",
+    "/widget.js",
+    "/widget/demo",
+]
+
+
+def _no_marker(response: Any) -> None:
+    assert MARKER not in response.text
+    for name, value in response.headers.multi_items():
+        assert MARKER not in value, (name, value)
+        assert "666" not in value or name in ("content-length", "etag"), (name, value)
+
+
+@pytest.mark.parametrize("url", FORGED_URLS)
+def test_forged_host_and_forwarded_headers_never_reach_a_body_or_header(
+    tmp_path: Path, url: str
+) -> None:
+    with _app(tmp_path) as c:
+        forged = c.get(url, headers=FORGED)  # a miss: this request fills the cache
+        assert forged.status_code < 500
+        _no_marker(forged)
+        clean = c.get(url)  # the next reader, perhaps from the hot path
+        _no_marker(clean)
+        assert clean.status_code == forged.status_code
+        assert clean.content == forged.content
+        assert clean.headers.get("location") == forged.headers.get("location")
+        again = c.get(url, headers=FORGED)  # a hit with forged headers
+        _no_marker(again)
+        assert again.content == clean.content
+
+
+def test_forged_host_on_the_form_redirect(client: TestClient) -> None:
+    r = client.post(
+        "/preferences",
+        content=b"theme=sepia&return=/articles/x",
+        headers={**FORGED, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/articles/x?theme=sepia"
+    _no_marker(r)
