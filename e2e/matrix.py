@@ -1,0 +1,114 @@
+"""The browser matrix, generated from the pages below and the theme files.
+
+Adding a file to themes/ adds cells; nothing here names a theme except the
+contract's `high-contrast`, which the JavaScript-off journey needs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.preferences import Preference, build_url
+from service.themes import Theme, data_dir, load_themes
+
+SIZES = (100, 150, 200)
+SEED_NAME = "000_fe6bc2d69edf9f80.txt"
+# e2e/matrix.py -> parents[0] e2e, [1] the checkout, [2] its parent, which holds shared/.
+SEED_PATH = Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED_NAME
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the matrix. `path` may hold `{seed}`, the seed article's slug."""
+
+    name: str
+    path: str
+    params: tuple[tuple[str, str], ...] = ()
+    status: int = 200
+    needs_seed: bool = False
+    # What must be on the page, so a cell never silently checks the wrong template.
+    expect: str = "main h1"
+
+    def url(
+        self, theme: str, size: int, seed_slug: str | None = None, spacing: bool = False
+    ) -> str:
+        """The canonical variant URL, built by the product's own canonicaliser."""
+        path = self.path.format(seed=seed_slug or "")
+        return build_url(path, list(self.params), Preference(theme, size, spacing))
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("index", "/", expect="main .teasers li h2 a"),
+    PageSpec("seed-article", "/articles/{seed}", needs_seed=True, expect="main article figcaption"),
+    PageSpec(
+        "demo-article",
+        "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio",
+        expect="main article figure img[alt] + figcaption",
+    ),
+    # The demo articles do not mention "Viện kiểm sát": only the seed gives hits.
+    PageSpec(
+        "search",
+        "/search",
+        (("q", "vien kiem sat"),),
+        needs_seed=True,
+        expect="main .teasers li mark",
+    ),
+    PageSpec("search-empty", "/search", (("q", "zzzxq"),), expect="main [role=status]"),
+    PageSpec("not-found", "/articles/khong-co", status=404),
+    PageSpec("preferences", "/preferences", expect="main form.prefs-page fieldset"),
+)
+PAGE_BY_NAME = {p.name: p for p in PAGES}
+
+
+@dataclass(frozen=True)
+class Cell:
+    page: PageSpec
+    theme: str
+    level: str  # "AA" or "AAA": what the theme file promises
+    size: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.page.name}-{self.theme}-{self.size}"
+
+    @property
+    def label(self) -> str:
+        return where(self.page.name, self.theme, self.size)
+
+    @property
+    def minimum(self) -> float:
+        return 7.0 if self.level == "AAA" else 4.5
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def where(page: str, theme: str, size: int, spacing: bool = False) -> str:
+    """The start of every problem line: which page, theme and size."""
+    return f"page={page} theme={theme} size={size}%" + (" spacing=1" if spacing else "")
+
+
+def themes_dir() -> Path:
+    """The folder the server reads (LEGIBLE_THEMES_DIR, else the bundled themes/)."""
+    configured = os.environ.get("LEGIBLE_THEMES_DIR")
+    return Path(configured) if configured else data_dir("themes")
+
+
+def load(directory: Path | None = None) -> dict[str, Theme]:
+    return load_themes(directory or themes_dir())
+
+
+def build_matrix(
+    directory: Path | None = None,
+    pages: tuple[PageSpec, ...] = PAGES,
+    sizes: tuple[int, ...] = SIZES,
+) -> list[Cell]:
+    themes = load(directory)
+    return [
+        Cell(page, theme.name, theme.level, size)
+        for page in pages
+        for theme in themes.values()
+        for size in sizes
+    ]

@@ -1,0 +1,81 @@
+"""Canaries: static pages with one known violation each. The matrix's own check
+functions must report exactly that violation, and nothing on the clean page;
+otherwise a green matrix proves nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, Route
+
+from .checks import check_cell, reflow_problems, text_contrast_problems
+from .conftest import Ledger, save_screenshot
+
+pytestmark = pytest.mark.e2e
+
+CANARY = Path(__file__).resolve().parent / "canary"
+ORIGIN = "http://canary.test"
+PAGES = sorted(CANARY.glob("*.html"))
+
+
+def expected(path: Path) -> set[str]:
+    m = re.search(r'<meta name="expect" content="([^"]*)">', path.read_text(encoding="utf-8"))
+    assert m, f'{path.name}: needs <meta name="expect" content="rule ids">'
+    return set(m.group(1).split())
+
+
+def serve_canaries(page: Page) -> None:
+    def fulfil(route: Route) -> None:
+        name = route.request.url.removeprefix(ORIGIN + "/").split("?")[0]
+        path = CANARY / name
+        if path.suffix == ".html" and path.is_file() and path.parent == CANARY:
+            route.fulfill(body=path.read_bytes(), content_type="text/html; charset=utf-8")
+        else:
+            route.fulfill(status=404, body=b"not a canary", content_type="text/plain")
+
+    page.route(ORIGIN + "/**", fulfil)
+
+
+def test_there_are_canaries() -> None:
+    names = {p.stem for p in PAGES}
+    assert {"clean", "low-contrast", "unlabeled-input", "no-focus-outline"} <= names
+    assert expected(CANARY / "clean.html") == set()
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_checks_report_the_canary(page: Page, path: Path, ledger: Ledger) -> None:
+    serve_canaries(page)
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{ORIGIN}/{path.name}")
+    # The same functions, in the same order, as the matrix and the reader tests.
+    problems, _ = check_cell(page, "AA")
+    problems += text_contrast_problems(page, 4.5)
+    problems += reflow_problems(page)
+    reported = {p.rule for p in problems}
+    want = expected(path)
+    ledger.record("canary", path.stem, [] if reported == want else problems)
+    if reported != want:
+        shot = save_screenshot(page, f"canary-{path.stem}")
+        lines = [p.line(f"canary {path.stem}") for p in problems]
+        pytest.fail(
+            f"canary {path.name}: reported {sorted(reported)}, expected {sorted(want)}\n"
+            + "\n".join(lines)
+            + (f"\nscreenshot: {shot}" if shot else ""),
+            pytrace=False,
+        )
+
+
+def test_axe_runs_enhanced_contrast_for_aaa(page: Page) -> None:
+    """7:1 only runs when asked for: an AAA cell must report 4.5-7:1 text, an AA cell not."""
+    serve_canaries(page)
+    page.goto(f"{ORIGIN}/clean.html")
+    page.evaluate("document.querySelector('main p').style.color = '#666666'")  # 5.7:1
+    aa, aa_outcome = check_cell(page, "AA")
+    aaa, aaa_outcome = check_cell(page, "AAA")
+    assert "color-contrast-enhanced" not in aa_outcome.ran
+    assert "color-contrast-enhanced" in aaa_outcome.ran
+    assert not [p for p in aa if p.check == "axe"]
+    assert "color-contrast-enhanced" in {p.rule for p in aaa}
+    assert text_contrast_problems(page, 7.0) and not text_contrast_problems(page, 4.5)
