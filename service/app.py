@@ -136,6 +136,8 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     settings = settings or Settings.from_env()
     app_state = Legible(settings)
     themes = list(app_state.themes)
+    security = SecurityHeaders.for_settings(settings.https)
+    security_raw = [(k.lower().encode(), v.encode()) for k, v in security.items()]
 
     def redirect(resolved: Resolved) -> Response:
         assert resolved.redirect is not None
@@ -191,7 +193,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         if entry.status == 404:
             headers["Cache-Control"] = "public, max-age=60"
         elif entry.status == 200:
-            route = HotRoute(full_key, headers, resolved.vary_cookie)
+            route = HotRoute.build(full_key, entry, headers, resolved.vary_cookie, security_raw)
             app_state.hot.add(request.url.path, request.scope["query_string"], route)
         return respond(entry, request.headers, request.method, headers)
 
@@ -523,7 +525,6 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         Route("/api/articles/{slug}", api_put, methods=["PUT"]),
         Route("/api/articles/{slug}", api_delete, methods=["DELETE"]),
     ]
-    security = SecurityHeaders.for_settings(settings.https)
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders, headers=security)],
@@ -531,7 +532,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     )
     app.router.redirect_slashes = False  # its redirect would echo the Host header
     app.state.legible = app_state
-    outer: ASGIApp = HotPath(app, app_state, security)
+    outer: ASGIApp = HotPath(app, app_state)
     if settings.access_log:
         outer = AccessLog(outer)
     if settings.allowed_hosts:

@@ -5,38 +5,51 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import LegibleError
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from .app import LegibleApp
+
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
 
+    settings = Settings.from_env(host=args.host, port=args.port, db=args.db, workers=args.workers)
+    # Workers are separate processes that build the app from the environment.
+    for name, value in (("DB", settings.db), ("HOST", settings.host), ("PORT", settings.port)):
+        os.environ[f"LEGIBLE_{name}"] = str(value)
+    # Fewer malloc arenas: the render threads otherwise each keep their own and RSS grows.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    # granian, not uvicorn: cache hits ran 1.6x faster in bench/run.py (README, Benchmark).
+    # On SIGTERM it stops accepting, lets workers finish in-flight requests, then exits.
+    Granian(
+        "service.cli:app_from_env",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.uvloop,
+        log_access=False,  # our own structured access log replaces it
+        workers_kill_timeout=20,
+    ).serve()
+    return 0
+
+
+def app_from_env() -> LegibleApp:
+    """The ASGI app for one server worker, configured by `LEGIBLE_*`."""
     from .app import create_app
 
-    settings = Settings.from_env(host=args.host, port=args.port, db=args.db)
-    app = create_app(settings)
-    # After a graceful shutdown uvicorn re-raises the signal that stopped it, under the
-    # handler that was in place before it started; with the default handler SIGTERM then
-    # kills the process (status -15/143) after the clean stop. A no-op handler: exit 0.
-    signal.signal(signal.SIGTERM, lambda *_: None)
-    signal.signal(signal.SIGINT, lambda *_: None)
-    # uvicorn handles SIGTERM: it stops accepting, lets in-flight requests finish, then exits.
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,  # our own structured access log replaces it
-        proxy_headers=False,  # X-Forwarded-* is not trusted unless a proxy is configured
-        server_header=False,
-        timeout_graceful_shutdown=20,
-    )
-    return 0
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return create_app(Settings.from_env())
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -84,6 +97,11 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web service")
     serve.add_argument("--host", help="address to listen on (LEGIBLE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (LEGIBLE_PORT, default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="processes, each with its own cache (LEGIBLE_WORKERS, default 1)",
+    )
     serve.set_defaults(func=_serve)
     imp = sub.add_parser("import", help="import articles from JSON, Markdown or portal text files")
     imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")

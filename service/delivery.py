@@ -11,18 +11,21 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
+import anyio
+import anyio.to_thread
 import brotli
 from cachetools import LRUCache
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 ENCODINGS = ("br", "gzip", "identity")  # our preference order when q-values tie
 BROTLI_QUALITY = 11
 GZIP_LEVEL = 9
+BUILD_THREADS = max(2, 2 * (os.cpu_count() or 1))
 ENTRY_OVERHEAD = 512  # bytes for the Entry, its dicts and its key
 
 
@@ -46,7 +49,9 @@ def make_entry(
     """Compress `body` both ways (slow at brotli 11: call it off the event loop)."""
     bodies = {"identity": body}
     if compress:
-        bodies["br"] = brotli.compress(body, quality=BROTLI_QUALITY)
+        # A window just big enough for the body: same output, far less memory per build.
+        lgwin = max(16, min(24, len(body).bit_length() + 1))
+        bodies["br"] = brotli.compress(body, quality=BROTLI_QUALITY, lgwin=lgwin)
         bodies["gzip"] = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
     digest = hashlib.sha256(body).hexdigest()[:20]
     etags = {enc: f'"{digest}-{enc}"' if enc != "identity" else f'"{digest}"' for enc in bodies}
@@ -122,10 +127,11 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
 
 
 RawHeaders = list[tuple[bytes, bytes]]
+REFUSED = b"406 Not Acceptable: this resource is available as br, gzip or identity.\n"
 
 
 @lru_cache(maxsize=512)
-def _negotiate_cached(header: str | None, available: tuple[str, ...]) -> str | None:
+def negotiate_cached(header: str | None, available: tuple[str, ...]) -> str | None:
     return negotiate(header, available)
 
 
@@ -143,7 +149,7 @@ def prepare(
     """
     vary = headers.get("Vary", "")
     vary = "Accept-Encoding" + (f", {vary}" if vary else "")
-    encoding = _negotiate_cached(
+    encoding = negotiate_cached(
         accept_encoding[:512] if accept_encoding is not None else None, tuple(entry.bodies)
     )
     if encoding is None:
@@ -223,6 +229,9 @@ class PageCache:
         self._inflight: dict[Key, asyncio.Future[Entry]] = {}
         self._epoch = 0
         self.builds = 0
+        # Rendering and brotli are CPU-bound: more threads than this only add memory
+        # (a brotli-11 state each) and latency, not throughput.
+        self._limiter = anyio.CapacityLimiter(BUILD_THREADS)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -251,7 +260,7 @@ class PageCache:
     async def _build(self, key: Key, build: Callable[[], Entry]) -> Entry:
         epoch = self._epoch
         self.builds += 1
-        entry = await run_in_threadpool(build)
+        entry = await anyio.to_thread.run_sync(build, limiter=self._limiter)
         if epoch == self._epoch and entry.size <= self.max_bytes:
             self._entries[key] = entry
         return entry

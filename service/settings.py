@@ -29,6 +29,7 @@ class Settings:
     themes_dir    LEGIBLE_THEMES_DIR    folder of theme files          (bundled themes/)
     max_body_mb   LEGIBLE_MAX_BODY_MB   largest API body in MB         2
     access_log    LEGIBLE_ACCESS_LOG    one JSON line per request      1
+    workers       LEGIBLE_WORKERS       server processes               1
     """
 
     db: str = "./data/legible.db"
@@ -42,6 +43,7 @@ class Settings:
     themes_dir: str | None = None
     max_body_mb: float = 2.0
     access_log: bool = True
+    workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -81,7 +83,7 @@ def _convert(name: str, raw: str, kind: object) -> object:
             raise ValueError
         if text == "int":
             value = int(raw)
-            if name == "port" and not 0 < value < 65536:
+            if (name == "port" and not 0 < value < 65536) or (name == "workers" and value < 1):
                 raise ValueError
             return value
         if text == "float":
