@@ -17,15 +17,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from .checks import Problem
+from .known import KnownBug
 from .matrix import SEED_PATH
 
 E2E = Path(__file__).resolve().parent
@@ -53,7 +54,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
             callspec = getattr(item, "callspec", None)
             if callspec is not None and "cell" in callspec.params:
-                ledger.cells_collected += 1
+                ledger.cells_collected[item.originalname] += 1
 
 
 # -- the ledger behind the end-of-run summary ------------------------------------
@@ -61,18 +62,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @dataclass
 class Ledger:
-    cells_collected: int = 0
-    cells_run: set[str] = field(default_factory=set)
+    # Cells by test function: test_cell (page × theme × size), test_widget_cell, ...
+    cells_collected: Counter[str] = field(default_factory=Counter)
+    cells_run: set[tuple[str, str]] = field(default_factory=set)
     run: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
+    known: Counter[str] = field(default_factory=Counter)  # failed only by a known bug
     lines: list[str] = field(default_factory=list)
+    known_lines: dict[str, str] = field(default_factory=dict)  # bug id -> reason
     review: Counter[str] = field(default_factory=Counter)
 
-    def record(self, check: str, where: str, problems: list[Problem]) -> None:
+    def cell_ran(self, kind: str, cell_id: str) -> None:
+        self.cells_run.add((kind, cell_id))
+
+    def record(self, check: str, where: str, problems: list[Problem], known: int = 0) -> None:
+        """`known`: how many of `problems` are known product bugs (see known.py)."""
         self.run[check] += 1
-        if problems:
+        if len(problems) > known:
             self.failed[check] += 1
             self.lines.extend(p.line(where) for p in problems)
+        elif problems:
+            self.known[check] += 1
 
 
 LEDGER = pytest.StashKey[Ledger]()
@@ -89,16 +99,29 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     tr = terminalreporter
     tr.section("Legible e2e summary")
-    skipped = ledger.cells_collected - len(ledger.cells_run)
+    collected = sum(ledger.cells_collected.values())
+    skipped = collected - len(ledger.cells_run)
     tr.write_line(
-        f"matrix cells: {ledger.cells_collected} generated, {len(ledger.cells_run)} run"
+        f"matrix cells: {collected} generated, {len(ledger.cells_run)} run"
         + (f", {skipped} not run (skipped, deselected or stopped early)" if skipped else "")
     )
+    for kind, n in sorted(ledger.cells_collected.items()):
+        ran = sum(1 for k, _ in ledger.cells_run if k == kind)
+        tr.write_line(f"  {kind:<34} {n:>4} generated {ran:>4} run")
     total, failed = sum(ledger.run.values()), sum(ledger.failed.values())
-    tr.write_line(f"checks: {total} run, {total - failed} passed, {failed} failed")
+    known = sum(ledger.known.values())
+    tr.write_line(
+        f"checks: {total} run, {total - failed - known} passed, {failed} failed"
+        + (f", {known} failed only by a known product bug (xfail)" if known else "")
+    )
     for check in sorted(ledger.run):
-        n, bad = ledger.run[check], ledger.failed[check]
-        tr.write_line(f"  {check:<16} {n:>4} run {n - bad:>4} passed {bad:>4} failed")
+        n, bad, k = ledger.run[check], ledger.failed[check], ledger.known[check]
+        tr.write_line(
+            f"  {check:<18} {n:>4} run {n - bad - k:>4} passed {bad:>4} failed"
+            + (f" {k:>4} known bug" if k else "")
+        )
+    for bug, reason in sorted(ledger.known_lines.items()):
+        tr.write_line(f"known product bug {bug}: {reason}")
     if ledger.review:
         shown = ", ".join(f"{rule} ×{n}" for rule, n in ledger.review.most_common())
         tr.write_line(f"axe incomplete (not failing, review by hand): {shown}")
@@ -263,23 +286,61 @@ def save_screenshot(page: Page, name: str) -> Path | None:
 
 @pytest.fixture
 def report(ledger: Ledger) -> Any:
-    """report(name, page, {check: problems}, where=...): count each check; if any found
-    problems, fail with one line per problem (prefixed by `where`, e.g.
-    "page=index theme=dark size=150%") and save e2e/artifacts/<name>.png."""
+    """report(name, page, {check: problems}, where=..., known=...): count each check; if
+    any found problems, fail with one line per problem (prefixed by `where`, e.g.
+    "page=index theme=dark size=150%") and save e2e/artifacts/<name>.png.
+
+    `known`: the known product bugs (known.py) that apply here. If they are the only
+    problems the test is an xfail with their reasons; if one of them did not show up,
+    the test fails (the bug is fixed: remove its entry)."""
 
     def _report(
-        name: str, page: Page, checks: dict[str, list[Problem]], where: str | None = None
+        name: str,
+        page: Page,
+        checks: dict[str, list[Problem]],
+        where: str | None = None,
+        known: Sequence[KnownBug] = (),
     ) -> None:
         where = where or name
+        seen: set[str] = set()
         for check, problems in checks.items():
-            ledger.record(check, where, problems)
+            matched = [p for p in problems if any(bug.matches(p) for bug in known)]
+            seen.update(bug.id for bug in known for p in matched if bug.matches(p))
+            ledger.record(check, where, problems, known=len(matched))
         found = [p for problems in checks.values() for p in problems]
-        if not found:
+        unknown = [p for p in found if not any(bug.matches(p) for bug in known)]
+        gone = [bug for bug in known if bug.id not in seen]
+        if not found and not gone:
             return
-        lines = [p.line(where) for p in found]
+        lines = [p.line(where) for p in unknown]
+        lines += [f"known product bug {bug.id} no longer shows up: remove it" for bug in gone]
+        lines += [f"(known bug) {p.line(where)}" for p in found if p not in unknown]
         path = save_screenshot(page, name)
         if path:
             lines.append(f"screenshot: {path.relative_to(ROOT)}")
-        pytest.fail("\n".join(lines), pytrace=False)
+        if unknown or gone:
+            pytest.fail("\n".join(lines), pytrace=False)
+        for bug in known:
+            ledger.known_lines[bug.id] = bug.reason
+        pytest.xfail("\n".join([*(f"{bug.id}: {bug.reason}" for bug in known), *lines]))
 
     return _report
+
+
+MakePage = Callable[..., Page]
+
+
+@pytest.fixture
+def make_page(browser: Browser, browser_context_args: dict[str, Any]) -> Iterator[MakePage]:
+    """make_page(**context_overrides): a page in a fresh context made from this suite's
+    context arguments with some replaced (forced_colors="active", bypass_csp=True, …)."""
+    contexts: list[BrowserContext] = []
+
+    def make(**overrides: Any) -> Page:
+        context = browser.new_context(**{**browser_context_args, **overrides})
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

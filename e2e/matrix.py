@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from service.preferences import Preference, build_url
 from service.themes import Theme, data_dir, load_themes
 
 SIZES = (100, 150, 200)
+LARGEST = max(SIZES)  # where the custom checks run, in every theme
 SEED_NAME = "000_fe6bc2d69edf9f80.txt"
 # e2e/matrix.py -> parents[0] e2e, [1] the checkout, [2] its parent, which holds shared/.
 SEED_PATH = Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED_NAME
@@ -60,6 +62,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("preferences", "/preferences", expect="main form.prefs-page fieldset"),
 )
 PAGE_BY_NAME = {p.name: p for p in PAGES}
+# The widget is not on Legible's own templates (the server-rendered controls bar does
+# its job there). Its demo page links the site CSS and runs it in own-site mode, where
+# the widget sets data-theme/data-size and the site CSS follows: the widget's cells are
+# this page in every theme and size, with the panel closed and open.
+WIDGET_DEMO = PageSpec("widget-demo", "/widget/demo", expect="main h1")
+WIDGET_STATES = ("closed", "open")
 
 
 @dataclass(frozen=True)
@@ -68,14 +76,17 @@ class Cell:
     theme: str
     level: str  # "AA" or "AAA": what the theme file promises
     size: int
+    widget: str | None = None  # on the widget's page: "closed" or "open"
 
     @property
     def id(self) -> str:
-        return f"{self.page.name}-{self.theme}-{self.size}"
+        base = f"{self.page.name}-{self.theme}-{self.size}"
+        return f"{base}-{self.widget}" if self.widget else base
 
     @property
     def label(self) -> str:
-        return where(self.page.name, self.theme, self.size)
+        base = where(self.page.name, self.theme, self.size)
+        return f"{base} widget={self.widget}" if self.widget else base
 
     @property
     def minimum(self) -> float:
@@ -100,6 +111,11 @@ def load(directory: Path | None = None) -> dict[str, Theme]:
     return load_themes(directory or themes_dir())
 
 
+@cache
+def load_cached() -> dict[str, Theme]:
+    return load()
+
+
 def build_matrix(
     directory: Path | None = None,
     pages: tuple[PageSpec, ...] = PAGES,
@@ -112,3 +128,26 @@ def build_matrix(
         for theme in themes.values()
         for size in sizes
     ]
+
+
+def build_widget_matrix(
+    directory: Path | None = None,
+    sizes: tuple[int, ...] = SIZES,
+    states: tuple[str, ...] = WIDGET_STATES,
+) -> list[Cell]:
+    """The widget's page in every theme × size × panel state."""
+    themes = load(directory)
+    return [
+        Cell(WIDGET_DEMO, theme.name, theme.level, size, state)
+        for theme in themes.values()
+        for size in sizes
+        for state in states
+    ]
+
+
+def build_custom_matrix(directory: Path | None = None) -> list[Cell]:
+    """Where the checks axe lacks run: every page and every theme at the largest size,
+    and the widget's page with its panel open."""
+    return build_matrix(directory, sizes=(LARGEST,)) + build_widget_matrix(
+        directory, sizes=(LARGEST,), states=("open",)
+    )

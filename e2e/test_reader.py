@@ -108,6 +108,35 @@ def test_high_contrast_without_javascript(new_context, report) -> None:
     report("journey-no-js-high-contrast", page, {"journey": problems}, where)
 
 
+def test_preference_form_without_javascript(new_context, report) -> None:
+    """JavaScript off: the full form on /preferences (radios and a submit button) sets the
+    size and the theme, lands on the variant URL and keeps the choice in the cookie."""
+    theme = "sepia" if "sepia" in THEMES else list(THEMES)[-1]
+    size = 150
+    context: BrowserContext = new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/preferences")
+    form = page.locator("form.prefs-page")
+    # Click the labels, as a reader does: the radios are small, their labels are not.
+    form.locator(f"label[for='size-{size}']").click()
+    form.locator(f"label[for='theme-{theme}']").click()
+    expect(form.locator(f"#size-{size}")).to_be_checked()
+    expect(form.locator(f"#theme-{theme}")).to_be_checked()
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/\?theme={re.escape(theme)}&size={size}$"))
+    html = page.locator("html")
+    problems: list[Problem] = []
+    got = (html.get_attribute("data-theme"), html.get_attribute("data-size"))
+    if got != (theme, str(size)):
+        problems.append(Problem("journey", "form-variant", (), ("html",), f"data-theme/size {got}"))
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    if cookies.get("legible_pref") != f"{theme}.{size}.0":
+        problems.append(Problem("journey", "form-cookie", (), ("legible_pref",), str(cookies)))
+    problems += text_contrast_problems(page, THEMES[theme].minimum)
+    where = f"journey=no-js page=/preferences → / theme={theme} size={size}%"
+    report(f"journey-no-js-form-{theme}-{size}", page, {"journey": problems}, where)
+
+
 @pytest.mark.parametrize("name", ["demo-article", "index", "search-empty", "not-found"])
 def test_links_keep_the_variant(page: Page, name: str, report) -> None:
     """README: links inside a page keep its variant (URL-only readers have no cookie)."""

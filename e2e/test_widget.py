@@ -19,7 +19,7 @@ import brotli
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect
 
 from service.themes import Theme, contrast_ratio, data_dir, load_themes
 from service.widget import BUNDLE_PREFIX, integrity_for
@@ -794,3 +794,82 @@ def test_demo_page(new_page: NewPage, base_url: str) -> None:
     assert page.locator("html").get_attribute("data-theme") == "high-contrast"
     assert violations(page, watch) == []
     assert _axe_clean(page) == []
+
+
+# -- the widget's accessibility tree, exactly -------------------------------------------
+
+
+def _widget_tree() -> str:
+    """The open widget as a screen reader meets it, on a page with no theme chosen.
+    `/children: equal` on every container: an added, removed or reordered node, a
+    changed role, name or state, fails. The theme radios come from the theme files, in
+    their order: adding a theme adds its radio and nothing else."""
+    themes = "\n".join(
+        f'    - radio "{theme.label_vi}" [checked=false]' for theme in THEMES.values()
+    )
+    return f"""
+- button "Tùy chọn hiển thị" [expanded]
+- dialog "Tùy chọn hiển thị":
+  - /children: equal
+  - heading "Tùy chọn hiển thị" [level=2]
+  - button "Đóng"
+  - group "Cỡ chữ:":
+    - /children: equal
+    - paragraph:
+      - /children: equal
+      - text: "Cỡ chữ:"
+      - status: 100%
+    - button "Giảm cỡ chữ" [disabled]
+    - button "Tăng cỡ chữ" [disabled=false]
+    - button "Cỡ chữ mặc định"
+  - paragraph: Tương phản
+  - radiogroup "Tương phản":
+    - /children: equal
+    - radio "Màu của trang" [checked]
+{themes}
+  - button "Giãn chữ" [pressed=false]
+  - button "Gạch chân liên kết" [pressed=false]
+  - button "Giảm chuyển động" [pressed=false]
+  - button "Đặt lại tất cả"
+"""
+
+
+def test_aria_tree_matches_the_snapshot(new_page: NewPage, base_url: str) -> None:
+    page, _ = new_page()
+    page.goto(f"{base_url}/widget/demo")
+    widget = page.locator("legible-widget .w")
+    page.locator("legible-widget button.t").wait_for()
+    expect(widget).to_match_aria_snapshot('- button "Tùy chọn hiển thị" [expanded=false]')
+    open_panel(page)
+    expect(widget).to_match_aria_snapshot(_widget_tree())
+    # The snapshot is exact: one more control in the panel fails it.
+    page.evaluate(
+        "document.querySelector('legible-widget').shadowRoot.querySelector('.p')"
+        ".append(document.createElement('button'))"
+    )
+    with pytest.raises(AssertionError):
+        expect(widget).to_match_aria_snapshot(_widget_tree(), timeout=500)
+
+
+def test_panel_closes_when_focus_leaves_the_widget(new_page: NewPage, plain_url: str) -> None:
+    # WCAG 2.4.11: the open panel must never cover the element that has focus.
+    page, _ = new_page()
+    open_host(page, plain_url)
+    open_panel(page)
+    trigger = page.locator("legible-widget button.t")
+    assert trigger.get_attribute("aria-expanded") == "true"
+    on_host = (
+        "() => ![document.body, document.querySelector('legible-widget')]"
+        ".includes(document.activeElement)"
+    )
+    for _ in range(40):  # Tab out of the panel, round the browser's UI, into the host page
+        page.keyboard.press("Tab")
+        if page.evaluate(on_host):
+            break
+    else:
+        pytest.fail("Tab never reached the host page")
+    assert trigger.get_attribute("aria-expanded") == "false"
+    assert not page.locator("legible-widget .p").is_visible()
+    open_panel(page)
+    page.locator("#host-button").focus()  # a click or a script moving focus away
+    assert trigger.get_attribute("aria-expanded") == "false"

@@ -247,9 +247,16 @@ group.addEventListener("keydown", (e) => {
 wrap.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && !panel.hidden) hide(1);
 });
+// A disclosure: once focus lands anywhere outside the widget (Tab, a click, a
+// script), the panel closes, so it never covers the element that has focus
+// (WCAG 2.4.11). Focus events only: no keys are captured.
+let hostEl = null;
+D.addEventListener("focusin", (e) => {
+  if (!panel.hidden && e.target !== hostEl) hide();
+});
 
 const mount = () => {
-  const host = D.createElement("legible-widget");
+  const host = (hostEl = D.createElement("legible-widget"));
   const shadow = host.attachShadow({ mode: "open" });
   const s = new CSSStyleSheet();
   let vars = "";
