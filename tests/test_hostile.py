@@ -14,10 +14,9 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
-import anyio
 import pytest
+from rawasgi import Headers, Reply, exchange, to_bytes
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
@@ -35,83 +34,6 @@ JSON = ("content-type", "application/json")
 FORM = ("content-type", "application/x-www-form-urlencoded")
 
 
-# -- a raw ASGI client (the same as in test_fuzz.py) ----------------------------------------------
-@dataclass
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k == name), None)
-
-    def headers_named(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k == name]
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-Headers = Sequence[tuple[str | bytes, str | bytes]]
-
-
-def _bytes(value: str | bytes) -> bytes:
-    return value if isinstance(value, bytes) else value.encode("latin-1")
-
-
-async def _exchange(
-    app: object, method: str, target: bytes, headers: Headers, chunks: Sequence[bytes]
-) -> Reply:
-    raw_path, _, query = target.partition(b"?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": unquote(raw_path.decode("ascii")),
-        "raw_path": raw_path,
-        "query_string": query,
-        "root_path": "",
-        "headers": [(_bytes(k).lower(), _bytes(v).strip(b" \t")) for k, v in headers],
-        "client": ("203.0.113.9", 40000),
-        "server": ("testserver", 80),
-        "state": {},
-    }
-    pending = list(chunks) or [b""]
-    done = anyio.Event()
-    start: dict[str, object] | None = None
-    body: list[bytes] = []
-
-    async def receive() -> dict[str, object]:
-        if pending:
-            chunk = pending.pop(0)
-            return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
-        await done.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, object]) -> None:
-        nonlocal start
-        if message["type"] == "http.response.start":
-            assert start is None, "a second http.response.start"
-            start = message
-        elif message["type"] == "http.response.body":
-            assert start is not None, "a body before http.response.start"
-            body.append(message.get("body", b""))  # type: ignore[arg-type]
-            if not message.get("more_body"):
-                done.set()
-
-    await app(scope, receive, send)  # type: ignore[operator]
-    assert start is not None and done.is_set(), "the app returned without a whole response"
-    raw = start.get("headers", [])
-    return Reply(
-        int(start["status"]),  # type: ignore[call-overload]
-        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw],  # type: ignore[union-attr]
-        b"".join(body),
-    )
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("hostile") / "t.db"
@@ -126,7 +48,7 @@ def send(
     client: TestClient, method: str, target: str | bytes, headers: Headers, body: bytes
 ) -> Reply:
     assert client.portal is not None
-    return client.portal.call(_exchange, client.app, method, _bytes(target), headers, [body])
+    return client.portal.call(exchange, client.app, method, to_bytes(target), headers, [body])
 
 
 # -- the corpus -----------------------------------------------------------------------------------
