@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,6 +51,7 @@ log = logging.getLogger("legible")
 audit = logging.getLogger("legible.audit")
 
 PAGE_SIZE = 10
+SYNC_SECONDS = 0.05  # how stale a page may be after another process commits
 MAX_QUERY = 200
 MAX_URL = 4096
 HTML = "text/html; charset=utf-8"
@@ -87,6 +89,7 @@ class Legible:
         self.hot = HotRoutes()
         self.revisions: dict[str, int] = {}
         self._data_version: int | None = None
+        self._next_sync = 0.0
         if settings.demo and self.store.count() == 0:
             report = import_paths(self.store, demo_files())
             log.info("loaded demo content: %s", report.summary().splitlines()[0])
@@ -94,7 +97,15 @@ class Legible:
 
     # -- keeping the cache in step with the store ------------------------------
     def sync(self) -> None:
-        """Notice commits by any process (an import, another worker) cheaply."""
+        """Notice commits by any process (an import, another worker) cheaply.
+
+        At most every SYNC_SECONDS: the check is a SQLite call, a tenth of a
+        cache hit. The service's own API writes invalidate at once (`changed`).
+        """
+        now = time.monotonic()
+        if now < self._next_sync:
+            return
+        self._next_sync = now + SYNC_SECONDS
         try:
             version = self.store.data_version()
             if version == self._data_version:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from service.app import SYNC_SECONDS
 from service.cli import main
 from service.importers import demo_files
 from service.store import Store
@@ -260,6 +262,7 @@ def test_import_while_the_service_runs_shows_on_the_next_request(
     assert client.get("/").status_code == 200
     assert main(["--db", str(db_path), "import", str(seed_path)]) == 0
     capsys.readouterr()
+    time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     titles = [h2.text for h2 in parse_html(client.get("/").text).one("main").find_all("h2")]
     assert titles == [SEED_TITLE]
     hits = parse_html(client.get("/search?q=vien+kiem+sat").text).one("main").find_all("h2")

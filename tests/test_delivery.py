@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import threading
+import time
 from pathlib import Path
 
 import brotli
@@ -13,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
+from service.app import SYNC_SECONDS
 from service.delivery import PageCache, etag_matches, make_entry, negotiate
 
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
@@ -209,6 +211,7 @@ def test_write_by_another_process_is_noticed(client: TestClient, tmp_path: Path)
     other.put(
         validate({"title": "Đổi từ ngoài", "published": "2030-01-01", "body_html": "<p>x</p>"})
     )
+    time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     assert "Đổi từ ngoài" in client.get("/").text
     assert client.get("/articles/doi-tu-ngoai").status_code == 200
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 from starlette.testclient import TestClient
 
+from service.app import SYNC_SECONDS
 from service.articles import Article
 from service.store import Store
 
@@ -275,6 +277,7 @@ def many_client(db_path: Path, make_client: MakeClient) -> TestClient:
             )
     finally:
         writer.close()
+    time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     return make_client()
 
 
@@ -503,6 +506,7 @@ def test_no_page_has_inline_script_or_style(
         slugs = [a.slug for a in writer.all()]
     finally:
         writer.close()
+    time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     urls = ["/", "/search", "/search?q=thu+vien", "/search?q=zzqxv", "/preferences"]
     urls += ["/articles/khong-co", "/?theme=khong-co", "/?page=99", "/khong-co"]
     urls += [f"/articles/{slug}" for slug in slugs]
@@ -537,6 +541,7 @@ def test_import_while_serving_is_visible_on_the_next_request(
         slug = import_paths(writer, [seed_path]).created[0]
     finally:
         writer.close()
+    time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     response = client.get(f"/articles/{slug}")
     assert response.status_code == 200
     assert parse_html(response.text).one("h1").text == SEED_TITLE
@@ -555,6 +560,7 @@ def test_index_cached_before_an_import_shows_it_after(
         slug = import_paths(writer, [seed_path]).created[0]
     finally:
         writer.close()
+    time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     assert teaser_slugs(parse_html(client.get("/").text)) == [slug]
     assert client.get(f"/articles/{slug}").status_code == 200
     found = parse_html(client.get("/search?q=le+minh+tri").text)
