@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -123,9 +124,15 @@ class Legible:
         self.cache.invalidate({f"article:{slug}", "lists"})
 
     # -- rendering -------------------------------------------------------------
-    def html(self, template: str, pref: Preference, tags: Sequence[str], **context: Any) -> Entry:
+    def html(
+        self,
+        template: str,
+        pref: Preference,
+        tags: Sequence[str],
+        status: int = 200,
+        **context: Any,
+    ) -> Entry:
         body = self.renderer.page(template, pref=pref, **context)
-        status = context.get("status", 200)
         return make_entry(body.encode(), HTML, tags, status)
 
 
@@ -484,7 +491,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         except ArticleInvalid as exc:
             return JSONResponse({"errors": exc.errors}, 422)
         try:
-            result, revision = await _threaded(app_state.store.put, article)
+            result, revision = await run_in_threadpool(app_state.store.put, article)
         except StoreUnavailable:
             return JSONResponse(
                 {"error": "the store is unavailable; retry"}, 503, headers={"Retry-After": "30"}
@@ -505,7 +512,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
             return denied
         slug = request.path_params["slug"]
         try:
-            existed = await _threaded(app_state.store.delete, slug)
+            existed = await run_in_threadpool(app_state.store.delete, slug)
         except StoreUnavailable:
             return JSONResponse(
                 {"error": "the store is unavailable; retry"}, 503, headers={"Retry-After": "30"}
@@ -606,9 +613,3 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-async def _threaded(fn: Callable[..., Any], *args: Any) -> Any:
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(fn, *args)

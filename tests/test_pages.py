@@ -277,7 +277,6 @@ def many_client(db_path: Path, make_client: MakeClient) -> TestClient:
             )
     finally:
         writer.close()
-    time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     return make_client()
 
 
