@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -43,6 +44,7 @@ from .preferences import (
     safe_return_path,
 )
 from .render import Renderer, page_links, template_hash
+from .rsgi import Lifespan, RSGIProtocol, RSGIScope, serve_asgi
 from .settings import Settings
 from .store import Store
 from .themes import data_dir, load_themes
@@ -86,8 +88,9 @@ class Legible:
         self.version = template_hash() + assets.content_hash(css)[:8]
         self.renderer = Renderer(self.themes, self.css_url)
         self.store = Store(settings.db)
-        self.cache = PageCache(settings.cache_bytes)
         self.hot = HotRoutes()
+        self.cache = PageCache(settings.cache_bytes, on_drop=self.hot.drop)
+        self.tick = 0  # counts sync periods; the hot path touches the LRU once per tick
         self.revisions: dict[str, int] = {}
         self._data_version: int | None = None
         self._next_sync = 0.0
@@ -107,6 +110,7 @@ class Legible:
         if now < self._next_sync:
             return
         self._next_sync = now + SYNC_SECONDS
+        self.tick += 1
         try:
             version = self.store.data_version()
             if version == self._data_version:
@@ -211,8 +215,13 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         if entry.status == 404:
             headers["Cache-Control"] = "public, max-age=60"
         elif entry.status == 200:
-            route = HotRoute.build(full_key, entry, headers, resolved.vary_cookie, security_raw)
-            app_state.hot.add(request.url.path, request.scope["query_string"], route)
+            path, query = request.url.path, request.scope["query_string"]
+            route = HotRoute(
+                full_key, entry, headers, resolved.vary_cookie, security_raw,
+                path, query.decode("latin-1"),
+            )  # fmt: skip
+            if app_state.cache.peek(full_key) is entry:  # stored, so a drop will reach it
+                app_state.hot.add(path, query, route)
         return respond(entry, request.headers, request.method, headers)
 
     def page_param(raw: dict[str, str]) -> tuple[int | None, str | None]:
@@ -550,12 +559,13 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     )
     app.router.redirect_slashes = False  # its redirect would echo the Host header
     app.state.legible = app_state
-    outer: ASGIApp = HotPath(app, app_state)
+    hot = HotPath(app, app_state, allowed_hosts=settings.allowed_hosts)
+    outer: ASGIApp = hot
     if settings.access_log:
-        outer = AccessLog(outer)
+        outer = hot.access_log = AccessLog(outer)
     if settings.allowed_hosts:
         outer = HealthzOrTrustedHost(outer, settings.allowed_hosts)
-    return LegibleApp(outer, app)
+    return LegibleApp(outer, app, hot)
 
 
 class HealthzOrTrustedHost:
@@ -574,15 +584,31 @@ class HealthzOrTrustedHost:
 
 
 class LegibleApp:
-    """The ASGI app: the access log and the hot path around the Starlette app."""
+    """The app, over ASGI (`__call__`) or granian's RSGI (`__rsgi__`): the trusted
+    hosts, the access log and the hot path around the Starlette app."""
 
-    def __init__(self, outer: ASGIApp, inner: Starlette) -> None:
+    def __init__(self, outer: ASGIApp, inner: Starlette, hot: HotPath) -> None:
         self.outer = outer
         self.inner = inner
+        self.hot = hot
         self.state = inner.state
+        self._lifespan = Lifespan(outer)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.outer(scope, receive, send)
+
+    # RSGI: a cache hit is one response_bytes call; the rest goes through ASGI.
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.run_until_complete(self._lifespan.startup())
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.run_until_complete(self._lifespan.shutdown())
+
+    async def __rsgi__(self, scope: RSGIScope, proto: RSGIProtocol) -> None:
+        if scope.proto != "http":
+            raise RuntimeError("legible serves HTTP only")  # granian runs without websockets
+        if not self.hot.rsgi(scope, proto):
+            await serve_asgi(self.outer, scope, proto)
 
 
 def _not_found() -> dict[str, Any]:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def _serve(args: argparse.Namespace) -> int:
     from granian import Granian
-    from granian.constants import Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops
 
     settings = Settings.from_env(host=args.host, port=args.port, db=args.db, workers=args.workers)
     # Workers are separate processes that build the app from the environment.
@@ -27,14 +27,18 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ[f"LEGIBLE_{name}"] = str(value)
     # Fewer malloc arenas: the render threads otherwise each keep their own and RSS grows.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    # granian, not uvicorn: cache hits ran 1.6x faster in bench/run.py (README, Benchmark).
-    # On SIGTERM it stops accepting, lets workers finish in-flight requests, then exits.
+    # granian over RSGI, not uvicorn: a cache hit is one response_bytes call, and
+    # hits ran several times faster in bench/run.py (README, Benchmark). Misses go
+    # through the ASGI app (service/rsgi.py). On SIGTERM granian stops accepting,
+    # lets workers finish in-flight requests, then exits.
     Granian(
         "service.cli:app_from_env",
         factory=True,
         address=settings.host,
         port=settings.port,
-        interface=Interfaces.ASGI,
+        interface=Interfaces.RSGI,
+        http=HTTPModes.http1,  # HTTP/2 and TLS belong to the proxy or CDN in front
+        websockets=False,
         workers=settings.workers,
         loop=Loops.uvloop,
         log_access=False,  # our own structured access log replaces it

@@ -214,6 +214,22 @@ def respond(
 Key = Hashable
 
 
+class _Entries(LRUCache[Key, "Entry"]):
+    """The LRU, telling `on_drop` about every key that leaves it (None: all)."""
+
+    def __init__(self, max_bytes: int, on_drop: Callable[[Key | None], None]) -> None:
+        super().__init__(maxsize=max_bytes, getsizeof=_size)
+        self._on_drop = on_drop
+
+    def __delitem__(self, key: Key) -> None:  # eviction, pop and invalidation all land here
+        super().__delitem__(key)
+        self._on_drop(key)
+
+    def clear(self) -> None:
+        super().clear()
+        self._on_drop(None)
+
+
 class PageCache:
     """Rendered variants, bounded by bytes, with single-flight builds.
 
@@ -223,9 +239,11 @@ class PageCache:
     began before an invalidation is returned to its waiters but not stored.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(
+        self, max_bytes: int, on_drop: Callable[[Key | None], None] = lambda key: None
+    ) -> None:
         self.max_bytes = max_bytes
-        self._entries: LRUCache[Key, Entry] = LRUCache(maxsize=max_bytes, getsizeof=_size)
+        self._entries = _Entries(max_bytes, on_drop)
         self._inflight: dict[Key, asyncio.Future[Entry]] = {}
         self._epoch = 0
         self.builds = 0
@@ -241,6 +259,7 @@ class PageCache:
         return int(self._entries.currsize)
 
     def peek(self, key: Key) -> Entry | None:
+        """The entry if cached, marking it recently used."""
         return self._entries.get(key)
 
     async def get(self, key: Key, build: Callable[[], Entry]) -> Entry:
@@ -262,6 +281,7 @@ class PageCache:
         self.builds += 1
         entry = await anyio.to_thread.run_sync(build, limiter=self._limiter)
         if epoch == self._epoch and entry.size <= self.max_bytes:
+            self._entries.pop(key, None)  # a replaced entry is dropped, never shadowed
             self._entries[key] = entry
         return entry
 

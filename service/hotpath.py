@@ -1,98 +1,187 @@
-"""Cache hits served straight from ASGI, before routing.
+"""Cache hits served before routing, over ASGI or RSGI.
 
 A page the app has rendered registers its exact URL here with its cache key.
 A later request for that URL, if the entry is still cached, is answered from
 the pre-compressed bytes without a Request, a route match or a template: the
 same negotiation and validators as the full path (`delivery.prepare`).
 Anything unusual (a bare URL with a preference cookie, a method other than
-GET/HEAD, a miss) goes down the full path.
+GET/HEAD, a host that needs checking, a miss) goes down the full path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+import time
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .delivery import REFUSED, Entry, RawHeaders, etag_matches, negotiate_cached, prepare
+from .middleware.accesslog import AccessLog, log_target
 from .preferences import COOKIE
 
 if TYPE_CHECKING:
     from .app import Legible
+    from .rsgi import RSGIHeaders, RSGIProtocol, RSGIScope
 
 MAX_ROUTES = 20_000
-_COOKIE_NAME = COOKIE.encode() + b"="
+_COOKIE_NAME = COOKIE + "="
 
 
 @dataclass(frozen=True, slots=True)
+class Answer:
+    """One prepared response: headers in ASGI (bytes) and RSGI (str) form."""
+
+    status: int
+    raw: RawHeaders
+    pairs: list[tuple[str, str]]
+    body: bytes  # what GET sends; HEAD sends nothing
+
+
 class HotRoute:
     """One URL's cached page; each answer is built by `delivery.prepare` on first
     use and kept, so a hit only picks prepared headers and bytes."""
 
-    key: Hashable
-    entry: Entry
-    headers: Mapping[str, str]
-    vary_cookie: bool  # a bare URL: a reader with a preference cookie takes the full path
-    tail: RawHeaders  # the security headers, shared by every route
-    available: tuple[str, ...]
-    answers: dict[tuple[str | None, bool], RawHeaders] = field(default_factory=dict)
+    __slots__ = (
+        "answers",
+        "available",
+        "entry",
+        "headers",
+        "key",
+        "log_target",
+        "plain",
+        "tail",
+        "tick",
+        "vary_cookie",
+    )  # fmt: skip
 
-    @classmethod
-    def build(
-        cls,
+    def __init__(
+        self,
         key: Hashable,
         entry: Entry,
         headers: Mapping[str, str],
         vary_cookie: bool,
         tail: RawHeaders,
-    ) -> HotRoute:
-        return cls(key, entry, headers, vary_cookie, tail, tuple(entry.bodies))
+        path: str = "",
+        query: str = "",
+    ) -> None:
+        self.key = key
+        self.entry = entry
+        self.headers = headers
+        self.vary_cookie = vary_cookie  # a bare URL: a reader with a preference cookie
+        self.tail = tail  # the security headers, shared by every route
+        self.available = tuple(entry.bodies)
+        self.log_target = log_target(path, query)  # the access log's path and query, as JSON
+        self.answers: dict[tuple[str | None, bool], Answer] = {}
+        self.plain: dict[str | None, Answer] = {}  # Accept-Encoding -> answer, no If-None-Match
+        self.tick = -1  # when the cache last heard this entry was used (Legible.tick)
 
-    def answer(self, encoding: str | None, not_modified: bool) -> RawHeaders:
-        """Headers for (encoding or None for 406, 304?)."""
+    def answer(self, encoding: str | None, not_modified: bool) -> Answer:
+        """The response for (encoding, or None for 406; a 304?)."""
         found = self.answers.get((encoding, not_modified))
         if found is None:
             accept = encoding if encoding is not None else "*;q=0"
             etag = self.entry.etags[encoding] if not_modified and encoding else None
-            found = prepare(self.entry, accept, etag, "GET", self.headers)[1] + self.tail
+            status, raw, body = prepare(self.entry, accept, etag, "GET", self.headers)
+            raw = raw + self.tail
+            pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+            found = Answer(status, raw, pairs, body if encoding is not None else REFUSED)
             self.answers[(encoding, not_modified)] = found
+        return found
+
+    def respond(self, accept: str | None, inm: str | None) -> Answer:
+        if inm is None:
+            found = self.plain.get(accept)
+            if found is not None:
+                return found
+        if accept is not None:
+            accept = accept[:512]
+        encoding = negotiate_cached(accept, self.available)
+        if encoding is None:
+            return self.answer(None, False)
+        if inm is not None:
+            return self.answer(encoding, etag_matches(inm, self.entry.etags[encoding]))
+        found = self.answer(encoding, False)
+        if len(self.plain) < 16:  # the few Accept-Encoding spellings browsers send
+            self.plain[accept] = found
         return found
 
 
 class HotRoutes:
+    """URL -> route, kept in step with the page cache: `drop(key)` is called for
+    every entry that leaves it, so a route found here is always still cached.
+
+    Keys are (decoded path, raw query string); only ASCII query strings are
+    registered, so ASGI (bytes) and RSGI (str) keys agree."""
+
     def __init__(self) -> None:
-        self._routes: dict[tuple[str, bytes], HotRoute] = {}
+        self._routes: dict[tuple[str, str], HotRoute] = {}
+        self._urls: dict[Hashable, set[tuple[str, str]]] = {}
 
     def add(self, path: str, query: bytes, route: HotRoute) -> None:
+        if not query.isascii():
+            return
         if len(self._routes) >= MAX_ROUTES:
-            self._routes.clear()
-        self._routes[(path, query)] = route
+            self.clear()
+        url = (path, query.decode("ascii"))
+        self._routes[url] = route
+        self._urls.setdefault(route.key, set()).add(url)
 
-    def get(self, path: str, query: bytes) -> HotRoute | None:
+    def get(self, path: str, query: str) -> HotRoute | None:
         return self._routes.get((path, query))
+
+    def drop(self, key: Hashable | None) -> None:
+        """The cache let go of `key` (None: of everything)."""
+        if key is None:
+            self.clear()
+            return
+        for url in self._urls.pop(key, ()):
+            route = self._routes.get(url)
+            if route is not None and route.key == key:
+                del self._routes[url]
 
     def clear(self) -> None:
         self._routes.clear()
+        self._urls.clear()
 
     def __len__(self) -> int:
         return len(self._routes)
 
 
 class HotPath:
-    def __init__(self, app: ASGIApp, legible: Legible) -> None:
+    """The ASGI hot path, and `rsgi` for granian's RSGI interface."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        legible: Legible,
+        access_log: AccessLog | None = None,
+        allowed_hosts: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self.legible = legible
+        self.access_log = access_log
+        # Hosts a hit may answer without the trusted-host middleware: exact names
+        # only; anything else (a wildcard pattern, an unknown host) takes the full path.
+        self.any_host = not allowed_hosts or "*" in allowed_hosts
+        self.exact_hosts = frozenset(h for h in allowed_hosts if "*" not in h)
+
+    def _route(self, path: str, query: str) -> HotRoute | None:
+        legible = self.legible
+        legible.sync()
+        route = legible.hot.get(path, query)
+        if route is not None and route.tick != legible.tick:
+            # Tell the LRU this page is in use, at most once per sync period.
+            route.tick = legible.tick
+            legible.cache.peek(route.key)
+        return route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            legible = self.legible
-            legible.sync()
-            route = legible.hot.get(scope["path"], scope["query_string"])
-            # `peek` also keeps the entry fresh in the LRU; an evicted or replaced
-            # entry sends the request down the full path, which re-registers it.
-            if route is not None and legible.cache.peek(route.key) is route.entry:
+            query = scope["query_string"]
+            route = self._route(scope["path"], query.decode("latin-1")) if query.isascii() else None
+            if route is not None:
                 accept = inm = None
                 cookie = False
                 for name, value in scope["headers"]:
@@ -100,20 +189,40 @@ class HotPath:
                         accept = value.decode("latin-1")
                     elif name == b"if-none-match":
                         inm = value.decode("latin-1")
-                    elif name == b"cookie" and _COOKIE_NAME in value:
+                    elif name == b"cookie" and _COOKIE_NAME.encode() in value:
                         cookie = True
                 if not (cookie and route.vary_cookie):
-                    encoding = negotiate_cached(accept, route.available)
-                    if encoding is None:
-                        status, headers, body = 406, route.answer(None, False), REFUSED
-                    elif inm is not None and etag_matches(inm, route.entry.etags[encoding]):
-                        status, headers, body = 304, route.answer(encoding, True), b""
-                    else:
-                        status, headers = 200, route.answer(encoding, False)
-                        body = b"" if scope["method"] == "HEAD" else route.entry.bodies[encoding]
-                    await send(
-                        {"type": "http.response.start", "status": status, "headers": headers}
-                    )
+                    answer = route.respond(accept, inm)
+                    body = b"" if scope["method"] == "HEAD" else answer.body
+                    status, raw = answer.status, answer.raw
+                    await send({"type": "http.response.start", "status": status, "headers": raw})
                     await send({"type": "http.response.body", "body": body})
                     return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    def _pref_cookie(headers: RSGIHeaders) -> bool:
+        return any(k == "cookie" and _COOKIE_NAME in v for k, v in headers.items())
+
+    def rsgi(self, scope: RSGIScope, proto: RSGIProtocol) -> bool:
+        """Answer an RSGI request from the cache if it is a plain hit; True if answered."""
+        method = scope.method
+        if method != "GET" and method != "HEAD":
+            return False
+        start = time.perf_counter()
+        headers = scope.headers
+        if not self.any_host:
+            host = headers.get("host", "").rsplit(":", 1)[0].lower()
+            if host not in self.exact_hosts:
+                return False
+        route = self._route(scope.path, scope.query_string)
+        if route is None:
+            return False
+        if route.vary_cookie and "cookie" in headers and self._pref_cookie(headers):
+            return False
+        answer = route.respond(headers.get("accept-encoding"), headers.get("if-none-match"))
+        body = answer.body if method == "GET" else b""
+        proto.response_bytes(answer.status, answer.pairs, body)
+        if self.access_log is not None:
+            self.access_log.hit(method, route, answer.status, len(body), start, scope.client)
+        return True

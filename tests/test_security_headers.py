@@ -149,7 +149,7 @@ def test_cache_hits_come_from_the_hot_path_and_keep_the_headers(client: TestClie
     url = f"{ARTICLE}?theme=sepia&size=125"
     first = client.get(url)
     hot = client.app.state.legible.hot  # type: ignore[attr-defined]
-    assert hot.get(url.split("?")[0], url.split("?")[1].encode()) is not None
+    assert hot.get(url.split("?")[0], url.split("?")[1]) is not None
     second = client.get(url)
     assert second.content == first.content
     assert_security_headers(second, hsts=False)
