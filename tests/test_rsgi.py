@@ -1,0 +1,347 @@
+"""The RSGI side of the app (what `legible serve` runs under granian), driven with
+in-process stand-ins for granian's scope and protocol objects: hits answered in
+one call with the same bytes and headers as the ASGI path, everything else
+through the bridge, and hot routes that follow the cache."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import brotli
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from service import Settings, create_app
+from service.app import LegibleApp
+from service.rsgi import Lifespan, asgi_scope, serve_asgi
+
+SLUG = "thu-vien-thanh-pho-mo-cua-den-21-gio"
+ARTICLE = f"/articles/{SLUG}"
+TOKEN = "tok"
+
+
+class Headers:
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.pairs = [(k.lower(), v) for k, v in pairs]
+
+    def __contains__(self, key: str) -> bool:
+        return any(k == key for k, _ in self.pairs)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return next((v for k, v in self.pairs if k == key), default)
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.pairs)
+
+
+@dataclass
+class Scope:
+    path: str
+    query_string: str = ""
+    method: str = "GET"
+    headers: Headers = field(default_factory=lambda: Headers([("host", "legible.test")]))
+    proto: str = "http"
+    http_version: str = "1.1"
+    client: str = "192.0.2.7:40000"
+    server: str = "127.0.0.1:8000"
+    scheme: str = "http"
+
+
+class Stream:
+    def __init__(self, proto: Proto) -> None:
+        self.proto = proto
+
+    async def send_bytes(self, data: bytes) -> None:
+        self.proto.body += data
+        self.proto.chunks_sent += 1
+
+
+class Proto:
+    """Records what the app answered; serves `body` to the app in `chunks`."""
+
+    def __init__(self, chunks: Iterable[bytes] = ()) -> None:
+        self._chunks = list(chunks)
+        self.answers = 0
+        self.status: int | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.body = b""
+        self.chunks_sent = 0
+
+    async def _iter(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iter()
+
+    async def client_disconnect(self) -> None:
+        await asyncio.Event().wait()
+
+    def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.answers += 1
+        self.status, self.headers = status, headers
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self._start(status, headers)
+        self.body = body
+
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> Stream:
+        self._start(status, headers)
+        return Stream(self)
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+
+def call(app: Any, scope: Scope, proto: Proto | None = None) -> Proto:
+    proto = proto or Proto()
+
+    asyncio.run(app.__rsgi__(scope, proto))
+    assert proto.answers == 1, "exactly one response per request"
+    return proto
+
+
+def get(app: LegibleApp, url: str, **headers: str) -> Proto:
+    path, _, query = url.partition("?")
+    pairs = [("host", "legible.test"), *((k.replace("_", "-"), v) for k, v in headers.items())]
+    return call(app, Scope(path, query, headers=Headers(pairs)))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> LegibleApp:
+    return create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN))
+
+
+def hits(app: LegibleApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the full path record each request it sees, to tell hits from misses."""
+    seen: list[str] = []
+    inner = app.hot.app
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+        await inner(scope, receive, send)
+
+    monkeypatch.setattr(app.hot, "app", recording)
+    return seen
+
+
+def test_a_hit_is_the_same_answer_as_the_asgi_path_without_touching_it(
+    app: LegibleApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(app) as client:
+        asgi = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
+    full_path = hits(app, monkeypatch)
+    hit = get(app, ARTICLE + "?theme=dark", accept_encoding="br")
+    assert full_path == []
+    assert hit.status == 200
+    assert brotli.decompress(hit.body) == asgi.content  # httpx decoded its copy
+    assert len(hit.body) == int(asgi.headers["content-length"])
+    for name in ("etag", "vary", "cache-control", "content-encoding", "content-length",
+                 "content-type", "surrogate-key", "content-security-policy"):  # fmt: skip
+        assert hit.header(name) == asgi.headers[name], name
+
+
+def test_first_request_goes_through_the_bridge_and_the_second_is_a_hit(
+    app: LegibleApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full_path = hits(app, monkeypatch)
+    miss = get(app, ARTICLE, accept_encoding="gzip")
+    hit = get(app, ARTICLE, accept_encoding="gzip")
+    assert full_path == [ARTICLE]
+    assert miss.status == hit.status == 200
+    assert miss.body == hit.body and miss.header("etag") == hit.header("etag")
+    assert hit.header("content-encoding") == "gzip"
+
+
+def test_hit_answers_head_304_and_406_like_the_full_path(app: LegibleApp) -> None:
+    first = get(app, ARTICLE, accept_encoding="br")
+    head = call(app, Scope(ARTICLE, method="HEAD", headers=Headers([("accept-encoding", "br")])))
+    assert head.status == 200 and head.body == b""
+    assert head.header("content-length") == str(len(first.body))
+    etag = first.header("etag")
+    assert etag is not None
+    not_modified = get(app, ARTICLE, accept_encoding="br", if_none_match=f"W/{etag}")
+    assert not_modified.status == 304 and not_modified.body == b""
+    assert not_modified.header("etag") == etag
+    assert "Accept-Encoding" in (not_modified.header("vary") or "")
+    refused = get(app, ARTICLE, accept_encoding="identity;q=0")
+    assert refused.status == 406
+    assert "Accept-Encoding" in (refused.header("vary") or "")
+
+
+def test_a_preference_cookie_on_a_bare_url_is_not_answered_from_the_hot_path(
+    app: LegibleApp,
+) -> None:
+    assert get(app, ARTICLE).status == 200
+    other = [("host", "legible.test"), ("cookie", "a=1"), ("cookie", "legible_pref=dark.150.0")]
+    answer = call(app, Scope(ARTICLE, headers=Headers(other)))
+    assert answer.status == 302
+    assert answer.header("location") == ARTICLE + "?theme=dark&size=150"
+
+
+def test_an_evicted_page_leaves_the_hot_path(tmp_path: Path) -> None:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), cache_mb=0.02))
+    legible = app.state.legible
+    get(app, ARTICLE)
+    route = legible.hot.get(ARTICLE, "")
+    assert route is not None
+    for theme in ("dark", "sepia", "high-contrast"):  # each page is ~10 KB: ARTICLE is evicted
+        get(app, f"{ARTICLE}?theme={theme}")
+    assert legible.cache.peek(route.key) is None
+    assert legible.hot.get(ARTICLE, "") is None
+    assert len(legible.hot) <= len(legible.cache)
+
+
+def test_an_update_through_the_api_empties_the_hot_path_for_that_article(
+    app: LegibleApp,
+) -> None:
+    get(app, ARTICLE + "?size=150")
+    assert app.state.legible.hot.get(ARTICLE, "size=150") is not None
+    page = {"title": "Giờ mở cửa mới", "published": "2024-05-01", "body_html": "<p>Mới.</p>"}
+    body = json.dumps(page).encode()
+    put = Scope(f"/api/articles/{SLUG}", method="PUT", headers=Headers([
+        ("authorization", f"Bearer {TOKEN}"), ("content-type", "application/json"),
+    ]))  # fmt: skip
+    # The body arrives in pieces, as a socket delivers it.
+    answer = call(app, put, Proto([body[:7], body[7:30], body[30:]]))
+    assert answer.status == 200, answer.body
+    assert app.state.legible.hot.get(ARTICLE, "size=150") is None
+    assert "Giờ mở cửa mới" in get(app, ARTICLE + "?size=150").body.decode()
+
+
+def test_a_form_post_goes_through_the_bridge(app: LegibleApp) -> None:
+    form = Scope("/preferences", method="POST", headers=Headers([
+        ("content-type", "application/x-www-form-urlencoded"),
+    ]))  # fmt: skip
+    answer = call(app, form, Proto([b"theme=high-contrast&si", b"ze=200&return=%2F"]))
+    assert answer.status == 303
+    assert answer.header("location") == "/?theme=high-contrast&size=200"
+    assert "legible_pref=high-contrast.200.0" in (answer.header("set-cookie") or "")
+
+
+def test_an_oversized_body_is_refused_while_streaming(tmp_path: Path) -> None:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN, max_body_mb=0.001))
+    put = Scope(f"/api/articles/{SLUG}", method="PUT", headers=Headers([
+        ("authorization", f"Bearer {TOKEN}"), ("content-type", "application/json"),
+    ]))  # fmt: skip
+    assert call(app, put, Proto([b"x" * 600, b"x" * 600])).status == 413
+
+
+def test_hosts_outside_the_allowed_list_are_refused_even_for_cached_pages(
+    tmp_path: Path,
+) -> None:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), allowed_hosts=("legible.test",)))
+    assert get(app, ARTICLE).status == 200  # cached now
+    forged = Scope(ARTICLE, headers=Headers([("host", "evil.example")]))
+    assert call(app, forged).status == 400
+    assert call(app, Scope(ARTICLE, headers=Headers([("host", "legible.test:8000")]))).status == 200
+
+
+def test_hits_are_in_the_access_log(app: LegibleApp, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="legible.access"):
+        get(app, ARTICLE + "?size=200")  # a miss, logged by the ASGI middleware
+        get(app, ARTICLE + "?size=200", accept_encoding="br")  # a hit, logged by the hot path
+        app.hot.access_log.flush()  # type: ignore[union-attr]
+    lines = [json.loads(line) for r in caplog.records for line in r.getMessage().splitlines()]
+    assert [(x["path"], x["query"], x["status"], x["client"]) for x in lines] == [
+        (ARTICLE, "size=200", 200, "192.0.2.7")
+    ] * 2
+    assert lines[1]["bytes"] > 0 and lines[1]["method"] == "GET"
+
+
+def test_the_asgi_scope_has_what_starlette_needs() -> None:
+    scope = asgi_scope(
+        Scope("/a b/é", "q=%C3%A9+x", client="[::1]:5000", headers=Headers([("x-a", "ý")]))
+    )
+    assert scope["path"] == "/a b/é"
+    assert scope["raw_path"] == b"/a%20b/%C3%A9"
+    assert scope["query_string"] == b"q=%C3%A9+x"
+    assert scope["client"] == ("::1", 5000)
+    assert scope["headers"] == [(b"x-a", "ý".encode())]
+
+
+def _run(app: Any, scope: Scope, proto: Proto) -> Proto:
+    asyncio.run(serve_asgi(app, scope, proto))
+    return proto
+
+
+def test_the_bridge_streams_a_streaming_response() -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        for part in (b"one,", b"two,", b"three"):
+            yield part
+
+    async def endpoint(request: Any) -> StreamingResponse:
+        return StreamingResponse(parts(), media_type="text/plain")
+
+    app = Starlette(routes=[Route("/s", endpoint)])
+    proto = _run(app, Scope("/s"), Proto())
+    assert proto.status == 200 and proto.body == b"one,two,three" and proto.chunks_sent >= 3
+
+
+def test_the_bridge_answers_500_when_the_app_fails_before_answering(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("boom")
+
+    proto = _run(broken, Scope("/x"), Proto())
+    assert proto.status == 500 and proto.answers == 1
+    assert "unhandled error" in caplog.text
+
+
+def test_lifespan_runs_startup_and_shutdown_around_the_worker() -> None:
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    app = Starlette(lifespan=lifespan)
+    loop = asyncio.new_event_loop()
+    try:
+        span = Lifespan(app)
+        loop.run_until_complete(span.startup())
+        assert events == ["startup"]
+        loop.run_until_complete(span.shutdown())
+        assert events == ["startup", "shutdown"]
+    finally:
+        loop.close()
+
+
+def test_an_app_without_lifespan_support_still_starts() -> None:
+    async def plain(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+
+    loop = asyncio.new_event_loop()
+    try:
+        span = Lifespan(plain)
+        loop.run_until_complete(span.startup())
+        loop.run_until_complete(span.shutdown())
+    finally:
+        loop.close()
+
+
+def test_the_legible_app_flushes_its_access_log_at_worker_shutdown(
+    app: LegibleApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level(logging.INFO, logger="legible.access"):
+            app.__rsgi_init__(loop)
+            loop.run_until_complete(app.__rsgi__(Scope("/healthz"), Proto()))
+            app.__rsgi_del__(loop)
+    finally:
+        loop.close()
+    assert any('"path": "/healthz"' in r.getMessage() for r in caplog.records)
