@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -26,9 +25,8 @@ from . import assets
 from .articles import validate
 from .delivery import Entry, PageCache, make_entry, respond
 from .errors import ArticleInvalid, StoreUnavailable
-from .hotpath import HotPath, HotRoute, HotRoutes
+from .hotpath import HotPath, HotRoute, HotRoutes, Tail
 from .i18n import strings
-from .importers import demo_files, import_paths
 from .middleware.accesslog import AccessLog
 from .middleware.security import SecurityHeaders
 from .preferences import (
@@ -95,6 +93,8 @@ class Legible:
         self._data_version: int | None = None
         self._next_sync = 0.0
         if settings.demo and self.store.count() == 0:
+            from .importers import demo_files, import_paths  # markdown-it, YAML: demo only
+
             report = import_paths(self.store, demo_files())
             log.info("loaded demo content: %s", report.summary().splitlines()[0])
         self.sync()
@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     app_state = Legible(settings)
     themes = list(app_state.themes)
     security = SecurityHeaders.for_settings(settings.https)
-    security_raw = [(k.lower().encode(), v.encode()) for k, v in security.items()]
+    security_tail = Tail.of(security)
 
     def redirect(resolved: Resolved) -> Response:
         assert resolved.redirect is not None
@@ -217,7 +217,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         elif entry.status == 200:
             path, query = request.url.path, request.scope["query_string"]
             route = HotRoute(
-                full_key, entry, headers, resolved.vary_cookie, security_raw,
+                full_key, entry, headers, resolved.vary_cookie, security_tail,
                 path, query.decode("latin-1"),
             )  # fmt: skip
             if app_state.cache.peek(full_key) is entry:  # stored, so a drop will reach it
@@ -500,7 +500,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         except ArticleInvalid as exc:
             return JSONResponse({"errors": exc.errors}, 422)
         try:
-            result, revision = await run_in_threadpool(app_state.store.put, article)
+            result, revision = await asyncio.to_thread(app_state.store.put, article)
         except StoreUnavailable:
             return JSONResponse(
                 {"error": "the store is unavailable; retry"}, 503, headers={"Retry-After": "30"}
@@ -521,7 +521,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
             return denied
         slug = request.path_params["slug"]
         try:
-            existed = await run_in_threadpool(app_state.store.delete, slug)
+            existed = await asyncio.to_thread(app_state.store.delete, slug)
         except StoreUnavailable:
             return JSONResponse(
                 {"error": "the store is unavailable; retry"}, 503, headers={"Retry-After": "30"}

@@ -25,8 +25,6 @@ def _serve(args: argparse.Namespace) -> int:
     # Workers are separate processes that build the app from the environment.
     for name, value in (("DB", settings.db), ("HOST", settings.host), ("PORT", settings.port)):
         os.environ[f"LEGIBLE_{name}"] = str(value)
-    # Fewer malloc arenas: the render threads otherwise each keep their own and RSS grows.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     # granian over RSGI, not uvicorn: a cache hit is one response_bytes call, and
     # hits ran several times faster in bench/run.py (README, Benchmark). Misses go
     # through the ASGI app (service/rsgi.py). On SIGTERM granian stops accepting,
@@ -50,7 +48,9 @@ def _serve(args: argparse.Namespace) -> int:
 def app_from_env() -> LegibleApp:
     """The ASGI app for one server worker, configured by `LEGIBLE_*`."""
     from .app import create_app
+    from .memory import tune_malloc
 
+    tune_malloc()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     return create_app(Settings.from_env())

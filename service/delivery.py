@@ -13,11 +13,10 @@ import gzip
 import hashlib
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-import anyio
-import anyio.to_thread
 import brotli
 from cachetools import LRUCache
 from starlette.responses import Response
@@ -25,8 +24,8 @@ from starlette.responses import Response
 ENCODINGS = ("br", "gzip", "identity")  # our preference order when q-values tie
 BROTLI_QUALITY = 11
 GZIP_LEVEL = 9
-BUILD_THREADS = max(2, 2 * (os.cpu_count() or 1))
-ENTRY_OVERHEAD = 2048  # the Entry, its dicts, key and hot route: ~1.7 KB (tracemalloc)
+BUILD_THREADS = max(2, os.cpu_count() or 1)  # renders hold the GIL; compressors do not
+ENTRY_OVERHEAD = 2816  # the Entry, its dicts, key, hot route and answer: ~2.7 KB (tracemalloc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,38 +146,43 @@ def prepare(
     Returns (status, raw headers, body). `headers` carries Cache-Control and
     friends; Vary always includes Accept-Encoding, on 200, 304 and 406 alike.
     """
+    status, out, body = prepare_headers(entry, accept_encoding, if_none_match, headers)
+    return status, _raw(out), b"" if method == "HEAD" else body
+
+
+def prepare_headers(
+    entry: Entry,
+    accept_encoding: str | None,
+    if_none_match: str | None,
+    headers: Mapping[str, str],
+) -> tuple[int, dict[str, str], bytes]:
+    """`prepare` for GET, with the headers as a dict (name -> value)."""
     vary = headers.get("Vary", "")
     vary = "Accept-Encoding" + (f", {vary}" if vary else "")
     encoding = negotiate_cached(
         accept_encoding[:512] if accept_encoding is not None else None, tuple(entry.bodies)
     )
     if encoding is None:
-        body = b"406 Not Acceptable: this resource is available as br, gzip or identity.\n"
-        return (
-            406,
-            _raw(
-                {
-                    "Vary": vary,
-                    "Cache-Control": "no-store",
-                    "Content-Type": "text/plain; charset=utf-8",
-                    "Content-Length": str(len(body)),
-                }
-            ),
-            body,
-        )
+        refused = {
+            "Vary": vary,
+            "Cache-Control": "no-store",
+            "Content-Type": "text/plain; charset=utf-8",
+            "Content-Length": str(len(REFUSED)),
+        }
+        return 406, refused, REFUSED
     out = {**headers, "Vary": vary, "ETag": entry.etags[encoding]}
     if (
         if_none_match is not None
         and entry.status == 200
         and etag_matches(if_none_match, out["ETag"])
     ):
-        return 304, _raw(out), b""
+        return 304, out, b""
     if encoding != "identity":
         out["Content-Encoding"] = encoding
     body = entry.bodies[encoding]
     out["Content-Length"] = str(len(body))
     out["Content-Type"] = entry.media_type
-    return entry.status, _raw(out), b"" if method == "HEAD" else body
+    return entry.status, out, body
 
 
 def _raw(headers: Mapping[str, str]) -> RawHeaders:
@@ -248,8 +252,10 @@ class PageCache:
         self._epoch = 0
         self.builds = 0
         # Rendering and brotli are CPU-bound: more threads than this only add memory
-        # (a brotli-11 state each) and latency, not throughput.
-        self._limiter = anyio.CapacityLimiter(BUILD_THREADS)
+        # (a brotli-11 state each) and latency, not throughput. A plain executor, not
+        # anyio's threads: those are stopped only with anyio's "root task", which an
+        # RSGI worker does not always have, and then the process could not exit.
+        self._executor = ThreadPoolExecutor(BUILD_THREADS, thread_name_prefix="legible-build")
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -279,7 +285,7 @@ class PageCache:
     async def _build(self, key: Key, build: Callable[[], Entry]) -> Entry:
         epoch = self._epoch
         self.builds += 1
-        entry = await anyio.to_thread.run_sync(build, limiter=self._limiter)
+        entry = await asyncio.get_running_loop().run_in_executor(self._executor, build)
         if epoch == self._epoch and entry.size <= self.max_bytes:
             self._entries.pop(key, None)  # a replaced entry is dropped, never shadowed
             self._entries[key] = entry
@@ -296,6 +302,10 @@ class PageCache:
     def clear(self) -> None:
         self._epoch += 1
         self._entries.clear()
+
+    def close(self) -> None:
+        """Stop the build threads (queued builds are dropped)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _size(entry: Entry) -> int:

@@ -10,14 +10,15 @@ GET/HEAD, a host that needs checking, a miss) goes down the full path.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .delivery import REFUSED, Entry, RawHeaders, etag_matches, negotiate_cached, prepare
+from .delivery import Entry, RawHeaders, etag_matches, negotiate_cached, prepare_headers
 from .middleware.accesslog import AccessLog, log_target
 from .preferences import COOKIE
 
@@ -31,17 +32,42 @@ _COOKIE_NAME = COOKIE + "="
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One prepared response: headers in ASGI (bytes) and RSGI (str) form."""
+    """One prepared response. `headers` is ASGI's (bytes, bytes) list or RSGI's
+    (str, str) one: a route keeps only the form its server asks for."""
 
     status: int
-    raw: RawHeaders
-    pairs: list[tuple[str, str]]
+    headers: list[tuple[Any, Any]]
     body: bytes  # what GET sends; HEAD sends nothing
 
 
+@dataclass(frozen=True)
+class Tail:
+    """Headers every hot answer ends with (the security headers), built once in
+    both forms and shared by every route."""
+
+    raw: RawHeaders
+    pairs: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str]) -> Tail:
+        pairs = [(_name(k), v) for k, v in headers.items()]
+        return cls([(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs], pairs)
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _name(header: str) -> str:
+    """The lower-case header name, one shared string per name."""
+    found = _NAMES.get(header)
+    if found is None:
+        found = _NAMES[header] = sys.intern(header.lower())
+    return found
+
+
 class HotRoute:
-    """One URL's cached page; each answer is built by `delivery.prepare` on first
-    use and kept, so a hit only picks prepared headers and bytes."""
+    """One URL's cached page; each answer is built by `delivery.prepare_headers`
+    on first use and kept, so a hit only picks prepared headers and bytes."""
 
     __slots__ = (
         "answers",
@@ -62,7 +88,7 @@ class HotRoute:
         entry: Entry,
         headers: Mapping[str, str],
         vary_cookie: bool,
-        tail: RawHeaders,
+        tail: Tail,
         path: str = "",
         query: str = "",
     ) -> None:
@@ -70,41 +96,46 @@ class HotRoute:
         self.entry = entry
         self.headers = headers
         self.vary_cookie = vary_cookie  # a bare URL: a reader with a preference cookie
-        self.tail = tail  # the security headers, shared by every route
+        self.tail = tail
         self.available = tuple(entry.bodies)
         self.log_target = log_target(path, query)  # the access log's path and query, as JSON
-        self.answers: dict[tuple[str | None, bool], Answer] = {}
-        self.plain: dict[str | None, Answer] = {}  # Accept-Encoding -> answer, no If-None-Match
+        self.answers: dict[tuple[str | None, bool, bool], Answer] = {}
+        # (Accept-Encoding, RSGI?) -> answer when there is no If-None-Match.
+        self.plain: dict[tuple[str | None, bool], Answer] = {}
         self.tick = -1  # when the cache last heard this entry was used (Legible.tick)
 
-    def answer(self, encoding: str | None, not_modified: bool) -> Answer:
-        """The response for (encoding, or None for 406; a 304?)."""
-        found = self.answers.get((encoding, not_modified))
+    def answer(self, encoding: str | None, not_modified: bool, rsgi: bool) -> Answer:
+        """The response for (encoding, or None for 406; a 304?) in one server's form."""
+        found = self.answers.get((encoding, not_modified, rsgi))
         if found is None:
             accept = encoding if encoding is not None else "*;q=0"
             etag = self.entry.etags[encoding] if not_modified and encoding else None
-            status, raw, body = prepare(self.entry, accept, etag, "GET", self.headers)
-            raw = raw + self.tail
-            pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
-            found = Answer(status, raw, pairs, body if encoding is not None else REFUSED)
-            self.answers[(encoding, not_modified)] = found
+            status, out, body = prepare_headers(self.entry, accept, etag, self.headers)
+            pairs = [(_name(k), sys.intern(v)) for k, v in out.items()]
+            if rsgi:
+                headers: list[tuple[Any, Any]] = pairs + self.tail.pairs
+            else:
+                headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+                headers += self.tail.raw
+            found = Answer(status, headers, body)
+            self.answers[(encoding, not_modified, rsgi)] = found
         return found
 
-    def respond(self, accept: str | None, inm: str | None) -> Answer:
+    def respond(self, accept: str | None, inm: str | None, rsgi: bool) -> Answer:
         if inm is None:
-            found = self.plain.get(accept)
+            found = self.plain.get((accept, rsgi))
             if found is not None:
                 return found
         if accept is not None:
             accept = accept[:512]
         encoding = negotiate_cached(accept, self.available)
         if encoding is None:
-            return self.answer(None, False)
+            return self.answer(None, False, rsgi)
         if inm is not None:
-            return self.answer(encoding, etag_matches(inm, self.entry.etags[encoding]))
-        found = self.answer(encoding, False)
+            return self.answer(encoding, etag_matches(inm, self.entry.etags[encoding]), rsgi)
+        found = self.answer(encoding, False, rsgi)
         if len(self.plain) < 16:  # the few Accept-Encoding spellings browsers send
-            self.plain[accept] = found
+            self.plain[(accept, rsgi)] = found
         return found
 
 
@@ -192,9 +223,9 @@ class HotPath:
                     elif name == b"cookie" and _COOKIE_NAME.encode() in value:
                         cookie = True
                 if not (cookie and route.vary_cookie):
-                    answer = route.respond(accept, inm)
+                    answer = route.respond(accept, inm, False)
                     body = b"" if scope["method"] == "HEAD" else answer.body
-                    status, raw = answer.status, answer.raw
+                    status, raw = answer.status, answer.headers
                     await send({"type": "http.response.start", "status": status, "headers": raw})
                     await send({"type": "http.response.body", "body": body})
                     return
@@ -220,9 +251,9 @@ class HotPath:
             return False
         if route.vary_cookie and "cookie" in headers and self._pref_cookie(headers):
             return False
-        answer = route.respond(headers.get("accept-encoding"), headers.get("if-none-match"))
+        answer = route.respond(headers.get("accept-encoding"), headers.get("if-none-match"), True)
         body = answer.body if method == "GET" else b""
-        proto.response_bytes(answer.status, answer.pairs, body)
+        proto.response_bytes(answer.status, answer.headers, body)
         if self.access_log is not None:
             self.access_log.hit(method, route, answer.status, len(body), start, scope.client)
         return True

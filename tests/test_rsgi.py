@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -345,3 +346,26 @@ def test_the_legible_app_flushes_its_access_log_at_worker_shutdown(
     finally:
         loop.close()
     assert any('"path": "/healthz"' in r.getMessage() for r in caplog.records)
+
+
+def test_builds_and_writes_use_no_anyio_worker_threads(app: LegibleApp) -> None:
+    """anyio stops its worker threads only with its "root task"; under granian's RSGI
+    worker that task is not always found, and a leftover thread kept the worker from
+    exiting on SIGTERM until granian killed it. Builds and writes use plain executors."""
+    put = Scope(f"/api/articles/{SLUG}", method="PUT", headers=Headers([
+        ("authorization", f"Bearer {TOKEN}"), ("content-type", "application/json"),
+    ]))  # fmt: skip
+    page = {"title": "Mới", "published": "2024-05-01", "body_html": "<p>Mới.</p>"}
+
+    async def main() -> list[str]:
+        for url in (ARTICLE, ARTICLE + "?theme=dark", "/", "/search?q=thu"):
+            path, _, query = url.partition("?")
+            await app.__rsgi__(Scope(path, query), Proto())
+        written = Proto([json.dumps(page).encode()])
+        await app.__rsgi__(put, written)
+        assert written.status == 200
+        return [t.name for t in threading.enumerate()]
+
+    names = asyncio.run(main())
+    assert app.state.legible.cache.builds >= 4
+    assert not [n for n in names if n.startswith("AnyIO")], names

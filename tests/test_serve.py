@@ -122,3 +122,11 @@ def test_sigterm_flushes_the_access_log_and_exits_cleanly(server: Server) -> Non
     sepia = [x for x in lines if x["path"] == "/" and x["query"] == "theme=sepia"]
     assert [x["status"] for x in sepia] == [200, 200, 200]  # the miss and the hits
     assert all(x["client"] == "127.0.0.1" for x in sepia)
+
+
+def test_malloc_is_tuned_where_libc_is_glibc() -> None:
+    import platform
+
+    from service.memory import tune_malloc
+
+    assert tune_malloc() is (platform.libc_ver()[0] == "glibc")
