@@ -122,22 +122,6 @@ def rss_peak_mb(pid: int) -> float:
     return float(proc_status(pid, "VmHWM")) / 1024
 
 
-def pss_mb(pid: int) -> float:
-    """Proportional set size of the server's processes: pages a worker shares with
-    the supervisor it was forked from (Python, granian) count once, not twice."""
-    from load import process_tree
-
-    total = 0
-    for member in process_tree(pid):
-        try:
-            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-
 class PeakPss(threading.Thread):
     """Samples `pss_mb` every 0.2 s; `peak` is the highest seen."""
 
@@ -146,6 +130,8 @@ class PeakPss(threading.Thread):
         self.pid, self.peak, self.done = pid, 0.0, threading.Event()
 
     def run(self) -> None:
+        from load import pss_mb
+
         while not self.done.wait(0.2):
             self.peak = max(self.peak, pss_mb(self.pid))
 

@@ -10,6 +10,7 @@ middleware and the tests see plain ASGI 3.0.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
@@ -129,7 +130,8 @@ async def serve_asgi(app: ASGIApp, scope: RSGIScope, proto: RSGIProtocol) -> Non
         log.exception("unhandled error for %s %s", scope.method, scope.path)
         if stream is None and not finished:
             plain = [("content-type", "text/plain; charset=utf-8")]
-            proto.response_bytes(500, plain, _ERROR)
+            with contextlib.suppress(Exception):  # the client may be gone already
+                proto.response_bytes(500, plain, _ERROR)
         return
     if not finished and stream is None:  # the app sent no body: answer what it started
         proto.response_bytes(status, headers, b"")
