@@ -315,13 +315,18 @@ def cpu_seconds(pid: int) -> float:
 
 
 class RssSampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
+    """Peak RSS (kB, summed over the processes) and peak PSS (MB, shared pages once),
+    sampled every `interval` seconds until `stop` is set."""
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+        self.pid, self.interval, self.stop = pid, interval, threading.Event()
+        self.peak_kb, self.peak_pss_mb = 0, 0.0
 
     def run(self) -> None:
-        while not self.stop.wait(0.5):
+        while not self.stop.wait(self.interval):
             self.peak_kb = max(self.peak_kb, proc_status(self.pid, "VmRSS"))
+            self.peak_pss_mb = max(self.peak_pss_mb, pss_mb(self.pid))
 
 
 @dataclass

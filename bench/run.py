@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -120,20 +119,6 @@ def rss_peak_mb(pid: int) -> float:
     from load import proc_status
 
     return float(proc_status(pid, "VmHWM")) / 1024
-
-
-class PeakPss(threading.Thread):
-    """Samples `pss_mb` every 0.2 s; `peak` is the highest seen."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
-
-    def run(self) -> None:
-        from load import pss_mb
-
-        while not self.done.wait(0.2):
-            self.peak = max(self.peak, pss_mb(self.pid))
 
 
 def nginx_conf(work: Path, port: int, page: Path, css: Path, css_url: str) -> Path:
@@ -311,14 +296,16 @@ def rss_run(args: argparse.Namespace, env: dict[str, str], work: Path, log: Path
     serve = [str(VENV_BIN / "legible"), "--db", str(db), "serve", "--port", str(port)]
     proc = start(serve, {**env, "LEGIBLE_ACCESS_LOG": "0"}, log)
     try:
+        from load import RssSampler
+
         wait_for(f"http://127.0.0.1:{port}/healthz", proc)
         base_rss = rss_peak_mb(proc.pid)
-        sampler = PeakPss(proc.pid)
+        sampler = RssSampler(proc.pid, interval=0.2)
         sampler.start()
         result = wrk(
             f"http://127.0.0.1:{port}", max(args.duration * 3, 30), args.connections, script
         )
-        sampler.done.set()
+        sampler.stop.set()
         sampler.join()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as r:
             health = json.load(r)
@@ -337,7 +324,7 @@ def rss_run(args: argparse.Namespace, env: dict[str, str], work: Path, log: Path
         print(f"goal: peak RSS <= budget + 100 = {args.cache_mb + 100} MB")
         print(f"  worker peak RSS            {each} MB")
         print(
-            f"  whole server, peak PSS     {sampler.peak:.0f} MB (supervisor + worker, shared pages once)"
+            f"  whole server, peak PSS     {sampler.peak_pss_mb:.0f} MB (supervisor + worker, shared pages once)"
         )
         print(f"  sum of peak RSS            {peak:.0f} MB (start {base_rss:.0f}; supervisor "
               f"{supervisor:.0f} MB, most of it pages the forked worker shares and counts again)")  # fmt: skip
