@@ -214,14 +214,14 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         headers = _page_headers(resolved, tags)
         if entry.status == 404:
             headers["Cache-Control"] = "public, max-age=60"
-        elif entry.status == 200:
+        elif entry.status == 200 and app_state.cache.peek(full_key) is entry:
+            # Stored, so the cache's drop of this key will also reach the route.
             path, query = request.url.path, request.scope["query_string"]
             route = HotRoute(
                 full_key, entry, headers, resolved.vary_cookie, security_tail,
                 path, query.decode("latin-1"),
             )  # fmt: skip
-            if app_state.cache.peek(full_key) is entry:  # stored, so a drop will reach it
-                app_state.hot.add(path, query, route)
+            app_state.hot.add(path, query, route)
         return respond(entry, request.headers, request.method, headers)
 
     def page_param(raw: dict[str, str]) -> tuple[int | None, str | None]:

@@ -303,10 +303,6 @@ class PageCache:
         self._epoch += 1
         self._entries.clear()
 
-    def close(self) -> None:
-        """Stop the build threads (queued builds are dropped)."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
 
 def _size(entry: Entry) -> int:
     return entry.size
