@@ -11,6 +11,7 @@ from pathlib import Path
 import brotli
 import httpx
 import pytest
+from aio import run
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
@@ -225,7 +226,7 @@ def test_cache_respects_its_byte_budget() -> None:
             await cache.get(("k", i), lambda body=body: make_entry(body, "text/plain"))
             assert cache.current_bytes <= cache.max_bytes
 
-    asyncio.run(fill())
+    run(fill())
     assert 0 < len(cache) < 40
 
 
@@ -246,7 +247,7 @@ def test_single_flight_fifty_misses_one_render() -> None:
         release.set()
         return await asyncio.gather(*tasks[1:])
 
-    entries = asyncio.run(main())
+    entries = run(main())
     assert len(calls) == 1
     assert len({id(e) for e in entries}) == 1
     assert cache.peek("key") is entries[0]
@@ -265,7 +266,7 @@ def test_failed_build_is_not_cached() -> None:
             with pytest.raises(RuntimeError):
                 await cache.get("key", broken)
 
-    asyncio.run(main())
+    run(main())
     assert len(attempts) == 2 and cache.peek("key") is None
 
 
@@ -280,7 +281,7 @@ def test_concurrent_requests_for_a_new_variant_render_once(tmp_path: Path) -> No
         return [r.status_code for r in rs]
 
     before = cache.builds
-    assert asyncio.run(main()) == [200] * 50
+    assert run(main()) == [200] * 50
     assert cache.builds - before == 1
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import brotli
 import pytest
+from aio import on_own_thread, run
 from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
@@ -107,7 +108,7 @@ class Proto:
 def call(app: Any, scope: Scope, proto: Proto | None = None) -> Proto:
     proto = proto or Proto()
 
-    asyncio.run(app.__rsgi__(scope, proto))
+    run(app.__rsgi__(scope, proto))
     assert proto.answers == 1, "exactly one response per request"
     return proto
 
@@ -272,7 +273,7 @@ def test_the_asgi_scope_has_what_starlette_needs() -> None:
 
 
 def _run(app: Any, scope: Scope, proto: Proto) -> Proto:
-    asyncio.run(serve_asgi(app, scope, proto))
+    run(serve_asgi(app, scope, proto))
     return proto
 
 
@@ -310,41 +311,51 @@ def test_lifespan_runs_startup_and_shutdown_around_the_worker() -> None:
         events.append("shutdown")
 
     app = Starlette(lifespan=lifespan)
-    loop = asyncio.new_event_loop()
-    try:
-        span = Lifespan(app)
-        loop.run_until_complete(span.startup())
-        assert events == ["startup"]
-        loop.run_until_complete(span.shutdown())
-        assert events == ["startup", "shutdown"]
-    finally:
-        loop.close()
+
+    def worker() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            span = Lifespan(app)
+            loop.run_until_complete(span.startup())
+            assert events == ["startup"]
+            loop.run_until_complete(span.shutdown())
+            assert events == ["startup", "shutdown"]
+        finally:
+            loop.close()
+
+    on_own_thread(worker)
 
 
 def test_an_app_without_lifespan_support_still_starts() -> None:
     async def plain(scope: Any, receive: Any, send: Any) -> None:
         assert scope["type"] == "http"
 
-    loop = asyncio.new_event_loop()
-    try:
-        span = Lifespan(plain)
-        loop.run_until_complete(span.startup())
-        loop.run_until_complete(span.shutdown())
-    finally:
-        loop.close()
+    def worker() -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            span = Lifespan(plain)
+            loop.run_until_complete(span.startup())
+            loop.run_until_complete(span.shutdown())
+        finally:
+            loop.close()
+
+    on_own_thread(worker)
 
 
 def test_the_legible_app_flushes_its_access_log_at_worker_shutdown(
     app: LegibleApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        with caplog.at_level(logging.INFO, logger="legible.access"):
+    def worker() -> None:
+        loop = asyncio.new_event_loop()
+        try:
             app.__rsgi_init__(loop)
             loop.run_until_complete(app.__rsgi__(Scope("/healthz"), Proto()))
             app.__rsgi_del__(loop)
-    finally:
-        loop.close()
+        finally:
+            loop.close()
+
+    with caplog.at_level(logging.INFO, logger="legible.access"):
+        on_own_thread(worker)
     assert any('"path": "/healthz"' in r.getMessage() for r in caplog.records)
 
 
@@ -366,6 +377,6 @@ def test_builds_and_writes_use_no_anyio_worker_threads(app: LegibleApp) -> None:
         assert written.status == 200
         return [t.name for t in threading.enumerate()]
 
-    names = asyncio.run(main())
+    names = run(main())
     assert app.state.legible.cache.builds >= 4
     assert not [n for n in names if n.startswith("AnyIO")], names
