@@ -564,7 +564,8 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     if settings.access_log:
         outer = hot.access_log = AccessLog(outer)
     if settings.allowed_hosts:
-        outer = HealthzOrTrustedHost(outer, settings.allowed_hosts)
+        # Outside the app, so its 400 for a wrong Host gets the security headers here.
+        outer = SecurityHeaders(HealthzOrTrustedHost(outer, settings.allowed_hosts), security)
     return LegibleApp(outer, app, hot)
 
 

@@ -231,6 +231,12 @@ class HotPath:
                     return
         await self.app(scope, receive, send)
 
+    def _exact_host(self, host: str) -> bool:
+        """An allowed name, with at most a numeric port; anything odder takes the
+        full path and its trusted-host middleware."""
+        name, colon, port = host.partition(":")
+        return name in self.exact_hosts and (not colon or (port.isascii() and port.isdigit()))
+
     @staticmethod
     def _pref_cookie(headers: RSGIHeaders) -> bool:
         return any(k == "cookie" and _COOKIE_NAME in v for k, v in headers.items())
@@ -242,10 +248,8 @@ class HotPath:
             return False
         start = time.perf_counter()
         headers = scope.headers
-        if not self.any_host:
-            host = headers.get("host", "").rsplit(":", 1)[0].lower()
-            if host not in self.exact_hosts:
-                return False
+        if not self.any_host and not self._exact_host(headers.get("host", "")):
+            return False
         route = self._route(scope.path, scope.query_string)
         if route is None:
             return False

@@ -244,9 +244,19 @@ def test_hosts_outside_the_allowed_list_are_refused_even_for_cached_pages(
 ) -> None:
     app = create_app(Settings(db=str(tmp_path / "t.db"), allowed_hosts=("legible.test",)))
     assert get(app, ARTICLE).status == 200  # cached now
-    forged = Scope(ARTICLE, headers=Headers([("host", "evil.example")]))
-    assert call(app, forged).status == 400
-    assert call(app, Scope(ARTICLE, headers=Headers([("host", "legible.test:8000")]))).status == 200
+    hosts = ["legible.test", "legible.test:8000", "evil.example", "LEGIBLE.TEST",
+             "legible.test.", "legible.test.evil", "", "legible.test:1:2", "legible.test:",
+             "legible.test:x"]  # fmt: skip
+    with TestClient(app) as client:  # the ASGI path, through the trusted-host middleware
+        expected = {h: client.get(ARTICLE, headers={"Host": h}).status_code for h in hosts}
+    assert expected["legible.test"] == 200 and expected["evil.example"] == 400
+    for host in hosts:  # the RSGI hit path agrees with it on every host
+        answer = call(app, Scope(ARTICLE, headers=Headers([("host", host)])))
+        assert answer.status == expected[host], host
+        if answer.status == 400:
+            assert answer.header("content-security-policy") is not None, host
+    superscript = Scope(ARTICLE, headers=Headers([("host", "legible.test:²")]))  # not a port
+    assert call(app, superscript).status == 400
 
 
 def test_hits_are_in_the_access_log(app: LegibleApp, caplog: pytest.LogCaptureFixture) -> None:
