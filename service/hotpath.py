@@ -215,10 +215,10 @@ class HotPath:
             if route is not None:
                 accept = inm = None
                 cookie = False
-                for name, value in scope["headers"]:
-                    if name == b"accept-encoding":
+                for name, value in scope["headers"]:  # the first of each, as Starlette reads
+                    if name == b"accept-encoding" and accept is None:
                         accept = value.decode("latin-1")
-                    elif name == b"if-none-match":
+                    elif name == b"if-none-match" and inm is None:
                         inm = value.decode("latin-1")
                     elif name == b"cookie" and _COOKIE_NAME.encode() in value:
                         cookie = True

@@ -165,6 +165,17 @@ def test_first_request_goes_through_the_bridge_and_the_second_is_a_hit(
     assert hit.header("content-encoding") == "gzip"
 
 
+def test_repeated_accept_encoding_is_read_alike_on_every_path(app: LegibleApp) -> None:
+    twice = [("Accept-Encoding", "gzip"), ("Accept-Encoding", "br")]
+    with TestClient(app) as client:
+        miss = client.get(ARTICLE + "?size=200", headers=twice)  # the full path
+        asgi_hit = client.get(ARTICLE + "?size=200", headers=twice)  # the ASGI hot path
+    rsgi_hit = call(app, Scope(ARTICLE, "size=200", headers=Headers(twice)))
+    assert miss.headers["content-encoding"] == "gzip"  # Starlette reads the first
+    assert asgi_hit.headers["content-encoding"] == "gzip"
+    assert rsgi_hit.header("content-encoding") == "gzip"
+
+
 def test_hit_answers_head_304_and_406_like_the_full_path(app: LegibleApp) -> None:
     first = get(app, ARTICLE, accept_encoding="br")
     head = call(app, Scope(ARTICLE, method="HEAD", headers=Headers([("accept-encoding", "br")])))
