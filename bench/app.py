@@ -1,4 +1,4 @@
-"""`create_app()` at import time, for servers that take an import path (granian, uvicorn)."""
+"""`create_app()` at import time, for uvicorn in bench/run.py (the same app over ASGI)."""
 
 from service import create_app
 

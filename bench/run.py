@@ -199,17 +199,17 @@ def main() -> int:
     }
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        ports = {name: free_port() for name in ("uvicorn", "granian", "naive", "nginx")}
+        ports = {name: free_port() for name in ("uvicorn", "serve", "naive", "nginx")}
         uv = [str(VENV_BIN / "python"), "-m", "uvicorn", "--log-level", "warning", "--no-access-log",
               "--loop", "uvloop", "--http", "httptools", "--no-server-header"]  # fmt: skip
         procs.append(start([*uv, "--port", str(ports["uvicorn"]), "bench.app:app"], env, log))
         wait_for(f"http://127.0.0.1:{ports['uvicorn']}/healthz", procs[-1])
         servers = {"legible (uvicorn)": ports["uvicorn"]}  # the same app over ASGI
         # `legible serve` itself: granian over RSGI, one worker, its access log on.
-        serve = [str(VENV_BIN / "legible"), "serve", "--port", str(ports["granian"])]
+        serve = [str(VENV_BIN / "legible"), "serve", "--port", str(ports["serve"])]
         procs.append(start(serve, env, log))
-        wait_for(f"http://127.0.0.1:{ports['granian']}/healthz", procs[-1])
-        servers["legible serve"] = ports["granian"]
+        wait_for(f"http://127.0.0.1:{ports['serve']}/healthz", procs[-1])
+        servers["legible serve"] = ports["serve"]
         procs.append(start([*uv, "--port", str(ports["naive"]), "bench.naive:app"], env, log))
         wait_for(f"http://127.0.0.1:{ports['naive']}{ARTICLE}", procs[-1])
         servers["naive"] = ports["naive"]
@@ -317,10 +317,9 @@ def rss_run(args: argparse.Namespace, env: dict[str, str], work: Path, log: Path
         from load import proc_status, process_tree
 
         workers = process_tree(proc.pid)[1:]
-        each = ", ".join(f"{proc_status(p, 'VmHWM') / 1024:.0f}" for p in workers)
-        supervisor = proc_status(proc.pid, "VmHWM") / 1024 - sum(
-            proc_status(p, "VmHWM") / 1024 for p in workers
-        )
+        worker_peaks = [proc_status(p, "VmHWM") / 1024 for p in workers]
+        each = ", ".join(f"{mb:.0f}" for mb in worker_peaks)
+        supervisor = peak - sum(worker_peaks)
         print(f"goal: peak RSS <= budget + 100 = {args.cache_mb + 100} MB")
         print(f"  worker peak RSS            {each} MB")
         print(

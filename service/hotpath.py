@@ -89,8 +89,8 @@ class HotRoute:
         headers: Mapping[str, str],
         vary_cookie: bool,
         tail: Tail,
-        path: str = "",
-        query: str = "",
+        path: str,
+        query: str,
     ) -> None:
         self.key = key
         self.entry = entry

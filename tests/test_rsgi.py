@@ -355,8 +355,9 @@ def test_an_app_without_lifespan_support_still_starts() -> None:
         loop = asyncio.new_event_loop()
         try:
             span = Lifespan(plain)
-            loop.run_until_complete(span.startup())
-            loop.run_until_complete(span.shutdown())
+            # Bounded: a Lifespan that missed the failure would wait for a reply forever.
+            loop.run_until_complete(asyncio.wait_for(span.startup(), 5))
+            loop.run_until_complete(asyncio.wait_for(span.shutdown(), 5))
         finally:
             loop.close()
 
