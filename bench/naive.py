@@ -15,18 +15,18 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from service import Settings
-from service.app import Legible
 from service.preferences import DEFAULT
+from service.site import Site
 
-legible = Legible(Settings.from_env(os.environ))
+site = Site(Settings.from_env(os.environ))
 
 
 async def article(request: Request) -> HTMLResponse:
     slug = request.path_params["slug"]
-    found = legible.store.get(slug)
+    found = site.store.get(slug)
     if found is None:
         return HTMLResponse("not found", status_code=404)
-    html = legible.renderer.page(
+    html = site.renderer.page(
         "article.html", pref=DEFAULT, here=f"/articles/{slug}", lang=found.lang, article=found
     )
     return HTMLResponse(html)

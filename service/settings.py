@@ -7,11 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import LegibleError
-
-
-class SettingsInvalid(LegibleError):
-    """An environment variable or flag holds a value that cannot be used."""
+from .errors import SettingsInvalid
 
 
 @dataclass(frozen=True)

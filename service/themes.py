@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import LegibleError
+from .errors import LegibleError, ThemeInvalid
 
 REQUIRED_THEMES = ("default", "high-contrast")
 LEVELS = {"AA": 4.5, "AAA": 7.0}
@@ -59,10 +59,6 @@ NON_TEXT_PAIRS = (
 )
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-
-class ThemeInvalid(LegibleError):
-    """A theme file is missing something or holds a value that cannot be used."""
 
 
 @dataclass(frozen=True)

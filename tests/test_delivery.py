@@ -15,8 +15,8 @@ from aio import run
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
-from service.app import SYNC_SECONDS
 from service.delivery import PageCache, etag_matches, make_entry, negotiate
+from service.site import SYNC_SECONDS
 
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
 TOKEN = "test-token"
@@ -189,14 +189,14 @@ def test_update_is_visible_in_every_cached_variant(client: TestClient) -> None:
     variants = ["", "?theme=dark", "?theme=high-contrast&size=200", "?size=150&spacing=1"]
     for v in variants:
         assert "Thư viện thành phố" in client.get(ARTICLE + v).text
-    before = len(client.app.state.legible.cache)
+    before = len(client.app.state.site.cache)
     r = client.put(
         "/api/articles/thu-vien-thanh-pho-mo-cua-den-21-gio",
         json={"title": "Tiêu đề mới", "published": "2023-10-12", "body_html": "<p>Mới.</p>"},
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
     assert r.status_code == 200
-    assert len(client.app.state.legible.cache) < before
+    assert len(client.app.state.site.cache) < before
     for v in variants:
         page = client.get(ARTICLE + v).text
         assert "<h1>Tiêu đề mới</h1>" in page, v
@@ -272,7 +272,7 @@ def test_failed_build_is_not_cached() -> None:
 
 def test_concurrent_requests_for_a_new_variant_render_once(tmp_path: Path) -> None:
     app = create_app(Settings(db=str(tmp_path / "t.db")))
-    cache = app.state.legible.cache
+    cache = app.state.site.cache
 
     async def main() -> list[int]:
         transport = httpx.ASGITransport(app=app)
@@ -293,7 +293,7 @@ def test_cache_hits_skip_routing_and_preference_parsing(
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("a cache hit must not resolve preferences again")
 
-    monkeypatch.setattr("service.app.resolve", boom)
+    monkeypatch.setattr("service.views.common.resolve", boom)
     hit = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
     assert hit.status_code == 200
     assert hit.content == first.content

@@ -32,8 +32,8 @@ from rawasgi import Headers, Reply, exchange, to_bytes
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
-from service.app import MAX_URL
 from service.middleware.security import CSP
+from service.views.common import MAX_URL
 
 # -- examples and profiles ------------------------------------------------------------------
 _FUZZ = os.environ.get("LEGIBLE_FUZZ_EXAMPLES", "").strip()

@@ -204,22 +204,22 @@ def test_a_preference_cookie_on_a_bare_url_is_not_answered_from_the_hot_path(
 
 def test_an_evicted_page_leaves_the_hot_path(tmp_path: Path) -> None:
     app = create_app(Settings(db=str(tmp_path / "t.db"), cache_mb=0.02))
-    legible = app.state.legible
+    site = app.state.site
     get(app, ARTICLE)
-    route = legible.hot.get(ARTICLE, "")
+    route = site.hot.get(ARTICLE, "")
     assert route is not None
     for theme in ("dark", "sepia", "high-contrast"):  # each page is ~10 KB: ARTICLE is evicted
         get(app, f"{ARTICLE}?theme={theme}")
-    assert legible.cache.peek(route.key) is None
-    assert legible.hot.get(ARTICLE, "") is None
-    assert len(legible.hot) <= len(legible.cache)
+    assert site.cache.peek(route.key) is None
+    assert site.hot.get(ARTICLE, "") is None
+    assert len(site.hot) <= len(site.cache)
 
 
 def test_an_update_through_the_api_empties_the_hot_path_for_that_article(
     app: LegibleApp,
 ) -> None:
     get(app, ARTICLE + "?size=150")
-    assert app.state.legible.hot.get(ARTICLE, "size=150") is not None
+    assert app.state.site.hot.get(ARTICLE, "size=150") is not None
     page = {"title": "Giờ mở cửa mới", "published": "2024-05-01", "body_html": "<p>Mới.</p>"}
     body = json.dumps(page).encode()
     put = Scope(f"/api/articles/{SLUG}", method="PUT", headers=Headers([
@@ -228,7 +228,7 @@ def test_an_update_through_the_api_empties_the_hot_path_for_that_article(
     # The body arrives in pieces, as a socket delivers it.
     answer = call(app, put, Proto([body[:7], body[7:30], body[30:]]))
     assert answer.status == 200, answer.body
-    assert app.state.legible.hot.get(ARTICLE, "size=150") is None
+    assert app.state.site.hot.get(ARTICLE, "size=150") is None
     assert "Giờ mở cửa mới" in get(app, ARTICLE + "?size=150").body.decode()
 
 
@@ -400,5 +400,5 @@ def test_builds_and_writes_use_no_anyio_worker_threads(app: LegibleApp) -> None:
         return [t.name for t in threading.enumerate()]
 
     names = run(main())
-    assert app.state.legible.cache.builds >= 4
+    assert app.state.site.cache.builds >= 4
     assert not [n for n in names if n.startswith("AnyIO")], names

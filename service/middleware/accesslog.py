@@ -12,7 +12,6 @@ import atexit
 import json
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,9 +19,6 @@ logger = logging.getLogger("legible.access")
 FLUSH_SECONDS = 0.5
 FLUSH_LINES = 256
 _json = json.JSONEncoder(ensure_ascii=False).encode
-
-if TYPE_CHECKING:
-    from ..hotpath import HotRoute
 
 
 def log_target(path: str, query: str) -> str:
@@ -84,14 +80,15 @@ class AccessLog:
                 _json(client[0]) if client else "null",
             )  # fmt: skip
 
-    def hit(self, method: str, route: HotRoute, status: int, sent: int, start: float,
+    def hit(self, method: str, target: str, status: int, sent: int, start: float,
             client: str) -> None:  # fmt: skip
         """A cache hit answered over RSGI. `method` is GET or HEAD and `client` the
         peer's "host:port" from the socket (digits, hex, dots, colons, brackets):
-        neither needs JSON escaping, and the route has its path and query escaped."""
+        neither needs JSON escaping; `target` is `log_target(path, query)`, kept by
+        the hot route so a hit does not escape its URL again."""
         if logger.isEnabledFor(logging.INFO):
             host = client.rpartition(":")[0]
-            self._line(f'"{method}"', route.log_target, status, sent, start, f'"{host}"')
+            self._line(f'"{method}"', target, status, sent, start, f'"{host}"')
 
     def _line(self, method: str, target: str, status: int, sent: int, start: float,
               client: str) -> None:  # fmt: skip

@@ -1,0 +1,111 @@
+"""Everything a request needs, built once at start-up: themes, assets, the
+store, the renderer, the page cache and its hot routes.
+
+Views reach it as `request.app.state.site`; the hot path holds it directly.
+It also keeps the cache in step with the store (`sync`, `changed`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import assets
+from .answers import HotRoutes, Tail
+from .delivery import Entry, PageCache, make_entry
+from .errors import StoreUnavailable
+from .middleware.security import SecurityHeaders
+from .preferences import Preference
+from .render import Renderer, template_hash
+from .settings import Settings
+from .store import Store
+from .themes import data_dir, load_themes
+from .widget import widget_assets
+
+log = logging.getLogger("legible")
+
+SYNC_SECONDS = 0.05  # how stale a page may be after another process commits
+HTML = "text/html; charset=utf-8"
+
+
+class Site:
+    """The service's shared state; one per app (so one per worker process)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        themes_dir = Path(settings.themes_dir) if settings.themes_dir else data_dir("themes")
+        self.themes = load_themes(themes_dir)
+        self.theme_names = list(self.themes)
+        self.security_headers = SecurityHeaders.for_settings(settings.https)
+        self.tail = Tail.of(self.security_headers)  # the same headers, for hot answers
+        css = assets.build_css(themes_dir, self.themes)
+        self.css_url = f"/assets/legible.{assets.content_hash(css)}.css"
+        self.widget: dict[str, tuple[Entry, str]] = {}
+        self.assets: dict[str, Entry] = {
+            self.css_url: make_entry(css, "text/css; charset=utf-8"),
+        }
+        for item in widget_assets(self.themes, css_url=self.css_url):
+            self.widget[item.url] = (make_entry(item.body, item.media_type), item.cache_control)
+        for path in sorted(assets.STATIC.rglob("*.svg")):
+            url = "/static/" + path.relative_to(assets.STATIC).as_posix()
+            self.assets[url] = make_entry(path.read_bytes(), "image/svg+xml")
+        # Any change to templates, themes or CSS gives every cached page a new key.
+        self.version = template_hash() + assets.content_hash(css)[:8]
+        self.renderer = Renderer(self.themes, self.css_url)
+        self.store = Store(settings.db)
+        self.hot = HotRoutes()
+        self.cache = PageCache(settings.cache_bytes, on_drop=self.hot.drop)
+        self.tick = 0  # counts sync periods; the hot path touches the LRU once per tick
+        self.revisions: dict[str, int] = {}
+        self._data_version: int | None = None
+        self._next_sync = 0.0
+        if settings.demo and self.store.count() == 0:
+            from .importers import demo_files, import_paths  # markdown-it, YAML: demo only
+
+            report = import_paths(self.store, demo_files())
+            log.info("loaded demo content: %s", report.summary().splitlines()[0])
+        self.sync()
+
+    # -- keeping the cache in step with the store ------------------------------
+    def sync(self) -> None:
+        """Notice commits by any process (an import, another worker) cheaply.
+
+        At most every SYNC_SECONDS: the check is a SQLite call, a tenth of a
+        cache hit. The service's own API writes invalidate at once (`changed`).
+        """
+        now = time.monotonic()
+        if now < self._next_sync:
+            return
+        self._next_sync = now + SYNC_SECONDS
+        self.tick += 1
+        try:
+            version = self.store.data_version()
+            if version == self._data_version:
+                return
+            self.revisions = {a: r for a, r in self.store.revisions()}
+        except StoreUnavailable:
+            self._data_version = None  # resync fully once the store is back
+            return  # keep serving what is cached
+        self._data_version = version
+        self.hot.clear()
+        self.cache.invalidate({"lists"})
+
+    def changed(self, slug: str) -> None:
+        self.hot.clear()
+        self.cache.invalidate({f"article:{slug}", "lists"})
+
+    # -- rendering -------------------------------------------------------------
+    def html(
+        self,
+        template: str,
+        pref: Preference,
+        tags: Sequence[str],
+        status: int = 200,
+        **context: Any,
+    ) -> Entry:
+        """A page rendered and compressed into a cache entry (slow: off the event loop)."""
+        body = self.renderer.page(template, pref=pref, **context)
+        return make_entry(body.encode(), HTML, tags, status)

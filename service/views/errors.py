@@ -1,0 +1,111 @@
+"""The exception handlers: every error response the app sends comes from here.
+
+Pages get an HTML error page in the reader's variant (as far as it can be
+read); `/api/*` gets JSON. A 404 page is cached like any page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..delivery import Entry
+from ..errors import ApiError, PageError, StoreUnavailable
+from ..i18n import strings
+from ..preferences import Resolved
+from ..site import HTML
+from .common import (
+    NOT_FOUND_CACHE_CONTROL,
+    lenient_pref,
+    not_found_context,
+    serve_page,
+    site_of,
+    too_long,
+)
+
+RETRY_AFTER = {"Retry-After": "30"}
+
+
+def _api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_page(
+    request: Request,
+    status: int,
+    kind: str,
+    details: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An uncached HTML error page; `kind` picks its title and text from i18n."""
+    site = site_of(request)
+    t = strings("vi")
+    body = site.renderer.page(
+        "error.html",
+        pref=lenient_pref(request, site.theme_names),
+        title=t[f"{kind}_title"],
+        message=t[f"{kind}_body"],
+        details=list(details),
+        page="error",
+    )
+    out = {"Cache-Control": "no-store", **(headers or {})}
+    return Response(body, status_code=status, media_type=HTML, headers=out)
+
+
+async def not_found(request: Request) -> Response:
+    """The 404 page, cached per variant like other pages."""
+    if too_long(request):
+        return error_page(request, 414, "bad_request", ["URI too long"])
+    site = site_of(request)
+    site.sync()
+    resolved = Resolved(lenient_pref(request, site.theme_names), vary_cookie=True)
+    pref = resolved.preference
+
+    def build() -> Entry:
+        return site.html("error.html", pref, ["lists"], status=404, **not_found_context())
+
+    response = await serve_page(request, ("404",), resolved, ["lists"], build)
+    response.headers["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
+    return response
+
+
+async def page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageError)
+    if exc.status == 404:
+        return await not_found(request)
+    return error_page(request, exc.status, exc.kind, exc.details, exc.headers)
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body, exc.status, headers=exc.headers or None)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    if _api(request):
+        return JSONResponse({"error": "the store is unavailable; retry"}, 503, RETRY_AFTER)
+    return error_page(request, 503, "unavailable", headers=RETRY_AFTER)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Routing's own errors: no such route (404), or a method it does not take (405)."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    if _api(request):
+        message = "not found" if exc.status_code == 404 else exc.detail.lower()
+        return JSONResponse({"error": message}, exc.status_code, headers or None)
+    if exc.status_code == 404:
+        return await not_found(request)
+    kind = "method_not_allowed" if exc.status_code == 405 else "bad_request"
+    return error_page(request, exc.status_code, kind, headers=headers)
+
+
+HANDLERS = {
+    HTTPException: http_error,
+    PageError: page_error,
+    ApiError: api_error,
+    StoreUnavailable: store_unavailable,
+}

@@ -1,0 +1,52 @@
+"""Files served from memory: the hashed stylesheet, the demo images, the
+widget (`/widget.js`, its hashed copy and `/widget/demo`), and `/healthz`."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..delivery import respond
+from ..errors import PageError
+from ..version import __version__
+from .common import site_of
+
+ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
+STATIC_CACHE_CONTROL = "public, max-age=86400"
+
+
+async def asset(request: Request) -> Response:
+    entry = site_of(request).assets.get(request.url.path)
+    if entry is None:
+        raise PageError(404, "not_found")
+    immutable = request.url.path.startswith("/assets/")
+    headers = {"Cache-Control": ASSET_CACHE_CONTROL if immutable else STATIC_CACHE_CONTROL}
+    return respond(entry, request.headers, request.method, headers)
+
+
+async def widget_file(request: Request) -> Response:
+    found = site_of(request).widget.get(request.url.path)
+    if found is None:
+        raise PageError(404, "not_found")
+    entry, cache_control = found
+    # Embedded on other origins: CORS and CORP always, not only when Origin is sent,
+    # so a shared cache never holds a copy without them.
+    headers = {
+        "Cache-Control": cache_control,
+        "Access-Control-Allow-Origin": "*",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
+    return respond(entry, request.headers, request.method, headers)
+
+
+async def healthz(request: Request) -> Response:
+    site = site_of(request)
+    ok = site.store.healthy()
+    body = {
+        "status": "ok" if ok else "degraded",
+        "store": "ok" if ok else "unavailable",
+        "version": __version__,
+        "cached_pages": len(site.cache),
+        "cached_bytes": site.cache.current_bytes,
+    }
+    return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})

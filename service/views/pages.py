@@ -1,0 +1,119 @@
+"""The reader's pages: the latest articles, one article, search results."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..delivery import Entry
+from ..errors import PageError
+from ..preferences import DEFAULT, build_url
+from ..render import page_links
+from .common import (
+    first_values,
+    not_found_context,
+    page_param,
+    preflight,
+    redirect,
+    serve_page,
+    site_of,
+)
+
+PAGE_SIZE = 10
+MAX_QUERY = 200
+
+
+async def index(request: Request) -> Response:
+    page_no, canon = page_param(first_values(request))
+    resolved = preflight(request, {"page": canon})
+    if resolved.redirect:
+        return redirect(resolved)
+    site = site_of(request)
+    pref = resolved.preference
+    params = [("page", canon)] if canon else []
+
+    def build() -> Entry:
+        articles, total = site.store.latest(PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page_no > pages:
+            return site.html("error.html", pref, ["lists"], status=404, **not_found_context())
+        return site.html(
+            "index.html",
+            pref,
+            ["lists"],
+            here=build_url("/", params, DEFAULT),
+            articles=articles,
+            page_no=page_no,
+            pages=pages,
+            page_url=page_links("/", [], pref),
+        )
+
+    return await serve_page(request, ("index", page_no), resolved, ["lists"], build)
+
+
+async def article(request: Request) -> Response:
+    site = site_of(request)
+    slug = request.path_params["slug"]
+    if slug != slug.lower() and slug.lower() in site.revisions:
+        target = build_url("/articles/" + slug.lower(), [], DEFAULT)
+        query = request.url.query
+        return RedirectResponse(target + (f"?{query}" if query else ""), status_code=301)
+    resolved = preflight(request, {})
+    if resolved.redirect:
+        return redirect(resolved)
+    pref = resolved.preference
+    revision = site.revisions.get(slug)
+    if revision is None:
+        raise PageError(404, "not_found")
+    tags = [f"article:{slug}"]
+
+    def build() -> Entry:
+        found = site.store.get(slug)
+        if found is None:
+            return site.html("error.html", pref, tags, status=404, **not_found_context())
+        return site.html(
+            "article.html",
+            pref,
+            tags,
+            here=f"/articles/{slug}",
+            lang=found.lang,
+            article=found,
+        )
+
+    return await serve_page(request, ("article", slug, revision), resolved, tags, build)
+
+
+async def search(request: Request) -> Response:
+    raw = first_values(request)
+    query = " ".join(unicodedata.normalize("NFC", raw.get("q", "")).split())
+    if len(query) > MAX_QUERY:
+        raise PageError(400, "bad_request", [f"q: use at most {MAX_QUERY} characters"])
+    page_no, canon = page_param(raw)
+    resolved = preflight(request, {"q": query or None, "page": canon if query else None})
+    if resolved.redirect:
+        return redirect(resolved)
+    site = site_of(request)
+    pref = resolved.preference
+    params = [("q", query)] if query else []
+
+    def build() -> Entry:
+        hits, total = (
+            site.store.search(query, PAGE_SIZE, (page_no - 1) * PAGE_SIZE) if query else ([], 0)
+        )
+        pages = max(1, -(-total // PAGE_SIZE))
+        return site.html(
+            "search.html",
+            pref,
+            ["lists"],
+            here=build_url("/search", params + ([("page", canon)] if canon else []), DEFAULT),
+            query=query,
+            hits=hits,
+            total=total,
+            page_no=page_no,
+            pages=pages,
+            page_url=page_links("/search", params, pref),
+        )
+
+    return await serve_page(request, ("search", query, page_no), resolved, ["lists"], build)
