@@ -564,6 +564,48 @@ def test_setting_survives_a_reload(new_page: NewPage, plain_url: str) -> None:
     assert violations(page, watch) == []
 
 
+def test_a_choice_saved_by_an_earlier_version_is_kept(new_page: NewPage, plain_url: str) -> None:
+    # localStorage keeps the one-letter keys earlier versions wrote.
+    page, watch = new_page()
+    page.add_init_script(
+        "localStorage.setItem('legible-widget',"
+        ' \'{"t":"high-contrast","s":125,"p":true,"u":true,"m":false}\')'
+    )
+    open_host(page, plain_url)
+    html = page.locator("html")
+    assert html.get_attribute("data-legible-theme") == "high-contrast"
+    assert html.get_attribute("data-legible-size") == "125"
+    assert html.get_attribute("data-legible-spacing") == ""
+    assert html.get_attribute("data-legible-underline") == ""
+    assert html.get_attribute("data-legible-motion") is None
+    open_panel(page)
+    press(page, "Giảm chuyển động")
+    stored = page.evaluate("JSON.parse(localStorage.getItem('legible-widget'))")
+    assert stored == {"t": "high-contrast", "s": 125, "p": True, "u": True, "m": True}
+    assert violations(page, watch) == []
+
+
+def test_reset_works_when_storage_is_refused(new_page: NewPage, plain_url: str) -> None:
+    # Blocked third-party storage throws on access: the choice then lives only in
+    # the page, and Reset must still bring back the defaults.
+    page, watch = new_page()
+    page.add_init_script(
+        "Object.defineProperty(window, 'localStorage', {get() {"
+        " throw new DOMException('blocked', 'SecurityError'); }});"
+    )
+    open_host(page, plain_url)
+    open_panel(page)
+    press(page, "Tăng cỡ chữ")
+    press(page, "Giãn chữ")
+    html = page.locator("html")
+    assert html.get_attribute("data-legible-size") == "125"
+    press(page, "Đặt lại tất cả")
+    assert html.get_attribute("data-legible-size") is None
+    assert html.get_attribute("data-legible-spacing") is None
+    assert page.locator("legible-widget output").text_content() == "100%"
+    assert violations(page, watch) == []
+
+
 def _axe_clean(page: Page) -> list[str]:
     results = Axe().run(
         page,

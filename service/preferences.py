@@ -16,6 +16,8 @@ DEFAULT_SIZE = 100
 COOKIE = "legible_pref"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 VARIANT_PARAMS = ("theme", "size", "spacing")
+# The cookie holds the VARIANT_PARAMS fields in that order: "dark.125.1", ".100.0".
+COOKIE_SEPARATOR = "."
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Preference:
         return out
 
     def key(self) -> str:
-        return f"{self.theme or ''}.{self.size}.{int(self.spacing)}"
+        return COOKIE_SEPARATOR.join((self.theme or "", str(self.size), str(int(self.spacing))))
 
     def cookie_value(self) -> str:
         return self.key()
@@ -88,8 +90,8 @@ def parse_cookie(value: str | None, themes: Iterable[str]) -> Preference | None:
     """The stored choice, or None for anything missing or malformed."""
     if not value or len(value) > 100:
         return None
-    parts = value.strip('"').split(".")
-    if len(parts) != 3:
+    parts = value.strip('"').split(COOKIE_SEPARATOR)
+    if len(parts) != len(VARIANT_PARAMS):
         return None
     theme = _theme(parts[0], themes) if parts[0] else None
     size = _size(parts[1])

@@ -1,8 +1,10 @@
 """The embeddable widget's files, built at start-up from `widget/` and the themes.
 
-One script holds the whole widget: the theme tokens from `themes/*.toml` and
-the panel CSS from `widget/widget.css` are embedded into `widget/widget.js`
-here, so themes stay data. It is served twice, byte for byte:
+One script holds the whole widget: the theme tokens from `themes/*.toml`, the
+preference rules from `service/preferences.py` (parameter names, sizes, the
+cookie) and the panel CSS from `widget/widget.css` are embedded into
+`widget/widget.js` here, so themes stay data and the widget never restates a
+rule the server owns. It is served twice, byte for byte:
 
 - `/widget.js`, the stable URL operators embed, with a short cache;
 - `/widget/legible-widget.<sha256-16>.js`, immutable, for operators who pin a
@@ -28,7 +30,14 @@ import re
 from dataclasses import dataclass
 from string import Template
 
-from .preferences import COOKIE, SIZES
+from .preferences import (
+    COOKIE,
+    COOKIE_MAX_AGE,
+    COOKIE_SEPARATOR,
+    DEFAULT_SIZE,
+    SIZES,
+    VARIANT_PARAMS,
+)
 from .themes import TOKENS, Theme, data_dir
 
 LOADER_URL = "/widget.js"
@@ -78,30 +87,50 @@ def _json(value: object) -> str:
     return out.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+def _preference_rules() -> dict[str, object]:
+    """What the widget must agree on with `service.preferences`, as it reads it.
+
+    The cookie's value is its fields' values in `params` order, joined by
+    `separator` (`Preference.cookie_value`).
+    """
+    return {
+        "params": list(VARIANT_PARAMS),
+        "sizes": list(SIZES),
+        "defaultSize": DEFAULT_SIZE,
+        "cookie": {"name": COOKIE, "maxAge": COOKIE_MAX_AGE, "separator": COOKIE_SEPARATOR},
+    }
+
+
 def build_widget(themes: dict[str, Theme]) -> bytes:
-    """widget.js with the themes, sizes and CSS filled in, minified."""
+    """widget.js with the themes, preference rules and CSS filled in, minified."""
     folder = data_dir("widget")
     source = (folder / "widget.js").read_text(encoding="utf-8")
     css = minify_css((folder / "widget.css").read_text(encoding="utf-8"))
     data = [
         {
-            "n": t.name,
-            "vi": t.label_vi,
-            "en": t.label_en,
-            "s": t.scheme,
-            "u": int(t.underline_links),
-            "c": {token: t.colors[token] for token in TOKENS},
+            "name": t.name,
+            "labels": {"vi": t.label_vi, "en": t.label_en},
+            "scheme": t.scheme,
+            "underlineLinks": t.underline_links,
+            "colors": {token: t.colors[token] for token in TOKENS},
         }
         for t in themes.values()
     ]
     values = {
         "__LEGIBLE_THEMES__": _json(data),
         "__LEGIBLE_PROPS__": _json(TOKENS),
-        "__LEGIBLE_SIZES__": _json(list(SIZES)),
+        "__LEGIBLE_PREFERENCES__": _json(_preference_rules()),
         "__LEGIBLE_CSS__": _json(css),
-        "__LEGIBLE_COOKIE__": _json(COOKIE),
     }
     script = minify_js(source)
+    # Both ways: a placeholder left unfilled, or a value the script no longer
+    # reads, is a widget.js/widget.py mismatch worth failing start-up for.
+    wanted = set(_PLACEHOLDER.findall(script))
+    if wanted != set(values):
+        raise RuntimeError(
+            f"widget/widget.js and service/widget.py disagree: the script has "
+            f"{sorted(wanted)}, widget.py fills {sorted(values)}"
+        )
     script = _PLACEHOLDER.sub(lambda m: values[m.group(0)], script)
     return script.encode()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -12,7 +13,16 @@ import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
-from service.preferences import SIZES
+from service.preferences import (
+    COOKIE,
+    COOKIE_MAX_AGE,
+    COOKIE_SEPARATOR,
+    DEFAULT_SIZE,
+    SIZES,
+    VARIANT_PARAMS,
+    Preference,
+    parse_cookie,
+)
 from service.themes import TOKENS, data_dir, load_themes
 from service.widget import (
     BUNDLE_PREFIX,
@@ -83,13 +93,113 @@ def test_every_theme_token_and_label_is_in_the_bundle(assets: dict[str, WidgetAs
     text = _bundle(assets).body.decode()
     assert "__LEGIBLE_" not in text
     for theme in THEMES.values():
-        assert f'"n":"{theme.name}"' in text
+        assert f'"name":"{theme.name}"' in text
         assert theme.label_vi in text and theme.label_en in text
         for token in TOKENS:
             assert f'"{token}":"{theme.colors[token]}"' in text, (theme.name, token)
     for prop in TOKENS.values():
         assert f'"{prop}"' in text
-    assert f"const SIZES = {list(SIZES)}".replace(" ", "") in text.replace(" ", "")
+
+
+# -- rules the widget shares with the server -----------------------------------------
+
+
+def _injected(text: str) -> dict[str, str]:
+    """The bundle's injected lines (`const NAME = <json>;`), by NAME.
+
+    Found through the source, whose lines read `const NAME = __LEGIBLE_…__;`.
+    """
+    source = (data_dir("widget") / "widget.js").read_text(encoding="utf-8")
+    names = re.findall(r"^const (\w+) = __LEGIBLE_[A-Z]+__;$", source, re.M)
+    found = {}
+    for name in names:
+        line = re.search(rf"^const {name} = (.*);$", text, re.M)
+        assert line, name
+        found[name] = line.group(1)
+    return found
+
+
+def test_preference_rules_are_injected_from_python(assets: dict[str, WidgetAsset]) -> None:
+    text = _bundle(assets).body.decode()
+    rules = json.loads(_injected(text)["PREFERENCES"])
+    assert rules == {
+        "params": list(VARIANT_PARAMS),
+        "sizes": list(SIZES),
+        "defaultSize": DEFAULT_SIZE,
+        "cookie": {"name": COOKIE, "maxAge": COOKIE_MAX_AGE, "separator": COOKIE_SEPARATOR},
+    }
+    # The widget writes the cookie as its fields' values in `params` order, joined by
+    # the separator: the server must read that back as the same choice.
+    fields = {"theme": "dark", "size": "150", "spacing": "1"}
+    cookie = rules["cookie"]["separator"].join(fields[name] for name in rules["params"])
+    assert cookie == Preference("dark", 150, True).cookie_value()
+    assert parse_cookie(cookie, THEMES) == Preference("dark", 150, True)
+
+
+def test_the_script_restates_no_server_rule(assets: dict[str, WidgetAsset]) -> None:
+    # Everything but the injected data: a literal here would drift from preferences.py.
+    text = _bundle(assets).body.decode()
+    injected = _injected(text)
+    assert set(injected) >= {"PREFERENCES", "THEMES"}
+    code = "\n".join(
+        line
+        for line in text.splitlines()
+        if not any(line.startswith(f"const {name} = ") for name in injected)
+    )
+    assert "const doc = document;" in code  # the script itself is still there
+    assert str(COOKIE_MAX_AGE) not in code
+    assert COOKIE not in code
+    for size in SIZES:
+        assert re.search(rf"(?<![\w.]){size}(?![\w.])", code) is None, size
+    for name in VARIANT_PARAMS:
+        spellings = [f'"{name}"', f"'{name}'", f"data-{name}", f"-legible-{name}", f"cur_{name}"]
+        for spelled in spellings:
+            assert spelled not in code, spelled
+    # The cookie's separator is injected too: no field joined by a literal ".".
+    assert "}.${" not in code
+
+
+def test_build_takes_the_rules_from_preferences(monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.widget
+
+    monkeypatch.setattr(service.widget, "COOKIE_MAX_AGE", 7)
+    monkeypatch.setattr(service.widget, "COOKIE_SEPARATOR", "~")
+    monkeypatch.setattr(service.widget, "SIZES", (90, 100, 110))
+    rules = json.loads(_injected(build_widget(THEMES).decode())["PREFERENCES"])
+    assert rules["cookie"]["maxAge"] == 7 and rules["cookie"]["separator"] == "~"
+    assert rules["sizes"] == [90, 100, 110]
+
+
+def test_placeholders_and_values_match_both_ways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.widget
+
+    source = (data_dir("widget") / "widget.js").read_text(encoding="utf-8")
+    (tmp_path / "widget.css").write_text((data_dir("widget") / "widget.css").read_text())
+    monkeypatch.setattr(service.widget, "data_dir", lambda name: tmp_path)
+    for broken in (
+        source.replace("__LEGIBLE_PREFERENCES__", "{}"),  # a value nothing reads
+        source.replace("(() => {", "(() => {\nconst EXTRA = __LEGIBLE_EXTRA__;", 1),  # unfilled
+    ):
+        assert broken != source
+        (tmp_path / "widget.js").write_text(broken)
+        with pytest.raises(RuntimeError, match="disagree"):
+            build_widget(THEMES)
+
+
+def test_every_string_is_in_both_languages() -> None:
+    # A key missing from one language would show "undefined" in the panel.
+    source = (data_dir("widget") / "widget.js").read_text(encoding="utf-8")
+    block = re.search(r"^const I18N = \{\n(.*?)^\};$", source, re.M | re.S)
+    assert block, "I18N"
+    languages = dict(re.findall(r"^  (\w+): \{\n(.*?)^  \},$", block.group(1), re.M | re.S))
+    assert set(languages) == {"vi", "en"}
+    keys = {lang: re.findall(r"^    (\w+): \"", body, re.M) for lang, body in languages.items()}
+    assert len(keys["vi"]) >= 12
+    assert keys["vi"] == keys["en"]
+    for key in keys["vi"]:
+        assert f"i18n.{key}" in source, f"{key} is never shown"
 
 
 def test_controls_are_labelled_in_both_languages(assets: dict[str, WidgetAsset]) -> None:
@@ -130,7 +240,7 @@ FORBIDDEN = {
     "filter on html/body": r"filter",
     "transform on html/body": r"transform",
     "third-party request": r"\bfetch\(|XMLHttpRequest|sendBeacon|https?://(?!www\.w3\.org/2000/svg)",
-    "global key capture": r"(document|window|\bD)\.addEventListener\(\s*['\"`]key",
+    "global key capture": r"(?<![\w.])((document|window|doc)\.)?addEventListener\(\s*['\"`]key",
 }
 
 
@@ -186,7 +296,7 @@ def client(tmp_path: Path) -> TestClient:
 
 
 def _bundle_url(client: TestClient) -> str:
-    widget = client.app.state.legible.widget
+    widget = client.app.state.site.widget
     (url,) = [u for u in widget if u.startswith(BUNDLE_PREFIX)]
     return str(url)
 
@@ -240,7 +350,7 @@ def test_demo_page_is_served(client: TestClient) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     assert "immutable" not in r.headers["cache-control"]
-    css_url = client.app.state.legible.css_url
+    css_url = client.app.state.site.css_url
     assert f'href="{css_url}"' in r.text
     assert client.get(css_url).status_code == 200
 

@@ -1,215 +1,266 @@
 // Legible display options: an embeddable widget. Plain ES2020, no framework.
 //
 // service/widget.py fills in the __LEGIBLE_…__ values at start-up (theme tokens
-// from themes/*.toml, the text sizes, the panel CSS from widget.css) and strips
-// these whole-line comments. Rules this file keeps, so it works under a strict
-// CSP with Trusted Types:
+// from themes/*.toml, the preference rules from service/preferences.py, the
+// panel CSS from widget.css) and strips these whole-line comments. Anything the
+// server also knows (parameter names, sizes, the cookie) comes from there and is
+// never written here. Rules this file keeps, so it works under a strict CSP with
+// Trusted Types:
 // - no innerHTML, eval, new Function, document.write, no <style>/<link>, no style="";
 // - the panel lives in an open shadow root styled by a constructable stylesheet;
 // - the host page is changed only through attributes on <html> and one
 //   constructable stylesheet adopted by the document;
 // - never `filter` or `transform` on html/body (fixed headers stay fixed);
 // - no requests, no global key capture, no assistive-technology detection.
+// service/widget.py's minifier works line by line: one statement per line, and
+// no template literal spans lines.
 (() => {
 "use strict";
-const D = document;
-const root = D.documentElement;
-if (window.legibleWidget || !("adoptedStyleSheets" in D)) return;
+const doc = document;
+const html = doc.documentElement;
+if (window.legibleWidget || !("adoptedStyleSheets" in doc)) return;
 window.legibleWidget = 1;
+// [{name, labels: {vi, en}, scheme, underlineLinks, colors: {token: colour}}]
 const THEMES = __LEGIBLE_THEMES__;
-const PROPS = __LEGIBLE_PROPS__;
-const SIZES = __LEGIBLE_SIZES__;
-const CSS = __LEGIBLE_CSS__;
-const COOKIE = __LEGIBLE_COOKIE__;
-const KEY = "legible-widget";
-const NAMES = THEMES.map((t) => t.n);
-const me = D.currentScript;
-const cfg = (me && me.dataset) || {};
+// Theme token -> the custom property widget.css reads it from.
+const TOKEN_PROPERTIES = __LEGIBLE_PROPS__;
+const PANEL_CSS = __LEGIBLE_CSS__;
+// {params, sizes, defaultSize, cookie: {name, maxAge, separator}}
+const PREFERENCES = __LEGIBLE_PREFERENCES__;
+// The variant's fields, named as the server names them in URLs, on <html data-…>
+// and in the form's cur_… fields. The cookie joins their values in this order.
+const { params: PARAMS, sizes: SIZES, defaultSize: DEFAULT_SIZE, cookie: COOKIE } = PREFERENCES;
+const [THEME, SIZE, SPACING] = PARAMS;
+const STORAGE_KEY = "legible-widget";
+const THEME_NAMES = THEMES.map((theme) => theme.name);
+const script = doc.currentScript;
+const options = (script && script.dataset) || {};
 // On Legible's own origin the server renders the variant: the widget drives
 // data-theme/data-size/data-spacing (which Legible's stylesheet styles) and the
 // preference cookie. Anywhere else it uses its own data-legible-* attributes.
-let own = false;
+let onLegible = false;
 try {
-  own = new URL(me.src).origin === location.origin;
+  onLegible = new URL(script.src).origin === location.origin;
 } catch (e) {}
-const lang = /^vi\b/i.test(cfg.lang || root.lang || "vi") ? "vi" : "en";
-const pos = /^(top|bottom)-(left|right)$/.test(cfg.position) ? cfg.position : "bottom-right";
-const T = {
-  vi: ["Tùy chọn hiển thị", "Đóng", "Cỡ chữ", "Giảm cỡ chữ", "Tăng cỡ chữ", "Cỡ chữ mặc định",
-    "Tương phản", "Màu của trang", "Giãn chữ", "Gạch chân liên kết", "Giảm chuyển động",
-    "Đặt lại tất cả"],
-  en: ["Display options", "Close", "Text size", "Smaller text", "Larger text", "Default text size",
-    "Contrast", "Page colours", "Text spacing", "Underline links", "Reduce motion", "Reset all"],
-}[lang];
-const DEF = { t: null, s: 100, p: false, u: false, m: false };
+const lang = /^vi\b/i.test(options.lang || html.lang || "vi") ? "vi" : "en";
+const position = /^(top|bottom)-(left|right)$/.test(options.position) ? options.position : "bottom-right";
+const I18N = {
+  vi: {
+    displayOptions: "Tùy chọn hiển thị",
+    close: "Đóng",
+    textSize: "Cỡ chữ",
+    smallerText: "Giảm cỡ chữ",
+    largerText: "Tăng cỡ chữ",
+    defaultTextSize: "Cỡ chữ mặc định",
+    contrast: "Tương phản",
+    pageColours: "Màu của trang",
+    textSpacing: "Giãn chữ",
+    underlineLinks: "Gạch chân liên kết",
+    reduceMotion: "Giảm chuyển động",
+    resetAll: "Đặt lại tất cả",
+  },
+  en: {
+    displayOptions: "Display options",
+    close: "Close",
+    textSize: "Text size",
+    smallerText: "Smaller text",
+    largerText: "Larger text",
+    defaultTextSize: "Default text size",
+    contrast: "Contrast",
+    pageColours: "Page colours",
+    textSpacing: "Text spacing",
+    underlineLinks: "Underline links",
+    reduceMotion: "Reduce motion",
+    resetAll: "Reset all",
+  },
+};
+const i18n = I18N[lang];
 
-// -- state ----------------------------------------------------------------
-const valid = (o) => ({
-  t: NAMES.includes(o.t) ? o.t : null,
-  s: SIZES.includes(+o.s) ? +o.s : 100,
-  p: !!o.p,
-  u: !!o.u,
-  m: !!o.m,
+// -- the reader's choice ------------------------------------------------------
+// theme null: the reader picked none, so the page keeps its own colours.
+const DEFAULTS = { theme: null, size: DEFAULT_SIZE, spacing: false, underline: false, motion: false };
+// Storage and the page are input like any other: unknown values become defaults.
+const validated = (choice) => ({
+  theme: THEME_NAMES.includes(choice.theme) ? choice.theme : null,
+  size: SIZES.includes(+choice.size) ? +choice.size : DEFAULT_SIZE,
+  spacing: !!choice.spacing,
+  underline: !!choice.underline,
+  motion: !!choice.motion,
 });
-let saved = DEF;
+// Stored under the one-letter keys earlier versions wrote, so a choice survives an update.
+const fromStorage = (stored) => validated({ theme: stored.t, size: stored.s, spacing: stored.p, underline: stored.u, motion: stored.m });
+const toStorage = (choice) => ({ t: choice.theme, s: choice.size, p: choice.spacing, u: choice.underline, m: choice.motion });
+// A copy: the panel changes the current choice in place, and Reset copies DEFAULTS.
+let saved = { ...DEFAULTS };
 try {
-  saved = valid(JSON.parse(localStorage.getItem(KEY)) || DEF);
+  saved = fromStorage(JSON.parse(localStorage.getItem(STORAGE_KEY)) || {});
 } catch (e) {}
-const ds = root.dataset;
-let st = own
-  ? valid({ ...saved, t: ds.theme, s: ds.size || 100, p: "spacing" in ds })
+let choice = onLegible
+  ? validated({ ...saved, theme: html.dataset[THEME], size: html.dataset[SIZE] || DEFAULT_SIZE, spacing: SPACING in html.dataset })
   : saved;
 
-// -- effect on the page -----------------------------------------------------
-const H = (a, v) => `html[data-legible-${a}${v ? `="${v}"` : ""}]:not(#_)`;
-let css = `${H("spacing")} body,${H("spacing")} body *{line-height:1.5!important;letter-spacing:.12em!important;word-spacing:.16em!important}${H("spacing")} p{margin-bottom:2em!important}${H("underline")} a{text-decoration:underline!important}`;
-for (const x of ["*", "::before", "::after"]) {
-  css += `${H("motion")} ${x}{animation-duration:1ms!important;animation-delay:0s!important;animation-iteration-count:1!important;transition-duration:0s!important;transition-delay:0s!important;scroll-behavior:auto!important}`;
+// -- effect on the page -------------------------------------------------------
+// The #_ never matches an id: it lifts the rule above the host's own selectors.
+const whenSet = (option, value) => `html[data-legible-${option}${value ? `="${value}"` : ""}]:not(#_)`;
+const spacingOn = whenSet(SPACING);
+let pageCss = `${spacingOn} body,${spacingOn} body *{line-height:1.5!important;letter-spacing:.12em!important;word-spacing:.16em!important}${spacingOn} p{margin-bottom:2em!important}${whenSet("underline")} a{text-decoration:underline!important}`;
+for (const part of ["*", "::before", "::after"]) {
+  pageCss += `${whenSet("motion")} ${part}{animation-duration:1ms!important;animation-delay:0s!important;animation-iteration-count:1!important;transition-duration:0s!important;transition-delay:0s!important;scroll-behavior:auto!important}`;
 }
 // Colours only when the OS is not forcing its own (forced-colors: active).
-css += "@media (forced-colors:none){";
-for (const { n, s, u, c } of THEMES) {
-  const h = H("theme", n);
-  css += `${h}{color-scheme:${s};background:${c.background}!important}${h},${h} body,${h} body *{background-color:${c.background}!important;color:${c.text}!important;border-color:${c.border}!important;text-shadow:none!important}${h} a,${h} a *{color:${c.link}!important${u ? ";text-decoration:underline!important" : ""}}${h} a:visited,${h} a:visited *{color:${c.visited}!important}${h} mark,${h} mark *{background-color:${c.mark_background}!important;color:${c.mark_text}!important}${h} ::placeholder{color:${c.muted}!important}${h} :focus-visible{outline:3px solid ${c.focus}!important;outline-offset:2px!important}`;
+pageCss += "@media (forced-colors:none){";
+for (const { name, scheme, underlineLinks, colors } of THEMES) {
+  const on = whenSet(THEME, name);
+  pageCss += `${on}{color-scheme:${scheme};background:${colors.background}!important}${on},${on} body,${on} body *{background-color:${colors.background}!important;color:${colors.text}!important;border-color:${colors.border}!important;text-shadow:none!important}${on} a,${on} a *{color:${colors.link}!important${underlineLinks ? ";text-decoration:underline!important" : ""}}${on} a:visited,${on} a:visited *{color:${colors.visited}!important}${on} mark,${on} mark *{background-color:${colors.mark_background}!important;color:${colors.mark_text}!important}${on} ::placeholder{color:${colors.muted}!important}${on} :focus-visible{outline:3px solid ${colors.focus}!important;outline-offset:2px!important}`;
 }
-const sheet = new CSSStyleSheet();
-sheet.replaceSync(css + "}");
+const pageSheet = new CSSStyleSheet();
+pageSheet.replaceSync(pageCss + "}");
 // Text size: the root font size, scaled from the host's own root size (a host
 // may set html{font-size:62.5%}), and the body's size too, for hosts that set
 // body text in px. Measured with these rules off; re-measured on load/resize.
-const sizes = new CSSStyleSheet();
-const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+// The default size leaves the host's sizes as they are.
+const sizeSheet = new CSSStyleSheet();
+const fontPx = (element) => parseFloat(getComputedStyle(element).fontSize);
 const measure = () => {
-  if (sizes.cssRules.length) sizes.replaceSync("");
-  if (own || st.s === 100) return;
-  const k = st.s / 100;
-  const b = D.body;
-  sizes.replaceSync(`html:not(#_):not(#_){font-size:${px(root) * k}px!important}` +
-    (b ? `body:not(#_):not(#_){font-size:${px(b) * k}px!important}` : ""));
+  if (sizeSheet.cssRules.length) sizeSheet.replaceSync("");
+  if (onLegible || choice.size === DEFAULT_SIZE) return;
+  const scale = choice.size / DEFAULT_SIZE;
+  const body = doc.body;
+  sizeSheet.replaceSync(`html:not(#_):not(#_){font-size:${fontPx(html) * scale}px!important}` +
+    (body ? `body:not(#_):not(#_){font-size:${fontPx(body) * scale}px!important}` : ""));
 };
-D.adoptedStyleSheets = [...D.adoptedStyleSheets, sheet, sizes];
-const attr = (name, on, value = "") => on ? root.setAttribute(name, value) : root.removeAttribute(name);
-const apply = (init) => {
-  const p = own ? "data-" : "data-legible-";
-  if (!(own && init)) {
-    attr(p + "theme", st.t, st.t);
-    attr(p + "size", st.s !== 100, st.s);
-    attr(p + "spacing", st.p);
+doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, pageSheet, sizeSheet];
+const setHtmlAttribute = (name, on, value = "") => on ? html.setAttribute(name, value) : html.removeAttribute(name);
+const apply = (atStartUp) => {
+  const prefix = onLegible ? "data-" : "data-legible-";
+  if (!(onLegible && atStartUp)) {
+    setHtmlAttribute(prefix + THEME, choice.theme, choice.theme);
+    setHtmlAttribute(prefix + SIZE, choice.size !== DEFAULT_SIZE, choice.size);
+    setHtmlAttribute(prefix + SPACING, choice.spacing);
   }
-  attr("data-legible-underline", st.u);
-  attr("data-legible-motion", st.m);
+  setHtmlAttribute("data-legible-underline", choice.underline);
+  setHtmlAttribute("data-legible-motion", choice.motion);
   measure();
 };
 // On our own pages the server already rendered the variant: at load, touch
 // nothing but the two options it does not know about.
-apply(1);
+apply(true);
 // Render-blocking stylesheets have loaded by the first frame: measure again then.
 requestAnimationFrame(measure);
-let frame = 0;
+let resizeFrame = 0;
 addEventListener("resize", () => {
-  cancelAnimationFrame(frame);
-  frame = requestAnimationFrame(measure);
+  cancelAnimationFrame(resizeFrame);
+  resizeFrame = requestAnimationFrame(measure);
 });
 addEventListener("load", measure);
 
-const VP = ["theme", "size", "spacing"];
 const save = () => {
-  const { t, s, p, u, m } = st;
   try {
-    localStorage.setItem(KEY, JSON.stringify({ t, s, p, u, m }));
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(toStorage(choice)));
   } catch (e) {}
-  if (!own) return;
+  if (!onLegible) return;
+  const { theme, size, spacing } = choice;
+  // The values of the PARAMS fields as the cookie and the form's cur_… fields carry them.
+  const fields = [theme || "", size, +spacing];
   // The next page should arrive in this variant: the cookie for bare URLs, and
   // this page's address, links and forms carry the variant as the server does.
-  D.cookie = `${COOKIE}=${t || ""}.${s}.${+p};Path=/;Max-Age=31536000;SameSite=Lax${location.protocol === "https:" ? ";Secure" : ""}`;
-  const q = [];
-  if (t) q.push(["theme", t]);
-  if (s !== 100) q.push(["size", s]);
-  if (p) q.push(["spacing", 1]);
-  const fix = (url) => {
-    for (const k of VP) url.searchParams.delete(k);
-    for (const [k, v] of q) url.searchParams.append(k, v);
+  doc.cookie = `${COOKIE.name}=${fields.join(COOKIE.separator)};Path=/;Max-Age=${COOKIE.maxAge};SameSite=Lax${location.protocol === "https:" ? ";Secure" : ""}`;
+  // The canonical query, as Preference.params(): fixed order, defaults left out.
+  const query = [];
+  if (theme) query.push([THEME, theme]);
+  if (size !== DEFAULT_SIZE) query.push([SIZE, size]);
+  if (spacing) query.push([SPACING, 1]);
+  const withVariant = (url) => {
+    for (const name of PARAMS) url.searchParams.delete(name);
+    for (const [name, value] of query) url.searchParams.append(name, value);
     return url.pathname + url.search + url.hash;
   };
-  history.replaceState(history.state, "", fix(new URL(location.href)));
-  for (const a of D.querySelectorAll("a[href]")) {
-    const url = new URL(a.href);
-    if (url.origin === location.origin && !a.getAttribute("href").startsWith("#") &&
-        !/^\/(assets|static|widget|api)\b/.test(url.pathname)) a.href = fix(url);
+  history.replaceState(history.state, "", withVariant(new URL(location.href)));
+  for (const link of doc.querySelectorAll("a[href]")) {
+    const url = new URL(link.href);
+    if (url.origin === location.origin && !link.getAttribute("href").startsWith("#") &&
+        !/^\/(assets|static|widget|api)\b/.test(url.pathname)) link.href = withVariant(url);
   }
-  const cur = new Map([["cur_theme", t || ""], ["cur_size", s], ["cur_spacing", +p]]);
-  for (const f of D.forms) {
-    const get = f.method === "get";
-    for (const i of [...f.elements]) {
-      if (i.type !== "hidden") continue;
-      if (get && VP.includes(i.name)) i.remove();
-      else if (cur.has(i.name)) i.value = cur.get(i.name);
+  const current = new Map(PARAMS.map((name, i) => [`cur_${name}`, fields[i]]));
+  for (const form of doc.forms) {
+    const isGet = form.method === "get";
+    for (const input of [...form.elements]) {
+      if (input.type !== "hidden") continue;
+      if (isGet && PARAMS.includes(input.name)) input.remove();
+      else if (current.has(input.name)) input.value = current.get(input.name);
     }
-    if (get) for (const [k, v] of q) f.append(el("input", { type: "hidden", name: k, value: v }));
+    if (isGet) for (const [name, value] of query) form.append(element("input", { type: "hidden", name, value }));
   }
 };
 
-// -- the panel --------------------------------------------------------------
-const el = (tag, attrs = {}, ...kids) => {
-  const e = D.createElement(tag);
-  for (const k in attrs) e.setAttribute(k, attrs[k]);
-  e.append(...kids);
-  return e;
+// -- the panel ----------------------------------------------------------------
+const element = (tag, attributes = {}, ...children) => {
+  const node = doc.createElement(tag);
+  for (const name in attributes) node.setAttribute(name, attributes[name]);
+  node.append(...children);
+  return node;
 };
-const NS = "http://www.w3.org/2000/svg";
+const SVG_NS = "http://www.w3.org/2000/svg";
 const icon = (...shapes) => {
-  const s = D.createElementNS(NS, "svg");
-  s.setAttribute("viewBox", "0 0 24 24");
-  s.setAttribute("aria-hidden", "true");
-  for (const [tag, a] of shapes) {
-    const e = D.createElementNS(NS, tag);
-    for (const k in a) e.setAttribute(k, a[k]);
-    s.append(e);
+  const svg = doc.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  for (const [tag, attributes] of shapes) {
+    const shape = doc.createElementNS(SVG_NS, tag);
+    for (const name in attributes) shape.setAttribute(name, attributes[name]);
+    svg.append(shape);
   }
-  return s;
+  return svg;
 };
-const ring = ["circle", { cx: 12, cy: 12, r: 8 }];
-const dot = ["circle", { cx: 12, cy: 12, r: 4, class: "f d" }];
-const box = ["rect", { x: 4, y: 4, width: 16, height: 16, rx: 2 }];
-const tick = ["path", { d: "m8 12 3 3 5-6", class: "d" }];
-const button = (label, attrs, ...kids) => el("button", { type: "button", ...attrs }, ...kids, label);
+// Icon parts; class "d" is drawn only when the control is on (widget.css).
+const RING = ["circle", { cx: 12, cy: 12, r: 8 }];
+const DOT = ["circle", { cx: 12, cy: 12, r: 4, class: "f d" }];
+const BOX = ["rect", { x: 4, y: 4, width: 16, height: 16, rx: 2 }];
+const TICK = ["path", { d: "m8 12 3 3 5-6", class: "d" }];
+const button = (label, attributes, ...children) => element("button", { type: "button", ...attributes }, ...children, label);
 
-const trigger = button("", { class: "t", "aria-expanded": "false", "aria-controls": "p", "aria-label": T[0] },
+const trigger = button("", { class: "t", "aria-expanded": "false", "aria-controls": "p", "aria-label": i18n.displayOptions },
   icon(["circle", { cx: 12, cy: 12, r: 10.5 }], ["circle", { cx: 12, cy: 6.5, r: 1.75, class: "f" }],
     ["path", { d: "M6.5 9.5 12 11l5.5-1.5M12 11v3.5l-3 5m3-5 3 5" }]));
-const close = button("", { class: "x", "aria-label": T[1] }, icon(["path", { d: "M6 6l12 12M18 6 6 18" }]));
-const out = el("output");
-const steps = [-1, 1, 0].map((d, i) => button(T[3 + i], { "data-d": d }));
-const radios = [["", T[7]], ...THEMES.map((t) => [t.n, t[lang]])].map(([v, label]) =>
-  button(label, { role: "radio", "data-v": v }, icon(ring, dot)));
-const toggles = ["p", "u", "m"].map((k, i) => button(T[8 + i], { "data-k": k }, icon(box, tick)));
-const reset = button(T[11], { class: "r" });
-const group = el("div", { role: "radiogroup", "aria-labelledby": "lc", class: "col" }, ...radios);
-const panel = el("div", { class: "p", id: "p", role: "dialog", "aria-labelledby": "h", hidden: "" },
-  el("div", { class: "hd" }, el("h2", { id: "h" }, T[0]), close),
-  el("div", { role: "group", "aria-labelledby": "ls" },
-    el("p", { class: "l", id: "ls" }, T[2] + ": ", out), el("div", { class: "row" }, ...steps)),
-  el("div", {}, el("p", { class: "l", id: "lc" }, T[6]), group),
-  el("div", { class: "col" }, ...toggles),
-  reset);
-const wrap = el("div", { class: "w", lang, "data-p": pos }, trigger, panel);
+const closeButton = button("", { class: "x", "aria-label": i18n.close }, icon(["path", { d: "M6 6l12 12M18 6 6 18" }]));
+const sizeOutput = element("output");
+// data-d: how many sizes to step; 0 goes back to the default.
+const sizeButtons = [[-1, i18n.smallerText], [1, i18n.largerText], [0, i18n.defaultTextSize]].map(([step, label]) =>
+  button(label, { "data-d": step }));
+const [smallerButton, largerButton] = sizeButtons;
+// data-v: the theme's name; "" for the page's own colours.
+const themeRadios = [["", i18n.pageColours], ...THEMES.map((theme) => [theme.name, theme.labels[lang]])].map(([name, label]) =>
+  button(label, { role: "radio", "data-v": name }, icon(RING, DOT)));
+// data-k: the option in the choice that the button switches.
+const TOGGLES = { spacing: i18n.textSpacing, underline: i18n.underlineLinks, motion: i18n.reduceMotion };
+const toggleButtons = Object.entries(TOGGLES).map(([option, label]) => button(label, { "data-k": option }, icon(BOX, TICK)));
+const resetButton = button(i18n.resetAll, { class: "r" });
+const themeGroup = element("div", { role: "radiogroup", "aria-labelledby": "lc", class: "col" }, ...themeRadios);
+const panel = element("div", { class: "p", id: "p", role: "dialog", "aria-labelledby": "h", hidden: "" },
+  element("div", { class: "hd" }, element("h2", { id: "h" }, i18n.displayOptions), closeButton),
+  element("div", { role: "group", "aria-labelledby": "ls" },
+    element("p", { class: "l", id: "ls" }, i18n.textSize + ": ", sizeOutput), element("div", { class: "row" }, ...sizeButtons)),
+  element("div", {}, element("p", { class: "l", id: "lc" }, i18n.contrast), themeGroup),
+  element("div", { class: "col" }, ...toggleButtons),
+  resetButton);
+const wrapper = element("div", { class: "w", lang, "data-p": position }, trigger, panel);
 
 const render = () => {
-  wrap.dataset.t = st.t || NAMES[0];
-  out.value = st.s + "%";
-  steps[0].setAttribute("aria-disabled", st.s === SIZES[0]);
-  steps[1].setAttribute("aria-disabled", st.s === SIZES[SIZES.length - 1]);
-  for (const r of radios) {
-    const on = r.dataset.v === (st.t || "");
-    r.setAttribute("aria-checked", on);
-    r.tabIndex = on ? 0 : -1;
+  wrapper.dataset.t = choice.theme || THEME_NAMES[0];
+  sizeOutput.value = choice.size + "%";
+  smallerButton.setAttribute("aria-disabled", choice.size === SIZES[0]);
+  largerButton.setAttribute("aria-disabled", choice.size === SIZES[SIZES.length - 1]);
+  for (const radio of themeRadios) {
+    const checked = radio.dataset.v === (choice.theme || "");
+    radio.setAttribute("aria-checked", checked);
+    radio.tabIndex = checked ? 0 : -1;
   }
-  for (const b of toggles) b.setAttribute("aria-pressed", st[b.dataset.k]);
+  for (const toggle of toggleButtons) toggle.setAttribute("aria-pressed", choice[toggle.dataset.k]);
 };
 const show = () => {
   panel.hidden = false;
   trigger.setAttribute("aria-expanded", "true");
-  steps[0].focus();
+  smallerButton.focus();
 };
 const hide = (refocus) => {
   panel.hidden = true;
@@ -217,61 +268,63 @@ const hide = (refocus) => {
   if (refocus) trigger.focus();
 };
 trigger.addEventListener("click", () => (panel.hidden ? show() : hide()));
-panel.addEventListener("click", (e) => {
-  const b = e.target.closest("button");
-  if (!b) return;
-  const { d, v, k } = b.dataset;
-  if (b === close) return hide(1);
-  if (d) {
-    const i = Math.max(0, SIZES.indexOf(st.s)) + +d;
-    st.s = +d ? SIZES[Math.max(0, Math.min(SIZES.length - 1, i))] : 100;
-  } else if (v !== undefined) st.t = v || null;
-  else if (k) st[k] = !st[k];
-  else if (b === reset) st = { ...DEF };
+panel.addEventListener("click", (event) => {
+  const pressed = event.target.closest("button");
+  if (!pressed) return;
+  const { d: step, v: theme, k: option } = pressed.dataset;
+  if (pressed === closeButton) return hide(true);
+  if (step) {
+    const index = Math.max(0, SIZES.indexOf(choice.size)) + +step;
+    choice.size = +step ? SIZES[Math.max(0, Math.min(SIZES.length - 1, index))] : DEFAULT_SIZE;
+  } else if (theme !== undefined) choice.theme = theme || null;
+  else if (option) choice[option] = !choice[option];
+  else if (pressed === resetButton) choice = { ...DEFAULTS };
   else return;
   apply();
   save();
   render();
 });
 // Arrow keys move through the radiogroup (roving tabindex), only inside it.
-group.addEventListener("keydown", (e) => {
-  const i = radios.indexOf(e.target.closest("button"));
-  const n = radios.length;
-  const j = { ArrowDown: i + 1, ArrowRight: i + 1, ArrowUp: i - 1, ArrowLeft: i - 1, Home: 0, End: n - 1 }[e.key];
-  if (j === undefined || i < 0) return;
-  e.preventDefault();
-  const r = radios[(j + n) % n];
-  r.focus();
-  r.click();
+themeGroup.addEventListener("keydown", (event) => {
+  const index = themeRadios.indexOf(event.target.closest("button"));
+  const count = themeRadios.length;
+  const next = { ArrowDown: index + 1, ArrowRight: index + 1, ArrowUp: index - 1, ArrowLeft: index - 1, Home: 0, End: count - 1 }[event.key];
+  if (next === undefined || index < 0) return;
+  event.preventDefault();
+  const radio = themeRadios[(next + count) % count];
+  radio.focus();
+  radio.click();
 });
-wrap.addEventListener("keydown", (e) => {
-  if (e.key === "Escape" && !panel.hidden) hide(1);
+wrapper.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && !panel.hidden) hide(true);
 });
 // A disclosure: once focus lands anywhere outside the widget (Tab, a click, a
 // script), the panel closes, so it never covers the element that has focus
 // (WCAG 2.4.11). Focus events only: no keys are captured.
-let hostEl = null;
-D.addEventListener("focusin", (e) => {
-  if (!panel.hidden && e.target !== hostEl) hide();
+let hostElement = null;
+doc.addEventListener("focusin", (event) => {
+  if (!panel.hidden && event.target !== hostElement) hide();
 });
 
 const mount = () => {
-  const host = (hostEl = D.createElement("legible-widget"));
+  const host = (hostElement = doc.createElement("legible-widget"));
   const shadow = host.attachShadow({ mode: "open" });
-  const s = new CSSStyleSheet();
-  let vars = "";
-  for (const t of THEMES) {
-    vars += `.w[data-t="${t.n}"]{color-scheme:${t.s}`;
-    for (const k in PROPS) vars += `;${PROPS[k]}:${t.c[k]}`;
-    vars += "}";
+  const sheet = new CSSStyleSheet();
+  // Each theme's tokens as the custom properties widget.css reads: the panel
+  // wears the reader's theme (or the default's, until one is chosen).
+  let themeVariables = "";
+  for (const theme of THEMES) {
+    themeVariables += `.w[data-t="${theme.name}"]{color-scheme:${theme.scheme}`;
+    for (const token in TOKEN_PROPERTIES) themeVariables += `;${TOKEN_PROPERTIES[token]}:${theme.colors[token]}`;
+    themeVariables += "}";
   }
-  s.replaceSync(CSS + vars);
-  shadow.adoptedStyleSheets = [s];
-  shadow.append(wrap);
+  sheet.replaceSync(PANEL_CSS + themeVariables);
+  shadow.adoptedStyleSheets = [sheet];
+  shadow.append(wrapper);
   render();
-  D.body.append(host);
+  doc.body.append(host);
   measure();
 };
-if (D.body) mount();
-else D.addEventListener("DOMContentLoaded", mount);
+if (doc.body) mount();
+else doc.addEventListener("DOMContentLoaded", mount);
 })();
