@@ -41,7 +41,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -50,7 +49,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "tests"))  # tests/live.py: the live-server helper tests use too
+from live import RssSampler, ServerFailed, cpu_seconds, installed_cli, proc_status, serve  # noqa: E402
+
 THEMES = ["default", "high-contrast", "high-contrast-light", "dark", "sepia"]
 SIZES = ["100", "125", "150", "175", "200"]
 WORDS = [
@@ -84,17 +85,6 @@ def need(tool: str, package: str) -> str:
     sys.exit(f"load: {tool} is missing; install the Debian package {package}")
 
 
-def legible() -> list[str]:
-    script = VENV_BIN / "legible"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "service.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
     req = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})
     try:
@@ -102,20 +92,6 @@ def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
             return r.status, r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
-
-
-def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"load: the server exited with {proc.returncode} while starting")
-        try:
-            if get(f"{base}/healthz", timeout=1)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"load: {base}/healthz did not answer within {timeout:.0f}s")
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -269,66 +245,6 @@ end
 
 
 # -- measuring --------------------------------------------------------------------------------
-def process_tree(pid: int) -> list[int]:
-    """`pid` and its descendants: the server is a main process plus worker processes."""
-    found = [pid]
-    for tid in (p.name for p in Path(f"/proc/{pid}/task").glob("*")):
-        with contextlib.suppress(OSError):
-            for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split():
-                found += process_tree(int(child))
-    return found
-
-
-def proc_status(pid: int, field: str) -> int:
-    """A /proc status field (kB), summed over the server's processes."""
-    total = 0
-    for member in process_tree(pid):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith(field + ":"):
-                    total += int(line.split()[1])
-    return total
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional set size of the server's processes: pages a worker shares with
-    the supervisor it was forked from (Python, granian) count once, not twice."""
-    total = 0
-    for member in process_tree(pid):
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-    return total / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the server's processes have used so far."""
-    total = 0.0
-    for member in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
-class RssSampler(threading.Thread):
-    """Peak RSS (kB, summed over the processes) and peak PSS (MB, shared pages once),
-    sampled every `interval` seconds until `stop` is set."""
-
-    def __init__(self, pid: int, interval: float = 0.5) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.interval, self.stop = pid, interval, threading.Event()
-        self.peak_kb, self.peak_pss_mb = 0, 0.0
-
-    def run(self) -> None:
-        while not self.stop.wait(self.interval):
-            self.peak_kb = max(self.peak_kb, proc_status(self.pid, "VmRSS"))
-            self.peak_pss_mb = max(self.peak_pss_mb, pss_mb(self.pid))
-
-
 @dataclass
 class WrkResult:
     raw: str
@@ -482,7 +398,7 @@ def main() -> int:
     generated = generate(folder, args.articles)
     demo = demo_slugs()
     imported = subprocess.run(
-        [*legible(), "--db", str(db), "import", str(ROOT / "service" / "demo"), str(folder)],
+        [*installed_cli(), "--db", str(db), "import", str(ROOT / "service" / "demo"), str(folder)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -490,8 +406,6 @@ def main() -> int:
     if imported.returncode != 0:
         sys.exit(f"load: import failed:\n{imported.stdout}\n{imported.stderr}")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "LEGIBLE_DEMO": "0",
@@ -500,19 +414,15 @@ def main() -> int:
     }
     env.pop("LEGIBLE_ALLOWED_HOSTS", None)
     log_path = work / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [*legible(), "--db", str(db), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=work,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    try:
+        server = serve(command=installed_cli(), env=env, log=log_path, db=db, cwd=work, timeout=60)
+    except ServerFailed as exc:
+        sys.exit(f"load: {exc}")
+    base, port = server.url, server.port
     access = AccessLog(log_path)
     failures: list[str] = []
     shutdown_failures: list[str] = []
     try:
-        wait_healthy(base, server)
         index = get(f"{base}/")[1].decode()
         css = re.search(r'href="(/assets/legible\.[0-9a-f]+\.css)"', index)
         hot = ["/", "/?theme=dark", "/?theme=high-contrast&size=200", "/search?q=thu+vien"]
@@ -603,10 +513,10 @@ def main() -> int:
             time.sleep(args.sigterm_after)
             sent = time.monotonic()
             sent_wall = time.time()
-            server.send_signal(signal.SIGTERM)
+            server.proc.send_signal(signal.SIGTERM)
             refused_after = time_to_refusal(port)
             try:
-                code = server.wait(timeout=GRACEFUL_SECONDS + 10)
+                code = server.proc.wait(timeout=GRACEFUL_SECONDS + 10)
             except subprocess.TimeoutExpired:
                 code = None
             took = time.monotonic() - sent
@@ -650,7 +560,7 @@ def main() -> int:
                 " closed (wrk counts a refused non-blocking connect as a write error)"
             )
             if code is None:
-                server.kill()
+                server.stop(timeout=0)  # SIGKILL, workers too
                 shutdown_failures.append(f"no exit within {GRACEFUL_SECONDS + 10} s of SIGTERM")
             elif code != 0:
                 shutdown_failures.append(f"exit status {code} after SIGTERM, not 0")
@@ -670,13 +580,7 @@ def main() -> int:
             if refused_after is None:
                 shutdown_failures.append("the listener stayed open after SIGTERM")
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=GRACEFUL_SECONDS + 5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        server.stop(GRACEFUL_SECONDS + 5)
         if args.keep:
             print(f"\nkept {work}")
         else:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from live import ServerFailed, serve, server_env
 from playwright.sync_api import Browser, Page
 
-from .conftest import Seed
+from .matrix import PAGE_BY_NAME
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "e2e-token"
 
 # Each payload would set window.__xss (or call alert) if any of it survived.
@@ -42,41 +36,17 @@ PAYLOADS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server of its own, with the admin API on, so payloads go in the way operators' do."""
-    db = tmp_path_factory.mktemp("xss") / "legible.db"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGIBLE_")}
-    env |= {"LEGIBLE_ADMIN_TOKEN": TOKEN, "LEGIBLE_DEMO": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "--db", str(db), "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
+    work = tmp_path_factory.mktemp("xss")
+    env = server_env({"LEGIBLE_ADMIN_TOKEN": TOKEN, "LEGIBLE_DEMO": "0"})
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the API server did not start", pytrace=False)
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(25)
+        server = serve(env=env, log=work / "server.log", db=work / "legible.db")
+    except ServerFailed as exc:
+        pytest.fail(f"the API server did not start: {exc}", pytrace=False)
+    with server:
+        yield server.url
 
 
 def _put(base: str, slug: str, article: dict[str, Any]) -> int:
@@ -144,11 +114,9 @@ MAX_CHARS = """(el) => {
 
 
 @pytest.mark.parametrize("spacing", [False, True], ids=["plain", "spacing"])
-def test_body_lines_stay_under_80_characters_at_1280px(
-    page: Page, seed: Seed, spacing: bool
-) -> None:
+def test_body_lines_stay_under_80_characters_at_1280px(page: Page, spacing: bool) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
-    for path in (f"/articles/{seed.require()}", "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"):
+    for path in (PAGE_BY_NAME["portal-article"].path, PAGE_BY_NAME["demo-article"].path):
         page.goto(path + ("?spacing=1" if spacing else ""))
         paragraphs = page.locator("main .body p")
         assert paragraphs.count() > 0

@@ -1,0 +1,92 @@
+"""bench/run.py fails when a goal is missed: the numbers are judged here without
+running the benchmark (which needs wrk, nginx and minutes)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[1] / "bench" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _median(rps: float, p99: float = 3.0) -> dict[str, float]:
+    return {"rps": rps, "p50": 1.0, "p99": p99}
+
+
+def _speed(
+    bench: ModuleType,
+    ours: float = 45_000,
+    nginx: float = 85_000,
+    naive: float = 1_300,
+    p99: float = 2.6,
+) -> list[object]:
+    med = {
+        "legible serve": _median(ours, p99),
+        "legible (uvicorn)": _median(19_000),
+        "nginx": _median(nginx),
+        "naive": _median(naive),
+    }
+    return list(bench.speed_goals(med, 64))
+
+
+def test_a_run_that_meets_every_goal_exits_0(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    goals = [bench.page_goal(4165), *_speed(bench), *bench.memory_goals(64, 133, 132)]
+    assert bench.verdict(goals) == 0
+    assert "all 6 goals met" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("numbers", "missed"),
+    [
+        ({"ours": 40_000}, "cache hits vs nginx >= 0.5x"),  # 0.47x nginx
+        ({"naive": 2_500}, "cache hits vs naive >= 20x"),  # 18x naive
+        ({"p99": 10.5}, "p99 at 64 connections <= 10 ms"),
+        ({"p99": float("nan")}, "p99 at 64 connections <= 10 ms"),  # wrk printed no p99
+    ],
+)
+def test_a_missed_speed_goal_exits_1_and_is_named(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str], numbers: dict[str, float], missed: str
+) -> None:
+    goals = [bench.page_goal(4165), *_speed(bench, **numbers)]
+    assert bench.verdict(goals) == 1
+    out = capsys.readouterr().out
+    assert "missed 1 of 4 goals" in out
+    named = [line for line in out.splitlines() if "MISSED" in line]
+    assert len(named) == 1 and missed in named[0]
+
+
+def test_the_limits_themselves_are_met(bench: ModuleType) -> None:
+    goals = [
+        bench.page_goal(14 * 1024),
+        *_speed(bench, ours=50_000, nginx=100_000, naive=2_500, p99=10.0),
+        *bench.memory_goals(64, 164, 164),
+    ]
+    assert [g.what for g in goals if not g.met] == []
+
+
+def test_too_big_a_page_or_too_much_memory_is_missed(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    goals = [bench.page_goal(14 * 1024 + 1), *bench.memory_goals(64, 133, 165)]
+    assert bench.verdict(goals) == 1
+    out = capsys.readouterr().out
+    assert "missed 2 of 3 goals" in out
+    assert "article HTML + CSS, brotli <= 14336 B" in out
+    assert "whole server peak PSS <= 164 MB" in out
+    assert "worker peak RSS" not in out.split("goals:")[1]  # 133 MB is within budget + 100
