@@ -26,8 +26,8 @@ browser:
 	scripts/setup-browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check service tests e2e bench
-	$(BIN)/ruff format --check service tests e2e bench
+	$(BIN)/ruff check service tests e2e bench conftest.py
+	$(BIN)/ruff format --check service tests e2e bench conftest.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy service

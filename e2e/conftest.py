@@ -1,7 +1,8 @@
 """Harness for the browser suite: one server and one Chromium per session.
 
 The server is the real CLI (`python -m service.cli serve`) on a free port with a
-fresh SQLite file holding the demo articles and the portal seed. Chromium comes
+fresh SQLite file holding the demo articles, the portal-format article of
+tests/fixtures/ and, when it is there, the real portal seed. Chromium comes
 through pytest-playwright, configured here: LEGIBLE_CHROMIUM, else Debian's
 /usr/bin/chromium, else Playwright's own download. Every test gets a new context.
 """
@@ -9,25 +10,21 @@ through pytest-playwright, configured here: LEGIBLE_CHROMIUM, else Debian's
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import portal_article
 import pytest
+from live import ServerFailed, serve, server_env
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from .checks import Problem
 from .known import KnownBug
-from .matrix import SEED_PATH
 
 E2E = Path(__file__).resolve().parent
 ROOT = E2E.parent
@@ -40,7 +37,6 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-IN_CI = os.environ.get("CI") == "true"
 SHOT_MAX_PX = 4000
 
 
@@ -137,88 +133,54 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 # -- the server -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(port: int) -> bool:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        conn.request("GET", "/healthz")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        conn.close()
-
-
 @dataclass(frozen=True)
 class Seed:
+    """The real seed's article (../shared/seeds), for the tests marked `seed`."""
+
     slug: str | None  # None: the seed file is missing
     reason: str = ""
 
     def require(self) -> str:
-        """The slug, or skip (fail on CI) a test that needs the seed."""
+        """The slug, or fail: outside CI the conftest.py above deselects the `seed` tests
+        when the file is missing, so getting here without it is a CI run that needs it."""
         if self.slug is None:
-            if IN_CI:
-                pytest.fail(self.reason, pytrace=False)
-            pytest.skip(self.reason)
+            pytest.fail(self.reason, pytrace=False)
         return self.slug
 
 
 @pytest.fixture(scope="session")
-def legible_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed]]:
+def legible_server(
+    tmp_path_factory: pytest.TempPathFactory, seed_path: Path
+) -> Iterator[tuple[str, Seed]]:
     from service import cli
     from service.importers import articles_from, demo_files
 
     workdir = tmp_path_factory.mktemp("legible")
     db = str(workdir / "legible.db")
     # The demo articles go in explicitly: LEGIBLE_DEMO only fills an *empty* store,
-    # and the seed import would make it non-empty.
-    paths = [str(p) for p in demo_files()]
-    if SEED_PATH.is_file():
-        seed = Seed(articles_from(SEED_PATH)[0].slug)
-        paths.append(str(SEED_PATH))
+    # and the other imports would make it non-empty.
+    paths = [str(p) for p in demo_files()] + [str(portal_article.PATH)]
+    if seed_path.is_file():
+        seed = Seed(articles_from(seed_path)[0].slug)
+        paths.append(str(seed_path))
     else:
-        seed = Seed(None, f"seed article missing: {SEED_PATH}")
+        seed = Seed(None, f"seed article missing: {seed_path}")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = cli.main(["--db", db, "import", *paths])
     if code != 0:
         pytest.fail(f"import failed ({code}): {out.getvalue()}", pytrace=False)
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGIBLE_")}
-    if "LEGIBLE_THEMES_DIR" in os.environ:  # the matrix reads the same folder
-        env["LEGIBLE_THEMES_DIR"] = os.environ["LEGIBLE_THEMES_DIR"]
-    env |= {"LEGIBLE_DEMO": "1", "PYTHONUNBUFFERED": "1"}
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "--db", db, "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    env = server_env(
+        {"LEGIBLE_DEMO": "1", "PYTHONUNBUFFERED": "1"},
+        keep=["LEGIBLE_THEMES_DIR"],  # the matrix reads the same folder
+    )
     try:
-        deadline = time.monotonic() + 30
-        while not _healthy(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-3000:]
-                pytest.fail(f"server did not become healthy at {url}:\n{tail}", pytrace=False)
-            time.sleep(0.1)
-        yield url, seed
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server = serve(env=env, log=workdir / "server.log", db=db)
+    except ServerFailed as exc:
+        pytest.fail(f"server did not become healthy: {exc}", pytrace=False)
+    with server:
+        yield server.url, seed
 
 
 @pytest.fixture(scope="session")

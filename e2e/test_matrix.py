@@ -1,6 +1,7 @@
 """Every cell: page × theme × size (generated from themes/), and the widget's page in
 every theme × size × panel state. Each cell is one page load and runs axe, focus
-visibility/appearance/obscuring, target size, non-text contrast and lang."""
+visibility/appearance/obscuring, target size, non-text contrast and lang. The real seed's
+article (../shared/seeds) gets the same checks in two cells (marked `seed`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .matrix import (
     Cell,
     build_custom_matrix,
     build_matrix,
+    build_seed_matrix,
     build_widget_matrix,
     load,
     themes_dir,
@@ -31,6 +33,7 @@ pytestmark = pytest.mark.e2e
 
 CELLS = build_matrix()
 WIDGET_CELLS = build_widget_matrix()
+SEED_CELLS = build_seed_matrix()
 CELL_CHECKS = ("axe", "focus", "target-size", "non-text-contrast", "lang")
 
 
@@ -57,6 +60,13 @@ def test_cell(page: Page, cell: Cell, seed: Seed, ledger: Ledger, report) -> Non
 def test_widget_cell(page: Page, cell: Cell, seed: Seed, ledger: Ledger, report) -> None:
     """The widget's page, theme and size chosen in the widget, panel closed or open."""
     run_cell("test_widget_cell", page, cell, seed, ledger, report)
+
+
+@pytest.mark.seed
+@pytest.mark.parametrize("cell", SEED_CELLS, ids=str)
+def test_seed_cell(page: Page, cell: Cell, seed: Seed, ledger: Ledger, report) -> None:
+    """The real seed's article, which the portal-format cells stand in for elsewhere."""
+    run_cell("test_seed_cell", page, cell, seed, ledger, report)
 
 
 def test_matrix_covers_every_theme() -> None:

@@ -21,7 +21,7 @@ from .checks import (
     tab_walk,
     text_spacing_problems,
 )
-from .conftest import Ledger, MakePage, Seed
+from .conftest import Ledger, MakePage
 from .known import known_for
 from .matrix import Cell, build_custom_matrix
 from .pages import open_cell, open_variant
@@ -31,23 +31,19 @@ pytestmark = pytest.mark.e2e
 CELLS = build_custom_matrix()
 
 
-def _open(page: Page, cell: Cell, seed: Seed, report) -> str | None:
-    slug = seed.require() if cell.page.needs_seed else None
-    opened = open_cell(page, cell, slug)
+def _open(page: Page, cell: Cell, report) -> None:
+    opened = open_cell(page, cell, None)
     if opened:
         report(cell.id, page, {"page": opened}, cell.label)
-    return slug
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=str)
-def test_keyboard_and_text_spacing(
-    make_page: MakePage, cell: Cell, seed: Seed, ledger: Ledger, report
-) -> None:
+def test_keyboard_and_text_spacing(make_page: MakePage, cell: Cell, ledger: Ledger, report) -> None:
     """Tab through the page (every stop: a ≥ 2 px indicator at ≥ 3:1, not covered);
     the first stop is a skip link that moves focus into <main>; then the WCAG 1.4.12
     spacing, injected, clips no text, and neither does the server's `?spacing=1`."""
     page = make_page(bypass_csp=True)  # the spacing stylesheet is an inline <style>
-    slug = _open(page, cell, seed, report)
+    _open(page, cell, report)
     ledger.cell_ran("test_keyboard_and_text_spacing", cell.id)
     walk = tab_walk(page)
     checks: dict[str, list[Problem]] = {
@@ -56,29 +52,27 @@ def test_keyboard_and_text_spacing(
         "text-spacing": text_spacing_problems(page),
     }
     if not cell.widget:  # the widget's page is static: no server variant to load
-        opened = open_variant(page, cell.page, cell.theme, cell.size, slug, spacing=True)
+        opened = open_variant(page, cell.page, cell.theme, cell.size, None, spacing=True)
         checks["text-spacing"] += opened + clipped_text_problems(page, "?spacing=1: ")
     report(f"keyboard-spacing-{cell.id}", page, checks, cell.label, known_for(cell))
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=str)
-def test_forced_colors(make_page: MakePage, cell: Cell, seed: Seed, ledger: Ledger, report) -> None:
+def test_forced_colors(make_page: MakePage, cell: Cell, ledger: Ledger, report) -> None:
     """Windows High Contrast: every button and input keeps a visible boundary."""
     page = make_page(forced_colors="active")
-    _open(page, cell, seed, report)
+    _open(page, cell, report)
     ledger.cell_ran("test_forced_colors", cell.id)
     problems = forced_colors_problems(page)
     report(f"forced-colors-{cell.id}", page, {"forced-colors": problems}, cell.label)
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=str)
-def test_reduced_motion(
-    make_page: MakePage, cell: Cell, seed: Seed, ledger: Ledger, report
-) -> None:
+def test_reduced_motion(make_page: MakePage, cell: Cell, ledger: Ledger, report) -> None:
     """prefers-reduced-motion: nothing animates after tabbing and hovering around, and
     no interactive element has a transition."""
     page = make_page(reduced_motion="reduce")
-    _open(page, cell, seed, report)
+    _open(page, cell, report)
     ledger.cell_ran("test_reduced_motion", cell.id)
     problems = reduced_motion_problems(page)
     report(f"reduced-motion-{cell.id}", page, {"reduced-motion": problems}, cell.label)

@@ -1,14 +1,17 @@
-"""Shared fixtures: the portal seed file, throw-away databases and apps, an HTML tree."""
+"""Shared fixtures: a portal-format article, throw-away databases and apps, an HTML tree.
+
+The real seed export (`seed_path`, for tests marked `seed`) is in the conftest.py above.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import portal_article
 import pytest
 from starlette.testclient import TestClient
 
@@ -16,18 +19,11 @@ from service import Settings, create_app
 from service.importers import import_paths
 from service.store import Store
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_fe6bc2d69edf9f80.txt"
-
 
 @pytest.fixture(scope="session")
-def seed_path() -> Path:
-    """The portal's seed export; a missing seed fails on CI and skips elsewhere."""
-    if not SEED.is_file():
-        message = f"seed file {SEED} is missing"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return SEED
+def portal_path() -> Path:
+    """tests/fixtures/portal-article.txt: an article in the portal's plain-text format."""
+    return portal_article.PATH
 
 
 @pytest.fixture
@@ -43,11 +39,11 @@ def store(db_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-def seed_db(db_path: Path, seed_path: Path) -> str:
-    """Import the seed into `db_path` (as `legible import` would) and return its slug."""
+def portal_db(db_path: Path, portal_path: Path) -> str:
+    """Import the portal article into `db_path` (as `legible import` would); its slug."""
     writer = Store(db_path)
     try:
-        report = import_paths(writer, [seed_path])
+        report = import_paths(writer, [portal_path])
     finally:
         writer.close()
     assert report.ok, report.summary()

@@ -8,17 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import portal_article as portal
 import pytest
 
-from service.app import SYNC_SECONDS
 from service.cli import main
 from service.importers import demo_files
+from service.site import SYNC_SECONDS
 from service.store import Store
 
 if TYPE_CHECKING:
     from conftest import MakeClient, Node
-
-SEED_TITLE = "VKSND tối cao tổ chức Hội nghị giao ban công tác Quý IV/2023"
 
 GOOD = {
     "title": "Thư viện mở cửa đến 21 giờ",
@@ -171,14 +170,14 @@ TRICKY = [
 
 
 def test_export_then_import_into_a_fresh_database_is_unchanged(
-    db_path: Path, tmp_path: Path, seed_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: Path, tmp_path: Path, portal_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     tricky = write(tmp_path / "tricky.json", json.dumps(TRICKY, ensure_ascii=False))
     markdown = write(
         tmp_path / "md.md",
         "---\ntitle: Từ Markdown\npublished: 2024-02-02\n---\n**Đậm** và _nghiêng_.\n",
     )
-    sources = [*map(str, demo_files()), str(seed_path), str(tricky), str(markdown)]
+    sources = [*map(str, demo_files()), str(portal_path), str(tricky), str(markdown)]
     assert main(["--db", str(db_path), "import", *sources]) == 0
     original = articles(db_path)
     assert len(original) == 10
@@ -223,47 +222,46 @@ def test_export_of_an_empty_store_is_an_empty_list(
     assert json.loads(capsys.readouterr().out) == []
 
 
-# -- the seed, end to end -------------------------------------------------------------------------
-def test_import_seed_then_the_page_passes_acceptance(
+# -- a portal export, end to end (the real seed: test_seed.py) ------------------------------------
+def test_import_portal_text_then_the_page_passes_acceptance(
     db_path: Path,
-    seed_path: Path,
+    portal_path: Path,
     make_client: MakeClient,
     parse_html: Callable[[str], Node],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["--db", str(db_path), "import", str(seed_path)]) == 0
+    assert main(["--db", str(db_path), "import", str(portal_path)]) == 0
     out = capsys.readouterr().out
-    slug = "vksnd-toi-cao-to-chuc-hoi-nghi-giao-ban-cong-tac-quy-iv-2023"
-    assert "imported 1," in out and slug in out
+    assert "imported 1," in out and portal.SLUG in out
 
     client = make_client()
-    response = client.get(f"/articles/{slug}")
+    response = client.get(f"/articles/{portal.SLUG}")
     assert response.status_code == 200
     doc = parse_html(response.text)
     assert doc.one("html").attrs["lang"] == "vi"
-    assert [h.text for h in doc.find_all("h1")] == [SEED_TITLE]
+    assert [h.text for h in doc.find_all("h1")] == [portal.TITLE]
     body = doc.one("article")
-    assert body.one("time").attrs["datetime"] == "2023-09-21"
-    assert "113/134 nhiệm vụ trọng tâm năm 2023, đạt tỷ lệ 84,3%" in body.text
-    assert len(body.find_all("figcaption")) == 7
-    assert body.one("p", class_="byline").text.endswith("HQ - TL")
-    for chrome in ("CỔNG THÔNG TIN", "Cỡ chữ", "Tìm kiếm"):
-        assert chrome not in body.text
+    assert body.one("time").attrs["datetime"] == portal.PUBLISHED
+    assert portal.KEY_SENTENCE in body.text
+    assert [f.text for f in body.find_all("figcaption")] == portal.CAPTIONS
+    assert body.one("p", class_="byline").text.endswith(portal.BYLINE)
+    for chrome in portal.CHROME:
+        assert chrome not in body.text, chrome
 
 
 def test_import_while_the_service_runs_shows_on_the_next_request(
     db_path: Path,
-    seed_path: Path,
+    portal_path: Path,
     make_client: MakeClient,
     parse_html: Callable[[str], Node],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     client = make_client()
     assert client.get("/").status_code == 200
-    assert main(["--db", str(db_path), "import", str(seed_path)]) == 0
+    assert main(["--db", str(db_path), "import", str(portal_path)]) == 0
     capsys.readouterr()
     time.sleep(SYNC_SECONDS * 2)  # another process's commit is noticed within SYNC_SECONDS
     titles = [h2.text for h2 in parse_html(client.get("/").text).one("main").find_all("h2")]
-    assert titles == [SEED_TITLE]
+    assert titles == [portal.TITLE]
     hits = parse_html(client.get("/search?q=vien+kiem+sat").text).one("main").find_all("h2")
-    assert [h.text for h in hits] == [SEED_TITLE]
+    assert [h.text for h in hits] == [portal.TITLE]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import portal_article as portal
 import pytest
 
 from service.importers import Report, import_paths
@@ -16,8 +17,6 @@ from service.store import Store
 
 if TYPE_CHECKING:
     from conftest import Node
-
-SEED_SLUG = "vksnd-toi-cao-to-chuc-hoi-nghi-giao-ban-cong-tac-quy-iv-2023"
 
 ARTICLE = {
     "title": "Hội nghị giao ban Quý IV/2023",
@@ -137,18 +136,18 @@ def test_markdown_headings_lists_and_links(
     assert [a.attrs.get("href") for a in links] == ["https://example.org/a"]
 
 
-def test_portal_text_seed(store: Store, seed_path: Path) -> None:
-    report = run(store, seed_path)
-    assert report.created == [SEED_SLUG]
-    found = store.get(SEED_SLUG)
+def test_portal_text(store: Store, portal_path: Path) -> None:
+    report = run(store, portal_path)
+    assert report.created == [portal.SLUG]
+    found = store.get(portal.SLUG)
     assert found is not None
-    assert found.title == "VKSND tối cao tổ chức Hội nghị giao ban công tác Quý IV/2023"
-    assert found.published == "2023-09-21"
-    assert found.byline == "HQ - TL"
+    assert found.title == portal.TITLE
+    assert found.published == portal.PUBLISHED
+    assert found.byline == portal.BYLINE
     assert found.lang == "vi"
-    assert found.body_html.count("<figcaption>") == 7
-    assert "113/134 nhiệm vụ trọng tâm năm 2023, đạt tỷ lệ 84,3%." in found.body_html
-    for chrome in ("CỔNG THÔNG TIN", "Cỡ chữ", "Tương phản", "Tìm kiếm", "HQ - TL"):
+    assert found.body_html.count("<figcaption>") == len(portal.CAPTIONS)
+    assert portal.KEY_SENTENCE in found.body_html
+    for chrome in [*portal.CHROME, portal.BYLINE]:
         assert chrome not in found.body_html
 
 
@@ -250,11 +249,11 @@ def test_reimport_is_unchanged_and_a_modified_file_updates(store: Store, tmp_pat
     assert dict(store.revisions())["bai-tot"] == 1
 
 
-def test_seed_reimport_is_unchanged(store: Store, seed_path: Path) -> None:
-    assert run(store, seed_path).created == [SEED_SLUG]
-    again = run(store, seed_path)
-    assert again.unchanged == [SEED_SLUG]
-    found = store.get(SEED_SLUG)
+def test_portal_text_reimport_is_unchanged(store: Store, portal_path: Path) -> None:
+    assert run(store, portal_path).created == [portal.SLUG]
+    again = run(store, portal_path)
+    assert again.unchanged == [portal.SLUG]
+    found = store.get(portal.SLUG)
     assert found is not None and found.revision == 1
 
 

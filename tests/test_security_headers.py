@@ -148,7 +148,7 @@ def test_https_preference_cookie_is_secure(client: TestClient, https_client: Tes
 def test_cache_hits_come_from_the_hot_path_and_keep_the_headers(client: TestClient) -> None:
     url = f"{ARTICLE}?theme=sepia&size=125"
     first = client.get(url)
-    hot = client.app.state.legible.hot  # type: ignore[attr-defined]
+    hot = client.app.state.site.hot  # type: ignore[attr-defined]
     assert hot.get(url.split("?")[0], url.split("?")[1]) is not None
     second = client.get(url)
     assert second.content == first.content
@@ -157,7 +157,7 @@ def test_cache_hits_come_from_the_hot_path_and_keep_the_headers(client: TestClie
 
 # -- widget assets --------------------------------------------------------------------------------
 def _widget_urls(client: TestClient) -> list[str]:
-    urls = list(client.app.state.legible.widget)  # type: ignore[attr-defined]
+    urls = list(client.app.state.site.widget)  # type: ignore[attr-defined]
     assert "/widget.js" in urls
     return urls
 

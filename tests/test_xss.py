@@ -434,7 +434,7 @@ def test_every_served_html_page_has_no_inline_script_or_style(client: TestClient
     """The rendered chrome too, and the widget demo page served from our origin."""
     widget_pages = [
         url
-        for url, (entry, _) in client.app.state.legible.widget.items()  # type: ignore[attr-defined]
+        for url, (entry, _) in client.app.state.site.widget.items()  # type: ignore[attr-defined]
         if entry.media_type.startswith("text/html")
     ]
     for url in ["/", "/articles/xss-script", "/search?q=xssmarker", "/preferences", "/nope",
