@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .settings import Settings
+from .version import __version__
 
 if TYPE_CHECKING:
     from .app import create_app
 
-__version__ = "0.1.0"
 __all__ = ["Settings", "__version__", "create_app"]
 
 

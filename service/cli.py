@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .errors import LegibleError
 from .settings import Settings
+from .version import __version__
 
 if TYPE_CHECKING:
     from .app import LegibleApp
@@ -96,6 +97,7 @@ def _widget_snippet(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="legible", description=__doc__)
+    p.add_argument("--version", action="version", version=f"legible {__version__}")
     p.add_argument("--db", help="SQLite file (LEGIBLE_DB, default ./data/legible.db)")
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web service")

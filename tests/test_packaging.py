@@ -7,6 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from service.version import __version__
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -36,5 +38,7 @@ def test_wheel_carries_templates_themes_widget_and_demo(tmp_path: Path) -> None:
     }
     assert expected - names == set()
     assert "service/_data/themes/high-contrast.toml" in names
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    assert f"\nVersion: {__version__}\n" in zipfile.ZipFile(wheel).read(metadata).decode()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "legible = service.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

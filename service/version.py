@@ -1,0 +1,4 @@
+"""The version, in one place: the package metadata (pyproject's dynamic
+version), `legible --version` and `/healthz` all read it from here."""
+
+__version__ = "0.2.0"
