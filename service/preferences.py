@@ -1,4 +1,4 @@
-"""Request -> the reader's variant: (theme, size, spacing).
+"""Request -> the reader's variant: (theme, size, spacing, measure, font).
 
 Order: the URL, then the first-party preference cookie, then the defaults.
 The URL carries the variant so a shared cache can key on the URL alone; the
@@ -8,16 +8,28 @@ cookie only restores a choice when the reader arrives at a bare URL.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from . import fonts
 
 SIZES = (100, 125, 150, 175, 200)
 DEFAULT_SIZE = 100
+# Line length (the W3C low-vision note's "line length"; Firefox Reader View's width):
+# the CSS maps each to a max-width in ch (themes/base.css).
+MEASURES = ("narrow", "normal", "wide")
+DEFAULT_MEASURE = "normal"
+# Typeface: the system sans, a serif, a face designed for legibility (service/fonts.py).
+FONTS = tuple(fonts.FONTS)
+DEFAULT_FONT = fonts.DEFAULT
 COOKIE = "legible_pref"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-VARIANT_PARAMS = ("theme", "size", "spacing")
-# The cookie holds the VARIANT_PARAMS fields in that order: "dark.125.1", ".100.0".
+VARIANT_PARAMS = ("theme", "size", "spacing", "measure", "font")
+# The cookie holds the VARIANT_PARAMS fields in that order: "dark.125.1.wide.serif".
+# Cookies written before measure and font existed hold only the first three.
 COOKIE_SEPARATOR = "."
+_LEGACY_COOKIE_FIELDS = 3
 
 
 @dataclass(frozen=True)
@@ -25,10 +37,12 @@ class Preference:
     theme: str | None = None  # None: the reader chose nothing, the OS may pick
     size: int = DEFAULT_SIZE
     spacing: bool = False
+    measure: str = DEFAULT_MEASURE
+    font: str = DEFAULT_FONT
 
     @property
     def is_bare(self) -> bool:
-        return self.theme is None and self.size == DEFAULT_SIZE and not self.spacing
+        return self == DEFAULT
 
     def params(self) -> list[tuple[str, str]]:
         """The canonical query parameters: fixed order, defaults left out."""
@@ -39,10 +53,19 @@ class Preference:
             out.append(("size", str(self.size)))
         if self.spacing:
             out.append(("spacing", "1"))
+        if self.measure != DEFAULT_MEASURE:
+            out.append(("measure", self.measure))
+        if self.font != DEFAULT_FONT:
+            out.append(("font", self.font))
         return out
 
+    def fields(self) -> tuple[str, ...]:
+        """The VARIANT_PARAMS values as the cookie and the form's `cur_*` fields hold them."""
+        spacing = str(int(self.spacing))
+        return (self.theme or "", str(self.size), spacing, self.measure, self.font)
+
     def key(self) -> str:
-        return COOKIE_SEPARATOR.join((self.theme or "", str(self.size), str(int(self.spacing))))
+        return COOKIE_SEPARATOR.join(self.fields())
 
     def cookie_value(self) -> str:
         return self.key()
@@ -58,7 +81,11 @@ DEFAULT = Preference()
 
 @dataclass(frozen=True)
 class Resolved:
-    """What to do with a request: render `preference`, redirect, or explain an error."""
+    """What to do with a request: render `preference`, redirect, or explain an error.
+
+    With `errors`, `preference` still holds every valid choice (from the URL, else
+    the cookie), so the error page explaining the bad value is in the reader's variant.
+    """
 
     preference: Preference = DEFAULT
     redirect: str | None = None
@@ -86,19 +113,48 @@ def _spacing(value: str) -> bool | None:
     return None
 
 
+def _one_of(value: str, choices: Sequence[str]) -> str | None:
+    v = value.strip().lower()
+    return v if v in choices else None
+
+
+def _parse_field(name: str, value: str, themes: Sequence[str]) -> object | None:
+    """One variant parameter's value, or None when it is not a valid one."""
+    if name == "theme":
+        return _theme(value, themes)
+    if name == "size":
+        return _size(value)
+    if name == "spacing":
+        return _spacing(value)
+    return _one_of(value, MEASURES if name == "measure" else FONTS)
+
+
+def _invalid(name: str, value: str, themes: Sequence[str]) -> str:
+    """The error page's line for a bad value (the pages are Vietnamese)."""
+    shown = repr(value[:40])
+    if name == "spacing":
+        return f"spacing={shown}: dùng 1 (bật) hoặc 0 (tắt)"
+    valid = {"theme": themes, "size": [str(s) for s in SIZES], "measure": MEASURES}
+    return f"{name}={shown}: chọn một trong {', '.join(valid.get(name, FONTS))}"
+
+
 def parse_cookie(value: str | None, themes: Iterable[str]) -> Preference | None:
     """The stored choice, or None for anything missing or malformed."""
     if not value or len(value) > 100:
         return None
     parts = value.strip('"').split(COOKIE_SEPARATOR)
-    if len(parts) != len(VARIANT_PARAMS):
+    if len(parts) not in (len(VARIANT_PARAMS), _LEGACY_COOKIE_FIELDS):
         return None
-    theme = _theme(parts[0], themes) if parts[0] else None
-    size = _size(parts[1])
-    spacing = _spacing(parts[2])
-    if (parts[0] and theme is None) or size is None or spacing is None:
-        return None
-    return Preference(theme, size, spacing)
+    names = list(themes)
+    found: dict[str, Any] = {}
+    for name, part in zip(VARIANT_PARAMS, parts, strict=False):
+        if name == "theme" and not part:
+            continue  # no theme chosen
+        parsed = _parse_field(name, part, names)
+        if parsed is None:
+            return None
+        found[name] = parsed
+    return Preference(**found)
 
 
 def build_url(path: str, params: Sequence[tuple[str, str]], pref: Preference) -> str:
@@ -129,29 +185,20 @@ def resolve(
         seen[name] = value
 
     errors = []
-    theme: str | None = None
-    size = DEFAULT_SIZE
-    spacing = False
-    if "theme" in seen:
-        theme = _theme(seen["theme"], theme_names)
-        if theme is None:
-            errors.append(f"theme={seen['theme'][:40]!r}: choose one of {', '.join(theme_names)}")
-    if "size" in seen:
-        parsed = _size(seen["size"])
-        if parsed is None:
-            errors.append(f"size={seen['size'][:40]!r}: choose one of {', '.join(map(str, SIZES))}")
-        else:
-            size = parsed
-    if "spacing" in seen:
-        flag = _spacing(seen["spacing"])
-        if flag is None:
-            errors.append(f"spacing={seen['spacing'][:40]!r}: use 1 (on) or 0 (off)")
-        else:
-            spacing = flag
+    chosen: dict[str, Any] = {}
+    for name in VARIANT_PARAMS:
+        if name in seen:
+            parsed = _parse_field(name, seen[name], theme_names)
+            if parsed is None:
+                errors.append(_invalid(name, seen[name], theme_names))
+            else:
+                chosen[name] = parsed
     if errors:
-        return Resolved(errors=tuple(errors))
+        # Keep every valid choice: the URL's, else the reader's cookie.
+        base = parse_cookie(cookie, theme_names) or DEFAULT
+        return Resolved(replace(base, **chosen), errors=tuple(errors))
 
-    pref = Preference(theme, size, spacing)
+    pref = Preference(**chosen)
     from_url = any(name in seen for name in VARIANT_PARAMS)
     params = [(k, v) for k, v in route_params.items() if v is not None]
     if not from_url:

@@ -19,7 +19,15 @@ from urllib.parse import parse_qsl, urlsplit
 import jinja2
 
 from .i18n import strings
-from .preferences import SIZES, VARIANT_PARAMS, Preference, build_url
+from .preferences import (
+    DEFAULT_SIZE,
+    FONTS,
+    MEASURES,
+    SIZES,
+    VARIANT_PARAMS,
+    Preference,
+    build_url,
+)
 from .themes import Theme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -92,6 +100,10 @@ class Renderer:
             pref=pref,
             themes=self.themes,
             sizes=SIZES,
+            default_size=DEFAULT_SIZE,
+            measures=MEASURES,
+            fonts=FONTS,
+            variant_fields=list(zip(VARIANT_PARAMS, pref.fields(), strict=True)),
             lang=lang,
             t=strings(lang),
             css_url=self.css_url,

@@ -17,6 +17,7 @@ from . import assets
 from .answers import HotRoutes, Tail
 from .delivery import Entry, PageCache, make_entry
 from .errors import StoreUnavailable
+from .fonts import font_assets
 from .middleware.security import SecurityHeaders
 from .preferences import Preference
 from .render import Renderer, template_hash
@@ -49,6 +50,8 @@ class Site:
         }
         for item in widget_assets(self.themes, css_url=self.css_url):
             self.widget[item.url] = (make_entry(item.body, item.media_type), item.cache_control)
+        for font in font_assets().files:  # woff2 is compressed already
+            self.assets[font.url] = make_entry(font.body, font.media_type, compress=False)
         for path in sorted(assets.STATIC.rglob("*.svg")):
             url = "/static/" + path.relative_to(assets.STATIC).as_posix()
             self.assets[url] = make_entry(path.read_bytes(), "image/svg+xml")

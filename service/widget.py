@@ -30,11 +30,16 @@ import re
 from dataclasses import dataclass
 from string import Template
 
+from .i18n import strings
 from .preferences import (
     COOKIE,
     COOKIE_MAX_AGE,
     COOKIE_SEPARATOR,
+    DEFAULT_FONT,
+    DEFAULT_MEASURE,
     DEFAULT_SIZE,
+    FONTS,
+    MEASURES,
     SIZES,
     VARIANT_PARAMS,
 )
@@ -49,6 +54,7 @@ HTML = "text/html; charset=utf-8"
 SHORT_CACHE = "public, max-age=300, stale-while-revalidate=86400"
 IMMUTABLE = "public, max-age=31536000, immutable"
 EXAMPLE_ORIGIN = "https://legible.example"
+LANGS = ("vi", "en")  # the widget's languages (data-lang)
 _PLACEHOLDER = re.compile(r"__LEGIBLE_[A-Z]+__")
 
 
@@ -98,6 +104,19 @@ def _preference_rules() -> dict[str, object]:
         "sizes": list(SIZES),
         "defaultSize": DEFAULT_SIZE,
         "cookie": {"name": COOKIE, "maxAge": COOKIE_MAX_AGE, "separator": COOKIE_SEPARATOR},
+        # Choices only Legible's own pages can apply (the widget offers them there).
+        "choices": {
+            name: {
+                "values": list(values),
+                "default": default,
+                "legend": {lang: strings(lang)[name] for lang in LANGS},
+                "labels": {lang: [strings(lang)[f"{name}_{v}"] for v in values] for lang in LANGS},
+            }
+            for name, values, default in (
+                ("measure", MEASURES, DEFAULT_MEASURE),
+                ("font", FONTS, DEFAULT_FONT),
+            )
+        },
     }
 
 

@@ -231,7 +231,7 @@ HEADERS = [
     Case("post-page", "/", (405,), method="POST", body=b"x=1", headers=[FORM]),
 ]  # fmt: skip
 FORMS = [
-    Case("return-protocol-relative", "/preferences", (303,), "POST", [FORM], b"theme=dark&return=//evil.example/x", [location("/?theme=dark")]),
+    Case("return-protocol-relative", "/preferences", (303,), "POST", [FORM], b"theme=dark&return=//evil.example/x", [location("/?theme=dark#main")]),
     Case("return-absolute", "/preferences", (303,), "POST", [FORM], b"return=https%3A%2F%2Fevil.example%2F", [local_location, lacks("evil")]),
     Case("return-backslash", "/preferences", (303,), "POST", [FORM], b"return=/%5Cevil.example", [local_location, lacks("evil")]),
     Case("return-tab", "/preferences", (303,), "POST", [FORM], b"return=/%09/evil.example", [local_location, lacks("evil")]),

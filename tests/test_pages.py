@@ -135,7 +135,7 @@ def test_english_article_has_english_page_and_ui(
     assert doc.one("html").attrs["lang"] == "en"
     assert doc.one("h1").text == "How to change text size and contrast"
     chrome = doc.one("header").text + " " + doc.one("footer").text
-    for english in ("Skip to main content", "Home", "Text size", "Contrast", "Search"):
+    for english in ("Skip to main content", "Display options", "Text size", "Contrast", "Search"):
         assert english in doc.text, english
     for vietnamese in ("Trang chủ", "Cỡ chữ", "Tương phản", "Tìm kiếm", "Bỏ qua"):
         assert vietnamese not in chrome, vietnamese

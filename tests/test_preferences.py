@@ -56,7 +56,9 @@ def test_non_canonical_spellings_redirect(query: list[tuple[str, str]], target: 
         ([("theme", "neon")], "default, high-contrast, dark"),
         ([("size", "300")], "100, 125, 150, 175, 200"),
         ([("size", "abc")], "100, 125"),
-        ([("spacing", "maybe")], "use 1 (on) or 0 (off)"),
+        ([("spacing", "maybe")], "dùng 1 (bật) hoặc 0 (tắt)"),
+        ([("measure", "huge")], "narrow, normal, wide"),
+        ([("font", "comic")], "sans, serif, legible"),
     ],
 )
 def test_unknown_values_list_the_valid_ones(query: list[tuple[str, str]], listed: str) -> None:
@@ -129,9 +131,9 @@ def _submit(client: TestClient, **fields: str) -> object:
 def test_form_sets_cookie_and_answers_303_to_the_variant(client: TestClient) -> None:
     r = _submit(client, theme="high-contrast", **{"return": "/search?q=thu+vien&theme=dark"})
     assert r.status_code == 303
-    assert r.headers["location"] == "/search?q=thu+vien&theme=high-contrast"
+    assert r.headers["location"] == "/search?q=thu+vien&theme=high-contrast#main"
     cookie = r.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}=high-contrast.100.0;")
+    assert cookie.startswith(f"{COOKIE}=high-contrast.100.0.normal.sans;")
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
     assert {"max-age", "path", "samesite"} <= attributes
     assert "Max-Age=31536000" in cookie and "Path=/" in cookie and "SameSite=lax" in cookie
@@ -147,12 +149,12 @@ def test_form_cookie_is_secure_under_https(tmp_path: Path) -> None:
 
 def test_form_keeps_the_other_choices(client: TestClient) -> None:
     r = _submit(client, cur_theme="dark", cur_size="150", size="175")
-    assert r.headers["location"] == "/?theme=dark&size=175"
+    assert r.headers["location"] == "/?theme=dark&size=175#main"
 
 
 def test_form_refuses_open_redirect(client: TestClient) -> None:
     r = _submit(client, theme="dark", **{"return": "https://evil.example/x"})
-    assert r.headers["location"] == "/?theme=dark"
+    assert r.headers["location"] == "/?theme=dark#main"
 
 
 def test_form_with_unknown_theme_is_400(client: TestClient) -> None:
@@ -179,7 +181,9 @@ def test_links_inside_a_variant_keep_it(client: TestClient) -> None:
     page = client.get("/?theme=dark&size=125")
     assert 'href="/articles/' in page.text
     assert "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio?theme=dark&amp;size=125" in page.text
-    assert '<input type="hidden" name="theme" value="dark">' in page.text  # search keeps it
+    assert 'href="/search?theme=dark&amp;size=125"' in page.text  # the search link keeps it
+    search = client.get("/search?theme=dark&size=125")
+    assert '<input type="hidden" name="theme" value="dark">' in search.text  # and its form
 
 
 def test_unknown_value_page_is_400_with_valid_values(client: TestClient) -> None:

@@ -238,7 +238,7 @@ def test_a_form_post_goes_through_the_bridge(app: LegibleApp) -> None:
     ]))  # fmt: skip
     answer = call(app, form, Proto([b"theme=high-contrast&si", b"ze=200&return=%2F"]))
     assert answer.status == 303
-    assert answer.header("location") == "/?theme=high-contrast&size=200"
+    assert answer.header("location") == "/?theme=high-contrast&size=200#main"
     assert "legible_pref=high-contrast.200.0" in (answer.header("set-cookie") or "")
 
 

@@ -282,5 +282,5 @@ def test_forged_host_on_the_form_redirect(client: TestClient) -> None:
         headers={**FORGED, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 303
-    assert r.headers["location"] == "/articles/x?theme=sepia"
+    assert r.headers["location"] == "/articles/x?theme=sepia#main"
     _no_marker(r)

@@ -51,7 +51,7 @@ def test_a_form_post_sets_the_preference(server: LiveServer) -> None:
         Content_Type="application/x-www-form-urlencoded",
     )  # fmt: skip
     assert status == 303
-    assert headers["location"] == "/?theme=dark&size=200"
+    assert headers["location"] == "/?theme=dark&size=200#main"
     assert "legible_pref=dark.200.0" in headers["set-cookie"]
 
 

@@ -13,11 +13,16 @@ import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
+from service.i18n import strings
 from service.preferences import (
     COOKIE,
     COOKIE_MAX_AGE,
     COOKIE_SEPARATOR,
+    DEFAULT_FONT,
+    DEFAULT_MEASURE,
     DEFAULT_SIZE,
+    FONTS,
+    MEASURES,
     SIZES,
     VARIANT_PARAMS,
     Preference,
@@ -122,18 +127,30 @@ def _injected(text: str) -> dict[str, str]:
 def test_preference_rules_are_injected_from_python(assets: dict[str, WidgetAsset]) -> None:
     text = _bundle(assets).body.decode()
     rules = json.loads(_injected(text)["PREFERENCES"])
+    choices = rules.pop("choices")
     assert rules == {
         "params": list(VARIANT_PARAMS),
         "sizes": list(SIZES),
         "defaultSize": DEFAULT_SIZE,
         "cookie": {"name": COOKIE, "maxAge": COOKIE_MAX_AGE, "separator": COOKIE_SEPARATOR},
     }
+    # Line length and typeface: the server's values, and its own labels in both languages.
+    assert choices["measure"]["values"] == list(MEASURES)
+    assert choices["measure"]["default"] == DEFAULT_MEASURE
+    assert choices["font"]["values"] == list(FONTS)
+    assert choices["font"]["default"] == DEFAULT_FONT
+    for name, choice in choices.items():
+        for lang in ("vi", "en"):
+            t = strings(lang)
+            assert choice["legend"][lang] == t[name]
+            assert choice["labels"][lang] == [t[f"{name}_{v}"] for v in choice["values"]]
     # The widget writes the cookie as its fields' values in `params` order, joined by
     # the separator: the server must read that back as the same choice.
-    fields = {"theme": "dark", "size": "150", "spacing": "1"}
+    fields = {"theme": "dark", "size": "150", "spacing": "1", "measure": "wide", "font": "serif"}
     cookie = rules["cookie"]["separator"].join(fields[name] for name in rules["params"])
-    assert cookie == Preference("dark", 150, True).cookie_value()
-    assert parse_cookie(cookie, THEMES) == Preference("dark", 150, True)
+    chosen = Preference("dark", 150, True, "wide", "serif")
+    assert cookie == chosen.cookie_value()
+    assert parse_cookie(cookie, THEMES) == chosen
 
 
 def test_the_script_restates_no_server_rule(assets: dict[str, WidgetAsset]) -> None:

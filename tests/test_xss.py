@@ -104,10 +104,14 @@ PAYLOADS: dict[str, str] = {
 NEVER = {
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "param",
     "base", "svg", "math", "template", "noscript", "portal", "marquee", "video", "audio",
-    "source", "isindex", "textarea", "select", "details",
+    "source", "isindex", "textarea", "select",
 }  # fmt: skip
-# Elements the page chrome uses outside <main> but an article must never bring into it.
-NOT_IN_MAIN = {"form", "input", "button", "meta", "link", "title", "head", "body", "html"}
+# Elements the page chrome uses outside <main> (the display options are a <details>)
+# but an article must never bring into it.
+NOT_IN_MAIN = {
+    "form", "input", "button", "meta", "link", "title", "head", "body", "html", "details",
+    "summary",
+}  # fmt: skip
 URL_ATTRIBUTES = {
     "href", "src", "action", "formaction", "srcset", "poster", "background", "data",
     "xlink:href", "ping", "cite", "longdesc", "lowsrc", "dynsrc", "manifest", "codebase",
@@ -135,10 +139,14 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self._main = 0
         self._head = 0
+        self._search = 0
         self._open: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append(Element(tag, attrs, self._main > 0, self._head > 0))
+        if tag == "form" and ("role", "search") in attrs:
+            self._search += 1  # the search page's own form: chrome, though inside <main>
+        in_main = self._main > 0 and not self._search
+        self.elements.append(Element(tag, attrs, in_main, self._head > 0))
         if tag == "main":
             self._main += 1
         if tag == "head":
@@ -146,9 +154,12 @@ class Page(HTMLParser):
         self._open.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append(Element(tag, attrs, self._main > 0, self._head > 0))
+        in_main = self._main > 0 and not self._search
+        self.elements.append(Element(tag, attrs, in_main, self._head > 0))
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._search:
+            self._search -= 1
         if tag == "main":
             self._main = max(0, self._main - 1)
         if tag == "head":

@@ -25,11 +25,14 @@ const THEMES = __LEGIBLE_THEMES__;
 // Theme token -> the custom property widget.css reads it from.
 const TOKEN_PROPERTIES = __LEGIBLE_PROPS__;
 const PANEL_CSS = __LEGIBLE_CSS__;
-// {params, sizes, defaultSize, cookie: {name, maxAge, separator}}
+// {params, sizes, defaultSize, cookie: {name, maxAge, separator},
+//  choices: {name: {values, default, legend: {lang}, labels: {lang: [...]}}}}
 const PREFERENCES = __LEGIBLE_PREFERENCES__;
 // The variant's fields, named as the server names them in URLs, on <html data-…>
 // and in the form's cur_… fields. The cookie joins their values in this order.
-const { params: PARAMS, sizes: SIZES, defaultSize: DEFAULT_SIZE, cookie: COOKIE } = PREFERENCES;
+const { params: PARAMS, sizes: SIZES, defaultSize: DEFAULT_SIZE, cookie: COOKIE, choices: CHOICES } = PREFERENCES;
+// Line length and typeface: only Legible's own pages can apply them, so only there.
+const CHOICE_NAMES = Object.keys(CHOICES);
 const [THEME, SIZE, SPACING] = PARAMS;
 const STORAGE_KEY = "legible-widget";
 const THEME_NAMES = THEMES.map((theme) => theme.name);
@@ -79,6 +82,7 @@ const i18n = I18N[lang];
 // -- the reader's choice ------------------------------------------------------
 // theme null: the reader picked none, so the page keeps its own colours.
 const DEFAULTS = { theme: null, size: DEFAULT_SIZE, spacing: false, underline: false, motion: false };
+for (const name of CHOICE_NAMES) DEFAULTS[name] = CHOICES[name].default;
 // Storage and the page are input like any other: unknown values become defaults.
 const validated = (choice) => ({
   theme: THEME_NAMES.includes(choice.theme) ? choice.theme : null,
@@ -86,6 +90,8 @@ const validated = (choice) => ({
   spacing: !!choice.spacing,
   underline: !!choice.underline,
   motion: !!choice.motion,
+  ...Object.fromEntries(CHOICE_NAMES.map((name) =>
+    [name, CHOICES[name].values.includes(choice[name]) ? choice[name] : CHOICES[name].default])),
 });
 // Stored under the one-letter keys earlier versions wrote, so a choice survives an update.
 const fromStorage = (stored) => validated({ theme: stored.t, size: stored.s, spacing: stored.p, underline: stored.u, motion: stored.m });
@@ -96,7 +102,7 @@ try {
   saved = fromStorage(JSON.parse(localStorage.getItem(STORAGE_KEY)) || {});
 } catch (e) {}
 let choice = onLegible
-  ? validated({ ...saved, theme: html.dataset[THEME], size: html.dataset[SIZE] || DEFAULT_SIZE, spacing: SPACING in html.dataset })
+  ? validated({ ...saved, ...html.dataset, theme: html.dataset[THEME], size: html.dataset[SIZE] || DEFAULT_SIZE, spacing: SPACING in html.dataset })
   : saved;
 
 // -- effect on the page -------------------------------------------------------
@@ -137,6 +143,7 @@ const apply = (atStartUp) => {
     setHtmlAttribute(prefix + THEME, choice.theme, choice.theme);
     setHtmlAttribute(prefix + SIZE, choice.size !== DEFAULT_SIZE, choice.size);
     setHtmlAttribute(prefix + SPACING, choice.spacing);
+    if (onLegible) for (const name of CHOICE_NAMES) setHtmlAttribute(prefix + name, choice[name] !== CHOICES[name].default, choice[name]);
   }
   setHtmlAttribute("data-legible-underline", choice.underline);
   setHtmlAttribute("data-legible-motion", choice.motion);
@@ -159,17 +166,16 @@ const save = () => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify(toStorage(choice)));
   } catch (e) {}
   if (!onLegible) return;
-  const { theme, size, spacing } = choice;
   // The values of the PARAMS fields as the cookie and the form's cur_… fields carry them.
-  const fields = [theme || "", size, +spacing];
+  const fields = PARAMS.map((name) => name === THEME ? choice.theme || "" : name === SPACING ? +choice.spacing : choice[name]);
   // The next page should arrive in this variant: the cookie for bare URLs, and
   // this page's address, links and forms carry the variant as the server does.
   doc.cookie = `${COOKIE.name}=${fields.join(COOKIE.separator)};Path=/;Max-Age=${COOKIE.maxAge};SameSite=Lax${location.protocol === "https:" ? ";Secure" : ""}`;
   // The canonical query, as Preference.params(): fixed order, defaults left out.
   const query = [];
-  if (theme) query.push([THEME, theme]);
-  if (size !== DEFAULT_SIZE) query.push([SIZE, size]);
-  if (spacing) query.push([SPACING, 1]);
+  PARAMS.forEach((name, i) => {
+    if (fields[i] !== "" && fields[i] !== 0 && fields[i] !== DEFAULTS[name]) query.push([name, fields[i]]);
+  });
   const withVariant = (url) => {
     for (const name of PARAMS) url.searchParams.delete(name);
     for (const [name, value] of query) url.searchParams.append(name, value);
@@ -235,6 +241,9 @@ const themeRadios = [["", i18n.pageColours], ...THEMES.map((theme) => [theme.nam
 const TOGGLES = { spacing: i18n.textSpacing, underline: i18n.underlineLinks, motion: i18n.reduceMotion };
 const toggleButtons = Object.entries(TOGGLES).map(([option, label]) => button(label, { "data-k": option }, icon(BOX, TICK)));
 const resetButton = button(i18n.resetAll, { class: "r" });
+// data-c: the choice a select sets; its label names it.
+const choiceSelects = onLegible ? CHOICE_NAMES.map((name) => element("select", { "data-c": name },
+  ...CHOICES[name].values.map((value, i) => element("option", { value }, CHOICES[name].labels[lang][i])))) : [];
 const themeGroup = element("div", { role: "radiogroup", "aria-labelledby": "lc", class: "col" }, ...themeRadios);
 const panel = element("div", { class: "p", id: "p", role: "dialog", "aria-labelledby": "h", hidden: "" },
   element("div", { class: "hd" }, element("h2", { id: "h" }, i18n.displayOptions), closeButton),
@@ -242,6 +251,7 @@ const panel = element("div", { class: "p", id: "p", role: "dialog", "aria-labell
     element("p", { class: "l", id: "ls" }, i18n.textSize + ": ", sizeOutput), element("div", { class: "row" }, ...sizeButtons)),
   element("div", {}, element("p", { class: "l", id: "lc" }, i18n.contrast), themeGroup),
   element("div", { class: "col" }, ...toggleButtons),
+  ...choiceSelects.map((select) => element("label", { class: "l" }, CHOICES[select.dataset.c].legend[lang], select)),
   resetButton);
 const wrapper = element("div", { class: "w", lang, "data-p": position }, trigger, panel);
 
@@ -256,6 +266,7 @@ const render = () => {
     radio.tabIndex = checked ? 0 : -1;
   }
   for (const toggle of toggleButtons) toggle.setAttribute("aria-pressed", choice[toggle.dataset.k]);
+  for (const select of choiceSelects) select.value = choice[select.dataset.c];
 };
 const show = () => {
   panel.hidden = false;
@@ -268,6 +279,11 @@ const hide = (refocus) => {
   if (refocus) trigger.focus();
 };
 trigger.addEventListener("click", () => (panel.hidden ? show() : hide()));
+const changed = () => {
+  apply();
+  save();
+  render();
+};
 panel.addEventListener("click", (event) => {
   const pressed = event.target.closest("button");
   if (!pressed) return;
@@ -280,9 +296,13 @@ panel.addEventListener("click", (event) => {
   else if (option) choice[option] = !choice[option];
   else if (pressed === resetButton) choice = { ...DEFAULTS };
   else return;
-  apply();
-  save();
-  render();
+  changed();
+});
+panel.addEventListener("change", (event) => {
+  const select = event.target.closest("select");
+  if (!select) return;
+  choice[select.dataset.c] = select.value;
+  changed();
 });
 // Arrow keys move through the radiogroup (roving tabindex), only inside it.
 themeGroup.addEventListener("keydown", (event) => {

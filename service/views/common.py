@@ -13,10 +13,11 @@ from ..answers import HotRoute
 from ..delivery import Entry, respond
 from ..errors import PageError
 from ..i18n import strings
-from ..preferences import COOKIE, DEFAULT, Preference, Resolved, resolve
+from ..preferences import COOKIE, Preference, Resolved, resolve
 from ..site import Site
 
 MAX_URL = 4096
+URL_TOO_LONG = "địa chỉ quá dài"
 # Browsers revalidate after a minute; shared caches keep pages 5 minutes and
 # are purged by Surrogate-Key on change; stale copies bridge a slow or failing origin.
 PAGE_CACHE_CONTROL = (
@@ -43,10 +44,9 @@ def too_long(request: Request) -> bool:
 
 
 def lenient_pref(request: Request, themes: Sequence[str]) -> Preference:
-    """For error pages: the reader's variant if it can be read, else the default."""
+    """For error pages: every valid choice of the reader's (URL, then cookie)."""
     cookie = request.cookies.get(COOKIE)
-    resolved = resolve("/", request.query_params.multi_items(), cookie, themes)
-    return DEFAULT if resolved.errors else resolved.preference
+    return resolve("/", request.query_params.multi_items(), cookie, themes).preference
 
 
 def page_param(raw: dict[str, str]) -> tuple[int, str | None]:
@@ -56,14 +56,14 @@ def page_param(raw: dict[str, str]) -> tuple[int, str | None]:
         return 1, None
     value = value.strip()
     if not (value.isascii() and value.isdigit()) or len(value) > 6 or int(value) < 1:
-        raise PageError(400, "bad_request", ["page: use a whole number from 1"])
+        raise PageError(400, "bad_request", ["page: dùng số nguyên từ 1"])
     return int(value), (str(int(value)) if int(value) > 1 else None)
 
 
 def preflight(request: Request, route_params: dict[str, str | None]) -> Resolved:
     """The request's variant (or the redirect to its canonical URL); bad values raise a 400."""
     if too_long(request):
-        raise PageError(414, "bad_request", ["URI too long"])
+        raise PageError(414, "bad_request", [URL_TOO_LONG])
     site = site_of(request)
     site.sync()
     resolved = resolve(

@@ -19,6 +19,7 @@ from ..preferences import Resolved
 from ..site import HTML
 from .common import (
     NOT_FOUND_CACHE_CONTROL,
+    URL_TOO_LONG,
     lenient_pref,
     not_found_context,
     serve_page,
@@ -58,7 +59,7 @@ def error_page(
 async def not_found(request: Request) -> Response:
     """The 404 page, cached per variant like other pages."""
     if too_long(request):
-        return error_page(request, 414, "bad_request", ["URI too long"])
+        return error_page(request, 414, "bad_request", [URL_TOO_LONG])
     site = site_of(request)
     site.sync()
     resolved = Resolved(lenient_pref(request, site.theme_names), vary_cookie=True)

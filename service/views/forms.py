@@ -4,6 +4,7 @@ without JavaScript."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
@@ -16,7 +17,6 @@ from ..preferences import (
     COOKIE_SEPARATOR,
     DEFAULT,
     VARIANT_PARAMS,
-    Preference,
     build_url,
     parse_cookie,
     resolve,
@@ -48,26 +48,27 @@ async def preferences_submit(request: Request) -> Response:
     themes = site.theme_names
     body = await read_limited(request, MAX_FORM)
     if body is None:
-        raise PageError(400, "bad_request", ["the form is too large"])
+        raise PageError(400, "bad_request", ["biểu mẫu quá lớn"])
     fields: dict[str, str] = {}
     for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
         fields[k] = v  # the last value wins: a checkbox follows its hidden "0"
     # The variant the page was showing, in hidden `cur_*` fields, read as a cookie value.
-    defaults = DEFAULT.cookie_value().split(COOKIE_SEPARATOR)
-    shown = [fields.get(f"cur_{k}", d) for k, d in zip(VARIANT_PARAMS, defaults, strict=True)]
+    shown = [
+        fields.get(f"cur_{k}", d) for k, d in zip(VARIANT_PARAMS, DEFAULT.fields(), strict=True)
+    ]
     current = parse_cookie(COOKIE_SEPARATOR.join(shown), themes) or lenient_pref(request, themes)
     chosen = resolve("/", [(k, fields[k]) for k in VARIANT_PARAMS if k in fields], None, themes)
     if chosen.errors:
         raise PageError(400, "bad_request", chosen.errors)
-    new = Preference(
-        theme=chosen.preference.theme if "theme" in fields else current.theme,
-        size=chosen.preference.size if "size" in fields else current.size,
-        spacing=chosen.preference.spacing if "spacing" in fields else current.spacing,
+    new = replace(
+        current, **{k: getattr(chosen.preference, k) for k in VARIANT_PARAMS if k in fields}
     )
     target = safe_return_path(fields.get("return"))
     parts = urlsplit(target)
     kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in VARIANT_PARAMS]
-    response = RedirectResponse(build_url(parts.path, kept, new), status_code=303)
+    # Back to the content, not to the top of the controls the reader just used.
+    location = build_url(parts.path, kept, new) + "#main"
+    response = RedirectResponse(location, status_code=303)
     response.headers["Cache-Control"] = "no-store"
     response.set_cookie(
         COOKIE,

@@ -89,7 +89,7 @@ async def search(request: Request) -> Response:
     raw = first_values(request)
     query = " ".join(unicodedata.normalize("NFC", raw.get("q", "")).split())
     if len(query) > MAX_QUERY:
-        raise PageError(400, "bad_request", [f"q: use at most {MAX_QUERY} characters"])
+        raise PageError(400, "bad_request", [f"q: tối đa {MAX_QUERY} ký tự"])
     page_no, canon = page_param(raw)
     resolved = preflight(request, {"q": query or None, "page": canon if query else None})
     if resolved.redirect:

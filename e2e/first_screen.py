@@ -1,0 +1,74 @@
+"""The article first: where a page's title and its first text land on the first screen.
+
+A reader at 200 % text on a phone must not scroll past the site's controls to reach
+what they came for. On a freshly loaded page, scrolled to the top:
+- the page's `h1` starts in the top half of the viewport;
+- the first block of content after it (a paragraph, list item, figure or heading,
+  not the date line) starts on the first screen.
+Not a WCAG success criterion: the W3C note "Accessibility Requirements for People
+with Low Vision" (keeping the reader's place, 3.4) and our own promise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+from .checks import Problem
+
+CRITERIA = ("low-vision-note",)
+
+_JS = """() => {
+  window.scrollTo(0, 0);
+  const vh = innerHeight;
+  const path = (e) => e.id ? '#' + e.id : e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\\s+/)[0] : '');
+  const h1 = document.querySelector('main h1') || document.querySelector('h1');
+  if (!h1) return {vh, h1: null, content: null};
+  const top = (e) => e.getBoundingClientRect().top + scrollY;
+  const blocks = [...document.querySelectorAll('main p, main li, main figure, main h2, main blockquote, main dd')];
+  const after = blocks.find((e) => (h1.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
+    && !e.closest('.meta') && !e.matches('.meta') && e.getBoundingClientRect().height > 0
+    && e.textContent.trim());
+  return {vh, h1: {top: top(h1), target: path(h1)},
+          content: after ? {top: top(after), target: path(after)} : null};
+}"""
+
+
+def judge_first_screen(found: dict[str, Any]) -> list[Problem]:
+    vh = float(found["vh"])
+    h1, content = found["h1"], found["content"]
+    if h1 is None:
+        return [Problem("first-screen", "first-screen-h1", CRITERIA, ("main h1",), "no h1")]
+    problems = []
+    if h1["top"] > vh / 2:
+        screens = h1["top"] / vh
+        problems.append(
+            Problem(
+                "first-screen",
+                "first-screen-h1",
+                CRITERIA,
+                (h1["target"],),
+                f"the title starts {screens:.2f} screens down (want the top half)",
+            )
+        )
+    if content is None:
+        problems.append(
+            Problem("first-screen", "first-screen-content", CRITERIA, ("main",), "no content")
+        )
+    elif content["top"] >= vh:
+        screens = content["top"] / vh
+        problems.append(
+            Problem(
+                "first-screen",
+                "first-screen-content",
+                CRITERIA,
+                (content["target"],),
+                f"the content starts {screens:.2f} screens down (want the first screen)",
+            )
+        )
+    return problems
+
+
+def first_screen_problems(page: Page) -> list[Problem]:
+    return judge_first_screen(page.evaluate(_JS))
