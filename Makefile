@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser bench fuzz clean
+.PHONY: run test lint typecheck unit e2e browser bench fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ e2e: $(STAMP) browser
 ## bench: our cache hits vs nginx (same bytes) vs a naive renderer; needs wrk and nginx (installed if missing)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## gallery: the README's screenshots (docs/gallery), taken by the e2e machinery
+gallery: $(STAMP) browser
+	$(BIN)/python -m e2e.gallery
 
 ## fuzz: the property tests with many more examples and a new seed each run
 fuzz: $(STAMP)

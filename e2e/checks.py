@@ -235,8 +235,10 @@ const within = (node, ancestor) => {
   for (let n = node; n; n = parentDeep(n)) if (n === ancestor) return true;
   return false;
 };
+// checkVisibility: false inside a closed <details> too (laid out, never painted).
 const shown = (e) => e.getClientRects().length > 0
-  && getComputedStyle(e).visibility === 'visible';
+  && getComputedStyle(e).visibility === 'visible'
+  && (!e.checkVisibility || e.checkVisibility());
 const NATIVE = 'a[href], area[href], button, input:not([type=hidden]), select, textarea, '
   + 'summary, iframe, [contenteditable=""], [contenteditable="true"], [role=button], '
   + '[role=link], [role=radio], [role=checkbox], [role=switch], [role=tab], [role=menuitem], '
@@ -804,7 +806,7 @@ OWN_TARGET_MIN = 44.0  # what Legible promises for its own controls (2.5.5, AAA)
 # label, which is what a reader actually hits.
 OWN_CONTROLS = (
     ".controls button, form.search input, form.search button, .prefs-page input, "
-    ".prefs-page button, legible-widget"
+    ".prefs-page button, details.prefs > summary, legible-widget"
 )
 _TARGET_JS = (
     "(own) => {"

@@ -11,6 +11,7 @@ with Low Vision" (keeping the reader's place, 3.4) and our own promise.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page
@@ -19,20 +20,7 @@ from .checks import Problem
 
 CRITERIA = ("low-vision-note",)
 
-_JS = """() => {
-  window.scrollTo(0, 0);
-  const vh = innerHeight;
-  const path = (e) => e.id ? '#' + e.id : e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\\s+/)[0] : '');
-  const h1 = document.querySelector('main h1') || document.querySelector('h1');
-  if (!h1) return {vh, h1: null, content: null};
-  const top = (e) => e.getBoundingClientRect().top + scrollY;
-  const blocks = [...document.querySelectorAll('main p, main li, main figure, main h2, main blockquote, main dd')];
-  const after = blocks.find((e) => (h1.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
-    && !e.closest('.meta') && !e.matches('.meta') && e.getBoundingClientRect().height > 0
-    && e.textContent.trim());
-  return {vh, h1: {top: top(h1), target: path(h1)},
-          content: after ? {top: top(after), target: path(after)} : null};
-}"""
+_JS = (Path(__file__).with_suffix(".js")).read_text(encoding="utf-8")
 
 
 def judge_first_screen(found: dict[str, Any]) -> list[Problem]:

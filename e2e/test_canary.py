@@ -22,6 +22,7 @@ from .checks import (
     text_spacing_problems,
 )
 from .conftest import Ledger, MakePage, save_screenshot
+from .first_screen import first_screen_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +71,8 @@ OWN_RULES = {
     "skip-link-visible",
     "skip-link-target",
     "focus-trap",
+    "first-screen-h1",
+    "first-screen-content",
 }
 
 
@@ -86,7 +89,10 @@ def every_check(page: Page, make_page: MakePage, url: str) -> list[Problem]:
     tests (text contrast, reflow) and test_wcag (Tab walk, skip link, text spacing,
     forced colours, reduced motion), each on a fresh load as there."""
     page.goto(url)
-    problems, _ = check_cell(page, "AA")
+    problems = first_screen_problems(page)
+    page.goto(url)
+    found, _ = check_cell(page, "AA")
+    problems += found
     problems += text_contrast_problems(page, 4.5)
     problems += reflow_problems(page)
     page.goto(url)

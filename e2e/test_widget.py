@@ -793,16 +793,25 @@ def test_on_legible_the_widget_drives_the_server_variant(
     assert text_contrast(page, "main p") >= 7  # Legible's own stylesheet did it
     cookies = page.context.cookies()
     (pref,) = [c for c in cookies if c["name"] == "legible_pref"]
-    assert pref["value"] == "high-contrast.125.0"
+    assert pref["value"] == "high-contrast.125.0.normal.sans"
     assert pref["path"] == "/" and pref["sameSite"] == "Lax"
     assert pref["expires"] > 300 * 24 * 3600
     assert page.url.endswith(f"{ARTICLE}?theme=high-contrast&size=125")
     home = page.locator("header.site .brand a").get_attribute("href")
     assert home == "/?theme=high-contrast&size=125"
-    # The search form carries the new variant too, as the server would have rendered it.
-    hidden = page.locator("form[role=search] input[type=hidden]")
+    # The search link and the display options' form carry the new variant too, as the
+    # server would have rendered them.
+    search = page.locator("header.site nav a").get_attribute("href")
+    assert search == "/search?theme=high-contrast&size=125"
+    hidden = page.locator("form.controls input[type=hidden][name^=cur_]")
     found = [(i.get_attribute("name"), i.get_attribute("value")) for i in hidden.all()]
-    assert found == [("theme", "high-contrast"), ("size", "125")]
+    assert found == [
+        ("cur_theme", "high-contrast"),
+        ("cur_size", "125"),
+        ("cur_spacing", "0"),
+        ("cur_measure", "normal"),
+        ("cur_font", "sans"),
+    ]
     press(page, "Giãn chữ")
     assert html.get_attribute("data-spacing") == ""
     assert "spacing=1" in str(page.locator("header.site .brand a").get_attribute("href"))
@@ -810,7 +819,8 @@ def test_on_legible_the_widget_drives_the_server_variant(
     assert html.get_attribute("data-spacing") is None
     assert violations(page, watch) == []
     cookies = page.context.cookies()
-    assert [c["value"] for c in cookies if c["name"] == "legible_pref"] == ["high-contrast.125.0"]
+    values = [c["value"] for c in cookies if c["name"] == "legible_pref"]
+    assert values == ["high-contrast.125.0.normal.sans"]
 
     # A fresh context, JavaScript off, the same cookies: the server renders the variant,
     # both through the link the reader would follow and from a bare URL.
@@ -825,6 +835,39 @@ def test_on_legible_the_widget_drives_the_server_variant(
             assert plain.locator("legible-widget").count() == 0
     finally:
         context.close()
+
+
+def test_on_legible_the_widget_sets_line_length_and_typeface(
+    new_page: NewPage, base_url: str, plain_url: str
+) -> None:
+    page, watch = new_page()
+    _embed(page, base_url)
+    page.goto(f"{base_url}{ARTICLE}?theme=dark&font=serif")
+    page.locator("legible-widget button.t").wait_for()
+    open_panel(page)
+    measure = page.get_by_role("combobox", name="Độ dài dòng")
+    font = page.get_by_role("combobox", name="Phông chữ")
+    assert measure.input_value() == "normal" and font.input_value() == "serif"  # from the page
+    measure.select_option(label="Dài")
+    html = page.locator("html")
+    assert html.get_attribute("data-measure") == "wide"
+    assert html.get_attribute("data-font") == "serif"
+    assert page.url.endswith(f"{ARTICLE}?theme=dark&measure=wide&font=serif")
+    font.select_option(label="Mặc định")
+    assert html.get_attribute("data-font") is None
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "legible_pref"]
+    assert cookie["value"] == "dark.100.0.wide.sans"
+    # The text really is set in the longer measure: the body's box is wider.
+    width = page.evaluate("document.querySelector('.article .body').getBoundingClientRect().width")
+    measure.select_option(label="Ngắn")
+    narrow = page.evaluate("document.querySelector('.article .body').getBoundingClientRect().width")
+    assert narrow < width * 0.7
+    assert violations(page, watch) == []
+    # A host page cannot apply them: the widget does not offer them there.
+    host, _ = new_page()
+    open_host(host, plain_url)
+    open_panel(host)
+    assert host.locator("legible-widget select").count() == 0
 
 
 def test_demo_page(new_page: NewPage, base_url: str) -> None:
@@ -842,7 +885,8 @@ def test_demo_page(new_page: NewPage, base_url: str) -> None:
 
 
 def _widget_tree() -> str:
-    """The open widget as a screen reader meets it, on a page with no theme chosen.
+    """The open widget on Legible's own demo page (so with line length and typeface)
+    as a screen reader meets it, with no theme chosen.
     `/children: equal` on every container: an added, removed or reordered node, a
     changed role, name or state, fails. The theme radios come from the theme files, in
     their order: adding a theme adds its radio and nothing else."""
@@ -872,6 +916,18 @@ def _widget_tree() -> str:
   - button "Giãn chữ" [pressed=false]
   - button "Gạch chân liên kết" [pressed=false]
   - button "Giảm chuyển động" [pressed=false]
+  - text: Độ dài dòng
+  - combobox "Độ dài dòng":
+    - /children: equal
+    - option "Ngắn"
+    - option "Vừa" [selected]
+    - option "Dài"
+  - text: Phông chữ
+  - combobox "Phông chữ":
+    - /children: equal
+    - option "Mặc định" [selected]
+    - option "Có chân"
+    - option "Dễ đọc"
   - button "Đặt lại tất cả"
 """
 

@@ -32,6 +32,12 @@ SYNC_SECONDS = 0.05  # how stale a page may be after another process commits
 HTML = "text/html; charset=utf-8"
 
 
+def pages_version(css: bytes) -> str:
+    """Changes with any template, theme or CSS change: every cached page gets a new
+    key, and the README's gallery (e2e/gallery.py) is out of date."""
+    return template_hash() + assets.content_hash(css)[:8]
+
+
 class Site:
     """The service's shared state; one per app (so one per worker process)."""
 
@@ -55,8 +61,7 @@ class Site:
         for path in sorted(assets.STATIC.rglob("*.svg")):
             url = "/static/" + path.relative_to(assets.STATIC).as_posix()
             self.assets[url] = make_entry(path.read_bytes(), "image/svg+xml")
-        # Any change to templates, themes or CSS gives every cached page a new key.
-        self.version = template_hash() + assets.content_hash(css)[:8]
+        self.version = pages_version(css)
         self.renderer = Renderer(self.themes, self.css_url)
         self.store = Store(settings.db)
         self.hot = HotRoutes()
