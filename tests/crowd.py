@@ -19,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from service.limits import raise_open_files
 
-__all__ = ["Crowd", "Held", "raise_open_files", "read_response", "reader"]
+__all__ = [
+    "Crowd", "Held", "put_request", "raise_open_files", "read_response", "reader", "trickle",
+]  # fmt: skip
 
 HOST = "127.0.0.1"
 IDLE_REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: br\r\n\r\n"  # a cache hit
@@ -135,18 +137,40 @@ async def reader(
 ) -> tuple[int | None, float]:
     """A new reader: connect, GET `path`, read the whole answer. (status, seconds); the
     status is None when no answer came within `timeout` seconds (or the connection failed)."""
-    start = time.monotonic()
     extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
     request = f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n{extra}Connection: close\r\n\r\n"
+    return await trickle(port, [request.encode()], 0, timeout)
+
+
+async def trickle(
+    port: int, pieces: Sequence[bytes], seconds: float, timeout: float = 30.0
+) -> tuple[int | None, float]:
+    """Send `pieces` on one new connection, spread evenly over `seconds`, then read the
+    answer: (status, seconds taken); the status is None when no answer came."""
+    start = time.monotonic()
+    gap = seconds / max(1, len(pieces) - 1)
     writer = None
     try:
         async with asyncio.timeout(timeout):
             stream, writer = await asyncio.open_connection(HOST, port)
-            writer.write(request.encode())
-            status, _, _ = await read_response(stream)
+            for i, piece in enumerate(pieces):
+                if i:
+                    await asyncio.sleep(gap)
+                writer.write(piece)
+                await writer.drain()
+            status: int | None = (await read_response(stream))[0]
     except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
         status = None
     finally:
         if writer is not None:
             writer.transport.abort()
     return status, time.monotonic() - start
+
+
+def put_request(path: str, body: bytes, token: str) -> bytes:
+    """The head of an admin API PUT of `body` (closing the connection after)."""
+    return (
+        f"PUT {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()

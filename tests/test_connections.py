@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import aio
 import pytest
-from crowd import Crowd, raise_open_files, reader
+from crowd import Crowd, put_request, raise_open_files, reader, trickle
 from live import PYTHON_CLI, ROOT, LiveServer, process_tree, serve, server_env
 
 IDLE, SLOW = 1500, 1000  # past granian's old default of 1,024 connections per worker
@@ -84,41 +83,20 @@ def test_slow_headers_and_idle_keep_alives_are_closed_after_the_header_timeout(
             assert after[0] > 0.5 and after[-1] < 6, (kind, after[0], after[-1])
 
 
-def _exchange(port: int, pieces: list[bytes], gap: float) -> bytes:
-    """Send `pieces` `gap` seconds apart on one connection; everything the server answers."""
-    with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
-        for i, piece in enumerate(pieces):
-            if i:
-                time.sleep(gap)
-            s.sendall(piece)
-        answer = b""
-        while b"\r\n\r\n" not in answer or not answer.endswith(b"}"):
-            data = s.recv(65536)
-            if not data:
-                break
-            answer += data
-        return answer
-
-
 def test_the_header_timeout_never_cuts_a_request_already_under_way(tmp_path: Path) -> None:
     with start(tmp_path, header_timeout="1", admin_token=TOKEN) as server:
         # A slow but whole request head, inside the timeout: answered.
         head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        answer = _exchange(server.port, [head[:20], head[20:]], gap=0.4)
-        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+        status, _ = aio.run(trickle(server.port, [head[:20], head[20:]], 0.4))
+        assert status == 200
         # A body that takes 2.5 s, past the 1 s timeout: the head was complete, so the
         # request is served, not dropped.
         body = b'{"title": "Tin", "published": "2023-09-21", "body_html": "<p>Ok.</p>"}'
-        head = (
-            f"PUT /api/articles/cham HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        pieces = [head] + [body[i : i + 15] for i in range(0, len(body), 15)]
-        started = time.monotonic()
-        answer = _exchange(server.port, pieces, gap=2.5 / (len(pieces) - 1))
-        assert time.monotonic() - started > 2
-        assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
+        pieces = [put_request("/api/articles/cham", body, TOKEN)]
+        pieces += [body[i : i + 15] for i in range(0, len(body), 15)]
+        status, seconds = aio.run(trickle(server.port, pieces, 2.5))
+        assert seconds > 2
+        assert status == 201
 
 
 def test_when_connections_run_out_a_reader_waits_at_most_the_header_timeout(
