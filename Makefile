@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser bench fuzz gallery clean
+.PHONY: run test lint typecheck unit e2e browser bench bench-connections fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ e2e: $(STAMP) browser
 ## bench: our cache hits vs nginx (same bytes) vs a naive renderer; needs wrk and nginx (installed if missing)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+## bench-connections: 10,000 idle + 2,000 slow connections vs a new reader, legible alone and behind nginx and Varnish (installed if missing)
+bench-connections: $(STAMP)
+	$(BIN)/python bench/connections.py
 
 ## gallery: the README's screenshots (docs/gallery), taken by the e2e machinery
 gallery: $(STAMP) browser

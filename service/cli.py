@@ -21,8 +21,21 @@ if TYPE_CHECKING:
 def _serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.http import HTTP1Settings
 
-    settings = Settings.from_env(host=args.host, port=args.port, db=args.db, workers=args.workers)
+    from .limits import plan
+
+    settings = Settings.from_env(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        workers=args.workers,
+        max_connections=args.max_connections,
+        header_timeout=args.header_timeout,
+        backlog=args.backlog,
+    )
+    capacity = plan(settings)  # raises the open-file limit the workers inherit
+    logging.getLogger("legible").info(capacity.line())
     # Workers are separate processes that build the app from the environment.
     for name, value in (("DB", settings.db), ("HOST", settings.host), ("PORT", settings.port)):
         os.environ[f"LEGIBLE_{name}"] = str(value)
@@ -42,6 +55,11 @@ def _serve(args: argparse.Namespace) -> int:
         loop=Loops.uvloop,
         log_access=False,  # our own structured access log replaces it
         workers_kill_timeout=20,
+        # Connections (service/limits.py, README Operations): each one, idle or not,
+        # holds a permit until it closes; hyper's header timer also ends idle keep-alives.
+        backlog=settings.backlog,
+        backpressure=capacity.per_worker,
+        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
     ).serve()
     return 0
 
@@ -107,6 +125,24 @@ def parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         help="processes, each with its own cache (LEGIBLE_WORKERS, default 1)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        help="connections each worker holds at once, idle ones included"
+        " (LEGIBLE_MAX_CONNECTIONS, default: what the open-file limit allows, up to 16384)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        help="seconds a connection has to send a whole request head, counted from its"
+        " connect or its last response; slow senders and idle keep-alives are closed"
+        " (LEGIBLE_HEADER_TIMEOUT, default 5)",
+    )
+    serve.add_argument(
+        "--backlog",
+        type=int,
+        help="listen queue for connections not yet accepted (LEGIBLE_BACKLOG, default 4096)",
     )
     serve.set_defaults(func=_serve)
     imp = sub.add_parser("import", help="import articles from JSON, Markdown or portal text files")

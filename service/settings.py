@@ -14,18 +14,22 @@ from .errors import SettingsInvalid
 class Settings:
     """Every setting, its environment variable, and its default.
 
-    db            LEGIBLE_DB            SQLite file                    ./data/legible.db
-    host          LEGIBLE_HOST          address to listen on           127.0.0.1
-    port          LEGIBLE_PORT          port to listen on              8000
-    admin_token   LEGIBLE_ADMIN_TOKEN   bearer token for /api; unset = API off
-    cache_mb      LEGIBLE_CACHE_MB      page cache budget in MB        64
-    demo          LEGIBLE_DEMO          load demo articles into an empty store  1
-    https         LEGIBLE_HTTPS         served over https: Secure cookies, HSTS 0
-    allowed_hosts LEGIBLE_ALLOWED_HOSTS comma-separated Host names; empty = any
-    themes_dir    LEGIBLE_THEMES_DIR    folder of theme files          (bundled themes/)
-    max_body_mb   LEGIBLE_MAX_BODY_MB   largest API body in MB         2
-    access_log    LEGIBLE_ACCESS_LOG    one JSON line per request      1
-    workers       LEGIBLE_WORKERS       server processes               1
+    db               LEGIBLE_DB               SQLite file                  ./data/legible.db
+    host             LEGIBLE_HOST             address to listen on         127.0.0.1
+    port             LEGIBLE_PORT             port to listen on            8000
+    admin_token      LEGIBLE_ADMIN_TOKEN      bearer token for /api; unset = API off
+    cache_mb         LEGIBLE_CACHE_MB         page cache budget in MB      64
+    demo             LEGIBLE_DEMO             demo articles into an empty store  1
+    https            LEGIBLE_HTTPS            served over https: Secure cookies, HSTS  0
+    allowed_hosts    LEGIBLE_ALLOWED_HOSTS    comma-separated Host names; empty = any
+    themes_dir       LEGIBLE_THEMES_DIR       folder of theme files        (bundled themes/)
+    max_body_mb      LEGIBLE_MAX_BODY_MB      largest API body in MB       2
+    access_log       LEGIBLE_ACCESS_LOG       one JSON line per request    1
+    workers          LEGIBLE_WORKERS          server processes             1
+    max_connections  LEGIBLE_MAX_CONNECTIONS  connections a worker holds   (open files, <= 16384)
+    header_timeout   LEGIBLE_HEADER_TIMEOUT   s to send a request head, from connect or the
+                                              last response (ends idle keep-alives too)  5
+    backlog          LEGIBLE_BACKLOG          listen queue length          4096
     """
 
     db: str = "./data/legible.db"
@@ -40,6 +44,9 @@ class Settings:
     max_body_mb: float = 2.0
     access_log: bool = True
     workers: int = 1
+    max_connections: int | None = None
+    header_timeout: float = 5.0
+    backlog: int = 4096
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -50,7 +57,10 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[f.name] = _convert(f.name, raw, f.type)
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        for name, value in overrides.items():  # flags, already typed by argparse
+            if value is not None:
+                flag = f"--{name.replace('_', '-')} {value}"
+                values[name] = _check(name, value, flag)
         return replace(cls(), **values)  # type: ignore[arg-type]
 
     @property
@@ -66,6 +76,16 @@ class Settings:
         return Path(self.db)
 
 
+# Numbers with bounds, inclusive (None: no upper bound). Others need only be > 0.
+RANGES: dict[str, tuple[float, float | None]] = {
+    "port": (1, 65535),
+    "workers": (1, None),
+    "max_connections": (1, None),
+    "header_timeout": (0.1, 3600),
+    "backlog": (128, 65535),  # granian raises anything lower to 128
+}
+
+
 def _convert(name: str, raw: str, kind: object) -> object:
     var = f"LEGIBLE_{name.upper()}"
     text = str(kind)
@@ -77,20 +97,30 @@ def _convert(name: str, raw: str, kind: object) -> object:
             if low in ("0", "false", "no", "off"):
                 return False
             raise ValueError
-        if text == "int":
-            value = int(raw)
-            if (name == "port" and not 0 < value < 65536) or (name == "workers" and value < 1):
-                raise ValueError
-            return value
+        if text.startswith("int"):
+            return _check(name, int(raw), f"{var}={raw!r}")
         if text == "float":
-            number = float(raw)
-            if number <= 0:
-                raise ValueError
-            return number
+            return _check(name, float(raw), f"{var}={raw!r}")
         if "tuple" in text:
             return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
     except ValueError:
-        raise SettingsInvalid(
-            f"{var}={raw!r} is not a valid {text.replace('str | None', 'text')}"
-        ) from None
+        what = "whole number" if text.startswith("int") else text.replace("str | None", "text")
+        raise SettingsInvalid(f"{var}={raw!r} is not a valid {what}") from None
     return raw
+
+
+def _check(name: str, value: object, given: str) -> object:
+    """`value` if it is in the setting's range, else SettingsInvalid naming `given`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    low, high = RANGES.get(name, (0, None))
+    if value == value and value >= low and (high is None or value <= high) and value > 0:
+        return value  # (NaN fails value == value)
+    whole = "a whole number" if isinstance(value, int) else "a number"
+    if name not in RANGES:
+        bounds = "above 0"
+    elif high is None:
+        bounds = f"of at least {low:g}"
+    else:
+        bounds = f"from {low:g} to {high:g}"
+    raise SettingsInvalid(f"{given} is out of range: use {whole} {bounds}")

@@ -90,3 +90,67 @@ def test_too_big_a_page_or_too_much_memory_is_missed(
     assert "article HTML + CSS, brotli <= 14336 B" in out
     assert "whole server peak PSS <= 164 MB" in out
     assert "worker peak RSS" not in out.split("goals:")[1]  # 133 MB is within budget + 100
+
+
+# -- bench/connections.py ---------------------------------------------------------------------
+CONNECTIONS = RUN.parent / "connections.py"
+
+
+@pytest.fixture(scope="module")
+def connections() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_connections", CONNECTIONS)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _report(connections: ModuleType, **measured: dict[str, float]) -> object:
+    """A report with every front meeting every goal, except the `measured` changes."""
+    report = connections.Report()
+    for front in ("legible", "nginx"):
+        values = {
+            "capacity: new reader": 3.0,
+            "hits with crowd / quiet twin": 0.9,
+            "memory per 10,000 idle": 5.0,
+            "shortage: new reader": 2.0,
+        } | measured.get(front, {})
+        goal = connections.Goal
+        report.goals[front] = [
+            goal("capacity: new reader", values["capacity: new reader"], 200, False, " ms"),
+            goal("hits with crowd / quiet twin", values["hits with crowd / quiet twin"], 0.5, True),
+            goal("memory per 10,000 idle", values["memory per 10,000 idle"], 100, False, " MB"),
+            goal("shortage: new reader", values["shortage: new reader"], 200, False, " ms"),
+        ]
+    return report
+
+
+def test_connections_exits_0_when_legible_misses_only_what_granian_cannot_do(
+    connections: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    legible = {"memory per 10,000 idle": 117.0, "shortage: new reader": 3500.0}
+    assert connections.verdict(_report(connections, legible=legible)) == 0
+    out = capsys.readouterr().out
+    assert "117.00 MB known miss" in out and "3500.00 ms known miss" in out
+    assert "known: legible, shortage: new reader: granian sheds no idle connection" in out
+
+
+@pytest.mark.parametrize(
+    ("front", "goal", "value"),
+    [
+        ("nginx", "shortage: new reader", 3500.0),  # known for granian, not for nginx
+        ("legible", "capacity: new reader", 250.0),
+        ("legible", "hits with crowd / quiet twin", 0.45),
+    ],
+)
+def test_connections_exits_1_and_names_any_other_miss(
+    connections: ModuleType,
+    capsys: pytest.CaptureFixture[str],
+    front: str,
+    goal: str,
+    value: float,
+) -> None:
+    assert connections.verdict(_report(connections, **{front: {goal: value}})) == 1
+    out = capsys.readouterr().out.split("missed 1 goals:")[1]
+    assert f"{front}: goal: {goal}" in out
