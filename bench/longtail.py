@@ -57,6 +57,12 @@ P99_GOAL_MS = 50.0  # long-tail p99 at --connections
 NAIVE_GOAL = 1.0  # long-tail req/s at least the naive renderer's, same server, same URLs
 DEPLOY_TTFB_GOAL_MS = 50.0  # a popular page's first byte right after a deploy, under the tail
 READERS = 8  # readers of the popular page at once
+ONE, TWO, NAIVE, HITS = (
+    "long tail, 1 worker",
+    "long tail, 2 workers",
+    "naive",
+    "cache hits, 1 worker",
+)
 TEXT = (
     "thư viện kiểm sát hội nghị xe buýt bảo hiểm sách lũ đọc mùa trạm nhân dân thành phố "
     "học sinh khiếm thị giao ban công tác quý năm tháng ngày người dân cán bộ đồng chí "
@@ -237,7 +243,7 @@ def longtail_goals(
     med: Mapping[str, Mapping[str, float]], connections: int, deploy_ms: float
 ) -> list[Goal]:
     """`med`: the median of the rounds per scenario, as run() measures them."""
-    tail, hits, naive = med["long tail, 1 worker"], med["cache hits, 1 worker"], med["naive"]
+    tail, hits, naive = med[ONE], med[HITS], med[NAIVE]
     return [
         Goal("long tail vs cache hits", tail["rps"] / hits["rps"], HITS_GOAL, True, "x", 3),
         Goal(
@@ -261,12 +267,78 @@ def longtail_goals(
     ]
 
 
+def export(rev: str, work: Path) -> Path:
+    """The tree of git revision `rev`, exported to serve as the "before" side by side."""
+    tree = work / f"before-{rev}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def starter(
+    env: Mapping[str, str], log: Path, tree: Path | None, workers: int = 1
+) -> Callable[[], LiveServer]:
+    """Starts `legible serve` from this tree, or from `tree` (an exported revision)."""
+    env = {**env, "LEGIBLE_WORKERS": str(workers)}
+    if tree is None:
+        return lambda: serve(env=env, log=log, command=installed_cli())
+    env["PYTHONPATH"] = str(tree)
+    return lambda: serve(env=env, log=log, command=[sys.executable, "-m", "service.cli"], cwd=tree)
+
+
+def measure_rounds(
+    args: argparse.Namespace, scenarios: Mapping[str, tuple[LiveServer, str, Path | None]]
+) -> dict[str, dict[str, float]]:
+    """Each scenario once per round, in turn; the median of the rounds."""
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in scenarios}
+    for n in range(1, args.rounds + 1):
+        for name, (server, url, lua) in scenarios.items():
+            wrk(url, 2, args.connections, lua)  # warm-up
+            counted = name == ONE
+            before = builds(server) if counted else float("nan")
+            result = wrk(url, args.duration, args.connections, lua)
+            if counted:
+                result["misses"] = (builds(server) - before) / result["requests"]
+            rows[name].append(result)
+            if result["unexpected"] == result["unexpected"] and result["unexpected"]:
+                sys.exit(f"longtail: {name}: {result['unexpected']:.0f} responses were not 200")
+            print(f"round {n}: {name:<34} {result['rps']:>9.0f} req/s  "
+                  f"p50 {result['p50']:.2f} ms  p99 {result['p99']:.2f} ms")  # fmt: skip
+    return {
+        name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        for name, runs in rows.items()
+    }
+
+
+def deploy(
+    start: Callable[[], LiveServer], server: LiveServer, script: Path, path: str, connections: int
+) -> tuple[LiveServer, list[float], list[float], dict[str, float]]:
+    """First bytes of `path` under the long tail while cached, then right after a restart
+    (an empty cache, as after a deploy that changes a template). Returns the new server."""
+    server.request("GET", path)
+    before, _ = under_load(server, script, connections, lambda: first_bytes(server, path))
+    server.stop()
+    fresh = start()
+    after, load = under_load(fresh, script, connections, lambda: first_bytes(fresh, path))
+    return fresh, before, after, load
+
+
+ONE, TWO, NAIVE, HITS = (
+    "long tail, 1 worker",
+    "long tail, 2 workers",
+    "naive",
+    "cache hits, 1 worker",
+)
+
+
 def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path) -> list[Goal]:
     """The long-tail scenario; returns its goals (printed as it goes)."""
-    db = work / "longtail.db"
     env = {
         **env,
-        "LEGIBLE_DB": str(db),
+        "LEGIBLE_DB": str(work / "longtail.db"),
         "LEGIBLE_DEMO": "0",
         "LEGIBLE_ADMIN_TOKEN": TOKEN,
         "LEGIBLE_CACHE_MB": str(args.cache_mb),
@@ -282,64 +354,44 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
         f"\nlong tail: {args.articles} articles x {len(queries)} variants = "
         f"{args.articles * len(queries):,} URLs, random, {args.connections} connections"
     )
+    starts = {ONE: starter(env, log, None), TWO: starter(env, log, None, workers=2)}
+    if args.before:
+        starts[f"long tail, before ({args.before})"] = starter(env, log, export(args.before, work))
     servers: dict[str, LiveServer] = {}
     try:
-        one = servers["1 worker"] = serve(env=env, log=log, command=installed_cli())
+        one = servers[ONE] = starts[ONE]()
         began = time.monotonic()
         put_articles(one, args.articles)
         print(f"PUT {args.articles} articles through the API in {time.monotonic() - began:.1f} s")
-        servers["2 workers"] = serve(
-            env={**env, "LEGIBLE_WORKERS": "2"}, log=log, command=installed_cli()
-        )
-        servers["naive"] = naive_server(env, log, ready=popular)
-        scenarios: dict[str, tuple[LiveServer, str, Path | None]] = {
-            "long tail, 1 worker": (one, one.url, script),
-            "long tail, 2 workers": (servers["2 workers"], servers["2 workers"].url, script),
-            "naive": (servers["naive"], servers["naive"].url, script),
-            "cache hits, 1 worker": (one, one.url + hot, None),
-        }
+        for name, start in starts.items():
+            servers[name] = servers.get(name) or start()
+        servers[NAIVE] = naive_server(env, log, ready=popular)
+        scenarios = {name: (server, server.url, script) for name, server in servers.items()}
+        scenarios[HITS] = (one, one.url + hot, None)
         one.request("GET", hot)
-        rows: dict[str, list[dict[str, float]]] = {name: [] for name in scenarios}
-        for n in range(1, args.rounds + 1):
-            for name, (server, url, lua) in scenarios.items():
-                wrk(url, 2, args.connections, lua)  # warm-up
-                counted = name == "long tail, 1 worker"
-                before = builds(server) if counted else float("nan")
-                result = wrk(url, args.duration, args.connections, lua)
-                if counted:
-                    result["misses"] = (builds(server) - before) / result["requests"]
-                rows[name].append(result)
-                if result["unexpected"] == result["unexpected"] and result["unexpected"]:
-                    sys.exit(f"longtail: {name}: {result['unexpected']:.0f} responses were not 200")
-                print(f"round {n}: {name:<22} {result['rps']:>9.0f} req/s  "
-                      f"p50 {result['p50']:.2f} ms  p99 {result['p99']:.2f} ms")  # fmt: skip
-        med = {
-            name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            for name, runs in rows.items()
-        }
-        hits, naive = med["cache hits, 1 worker"]["rps"], med["naive"]["rps"]
+        med = measure_rounds(args, scenarios)
+        hits, naive = med[HITS]["rps"], med[NAIVE]["rps"]
         print(
             f"\n{'':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'misses':>8}{'vs hits':>9}{'vs naive':>9}"
         )
         for name, m in med.items():
             print(row(name, m, hits, naive))
-        scale = med["long tail, 2 workers"]["rps"] / med["long tail, 1 worker"]["rps"]
         print(f"median of {args.rounds} rounds, {args.duration}s each; naive: bench/naive.py under "
-              f"granian (RSGI, the same bridge), same URLs; 2 workers / 1 worker: {scale:.2f}")  # fmt: skip
+              f"granian (RSGI, the same bridge), same URLs; "
+              f"2 workers / 1 worker: {med[TWO]['rps'] / med[ONE]['rps']:.2f}")  # fmt: skip
 
-        # The deploy: before it the popular page is cached; the restart empties the cache.
-        one.request("GET", popular)
-        before, _ = under_load(one, script, args.connections, lambda: first_bytes(one, popular))
-        one.stop()
-        one = servers["1 worker"] = serve(env=env, log=log, command=installed_cli())
-        after, load = under_load(one, script, args.connections, lambda: first_bytes(one, popular))
-        first = max(after[:READERS])
-        print(f"\ndeploy: {READERS} readers ask for {popular} at once, under the long tail "
-              f"({load['rps']:.0f} req/s, p99 {load['p99']:.1f} ms)")  # fmt: skip
-        print(f"  first byte, ms            {'first request':>14}{'median':>9}{'worst':>9}")
-        for name, times in (("before (cached)", before), ("after the restart", after)):
-            print(f"  {name:<26}{max(times[:READERS]):>14.1f}"
-                  f"{statistics.median(times):>9.1f}{max(times):>9.1f}")  # fmt: skip
+        print(f"\ndeploy: {READERS} readers ask for {popular} at once, under the long tail")
+        print(f"  first byte, ms{'first request':>34}{'median':>9}{'worst':>9}{'tail req/s':>12}")
+        first = float("nan")
+        for name in [n for n in starts if n != TWO]:
+            servers[name], before, after, load = deploy(
+                starts[name], servers[name], script, popular, args.connections
+            )
+            first = max(after[:READERS]) if name == ONE else first
+            for when, times in (("cached", before), ("after a restart", after)):
+                print(f"  {name.removeprefix('long tail, ') + ', ' + when:<34}"
+                      f"{max(times[:READERS]):>14.1f}{statistics.median(times):>9.1f}"
+                      f"{max(times):>9.1f}{load['rps'] if times is after else float('nan'):>12.0f}")  # fmt: skip
         goals = longtail_goals(med, args.connections, first)
         for goal in goals:
             print(goal.line())
@@ -354,6 +406,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
 
 def arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--articles", type=int, default=3000, help="articles PUT (default 3000)")
+    ap.add_argument(
+        "--before", metavar="REV", help="also serve git revision REV, side by side (before/after)"
+    )
 
 
 def main() -> int:
