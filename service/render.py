@@ -3,6 +3,14 @@
 Every URL in a page is relative and keeps the reader's variant, and no value
 from the Host header or any other request header reaches a rendered page, so a
 cached page is the same for every reader of that variant.
+
+An article page is assembled, not rendered per variant: the article's own
+blocks (title, main) are rendered once per revision (`article_parts`), the
+layout around them once per variant and language with markers where the
+article's values go (`_shell`), and a variant's page joins the two and points
+the article's local links at the variant (`article_page`). The result is the
+same string `page("article.html", …)` renders (tests/test_render.py checks
+every variant).
 """
 
 from __future__ import annotations
@@ -10,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,11 +28,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jinja2
 
+from .articles import Article
 from .i18n import strings
-from .preferences import SIZES, VARIANT_PARAMS, Preference, build_url
+from .preferences import DEFAULT, SIZES, VARIANT_PARAMS, Preference, build_url
 from .themes import Theme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+ARTICLE = "article.html"
+# Where an article's values go in a layout rendered once per variant. Lower-case letters
+# and digits only, like a slug: escaping and URL-encoding leave them as they are.
+SLUG_MARK, TITLE_MARK, MAIN_MARK = (
+    f"x0legible0{name}0mark0x" for name in ("slug", "title", "main")
+)
+_MARKS = re.compile(f"({SLUG_MARK}|{TITLE_MARK}|{MAIN_MARK})")
+SHELLS = 512  # layouts kept: variants x article languages
 
 
 def _dmy(day: date) -> str:
@@ -58,6 +77,17 @@ def template_hash() -> str:
     return digest.hexdigest()[:12]
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleParts:
+    """An article's own blocks, rendered once per revision and shared by every variant."""
+
+    slug: str
+    revision: int
+    lang: str
+    title: str  # the title block, escaped
+    main: str  # the main block, its links not yet pointed at a variant
+
+
 class Renderer:
     def __init__(self, themes: dict[str, Theme], css_url: str) -> None:
         self.themes = themes
@@ -72,6 +102,8 @@ class Renderer:
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
         self.env.filters["keep_variant"] = keep_variant
+        self._shells: dict[tuple[Preference, str], list[str]] = {}
+        self._lock = threading.Lock()  # builds run on several threads
 
     def page(
         self,
@@ -84,23 +116,67 @@ class Renderer:
     ) -> str:
         """Render `template` for one variant. `here` is the page's own path and
         query without variant parameters: the controls send the reader back to it."""
+        return self.env.get_template(template).render(
+            self._values(template, pref, here, lang, context)
+        )
 
+    def _values(
+        self, template: str, pref: Preference, here: str, lang: str, context: dict[str, Any]
+    ) -> dict[str, Any]:
         def url(path: str, **params: str) -> str:
             return build_url(path, [(k, v) for k, v in params.items() if v], pref)
 
-        return self.env.get_template(template).render(
-            pref=pref,
-            themes=self.themes,
-            sizes=SIZES,
-            lang=lang,
-            t=strings(lang),
-            css_url=self.css_url,
-            url=url,
-            here=here,
-            page=context.pop("page", template.removesuffix(".html")),
-            query=context.pop("query", None),
+        return {
+            "pref": pref,
+            "themes": self.themes,
+            "sizes": SIZES,
+            "lang": lang,
+            "t": strings(lang),
+            "css_url": self.css_url,
+            "url": url,
+            "here": here,
+            "page": context.pop("page", template.removesuffix(".html")),
+            "query": context.pop("query", None),
             **context,
+        }
+
+    # -- article pages, assembled ---------------------------------------------------------------
+    def article_parts(self, article: Article) -> ArticleParts:
+        """The article's title and main blocks, the same for every variant (slow: once
+        per revision, off the event loop)."""
+        template = self.env.get_template(ARTICLE)
+        here = f"/articles/{article.slug}"
+        context = template.new_context(
+            self._values(ARTICLE, DEFAULT, here, article.lang, {"article": article})
         )
+        title, main = ("".join(template.blocks[name](context)) for name in ("title", "main"))
+        return ArticleParts(article.slug, article.revision, article.lang, title, main)
+
+    def article_page(self, parts: ArticleParts, pref: Preference) -> str:
+        """The article's page in `pref`: what `page("article.html", …)` renders."""
+        values = {
+            SLUG_MARK: parts.slug,
+            TITLE_MARK: parts.title,
+            MAIN_MARK: keep_variant(parts.main, pref),
+        }
+        return "".join([values.get(piece, piece) for piece in self._shell(pref, parts.lang)])
+
+    def _shell(self, pref: Preference, lang: str) -> list[str]:
+        """The article layout in one variant and language, split at the marks."""
+        found = self._shells.get((pref, lang))
+        if found is None:
+            # The article template with its own blocks replaced by marks.
+            shell = self.env.from_string(
+                f'{{% extends "{ARTICLE}" %}}{{% block title %}}{TITLE_MARK}{{% endblock %}}'
+                f"{{% block main %}}{MAIN_MARK}{{% endblock %}}"
+            )
+            values = self._values(ARTICLE, pref, f"/articles/{SLUG_MARK}", lang, {})
+            found = _MARKS.split(shell.render(values))
+            with self._lock:
+                if len(self._shells) >= SHELLS:
+                    self._shells.clear()
+                self._shells[(pref, lang)] = found
+        return found
 
 
 def page_links(path: str, params: Sequence[tuple[str, str]], pref: Preference) -> Any:
