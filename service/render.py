@@ -9,8 +9,8 @@ blocks (title, main) are rendered once per revision (`article_parts`), the
 layout around them once per variant and language with markers where the
 article's values go (`_shell`), and a variant's page joins the two and points
 the article's local links at the variant (`article_page`). The result is the
-same string `page("article.html", …)` renders (tests/test_render.py checks
-every variant).
+page `page("article.html", …)` renders, UTF-8 encoded (tests/test_render.py
+checks every variant).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jinja2
 
@@ -55,19 +56,45 @@ def _isodmy(value: str) -> str:
 _LOCAL_HREF = re.compile(r'href="(/(?!/)[^"]*)"')
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A local link in an article, parsed once: where it points in each variant."""
+
+    raw: str  # the href as written: the bare variant keeps it
+    path: str
+    query: str  # its own parameters, the variant's left out, URL-encoded
+    fragment: str  # "#…" or ""
+
+    @classmethod
+    def of(cls, raw: str) -> Link:
+        parts = urlsplit(html.unescape(raw))
+        kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in VARIANT_PARAMS]
+        return cls(raw, parts.path, urlencode(kept), f"#{parts.fragment}" if parts.fragment else "")
+
+    def href(self, pref: Preference) -> str:
+        """`href="…"` for `pref`: `build_url(path, own parameters, pref)` and the fragment."""
+        if pref.is_bare:
+            return f'href="{self.raw}"'
+        query = "&".join(q for q in (self.query, _variant_query(pref)) if q)
+        return f'href="{html.escape(self.path + (f"?{query}" if query else "") + self.fragment)}"'
+
+
+@lru_cache(maxsize=1024)
+def _variant_query(pref: Preference) -> str:
+    return urlencode(pref.params())
+
+
+def split_links(text: str) -> list[str | Link]:
+    """`text` cut at its local links: text, Link, text, …, text."""
+    return [Link.of(p) if i % 2 else p for i, p in enumerate(_LOCAL_HREF.split(text))]
+
+
 def keep_variant(body_html: str, pref: Preference) -> str:
     """Point the article's own local links at the reader's variant, as the
     template's links already are (the page is cached per variant anyway)."""
     if pref.is_bare:
         return body_html
-
-    def swap(match: re.Match[str]) -> str:
-        parts = urlsplit(html.unescape(match.group(1)))
-        kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in VARIANT_PARAMS]
-        url = build_url(parts.path, kept, pref) + (f"#{parts.fragment}" if parts.fragment else "")
-        return f'href="{html.escape(url)}"'
-
-    return _LOCAL_HREF.sub(swap, body_html)
+    return "".join(p if isinstance(p, str) else p.href(pref) for p in split_links(body_html))
 
 
 def template_hash() -> str:
@@ -84,8 +111,8 @@ class ArticleParts:
     slug: str
     revision: int
     lang: str
-    title: str  # the title block, escaped
-    main: str  # the main block, its links not yet pointed at a variant
+    title: bytes  # the title block, escaped, UTF-8
+    main: tuple[bytes | Link, ...]  # the main block, UTF-8, cut at its local links
 
 
 class Renderer:
@@ -102,7 +129,7 @@ class Renderer:
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
         self.env.filters["keep_variant"] = keep_variant
-        self._shells: dict[tuple[Preference, str], list[str]] = {}
+        self._shells: dict[tuple[Preference, str], list[bytes | str]] = {}
         self._lock = threading.Lock()  # builds run on several threads
 
     def page(
@@ -150,19 +177,23 @@ class Renderer:
             self._values(ARTICLE, DEFAULT, here, article.lang, {"article": article})
         )
         title, main = ("".join(template.blocks[name](context)) for name in ("title", "main"))
-        return ArticleParts(article.slug, article.revision, article.lang, title, main)
+        pieces = tuple(p.encode() if isinstance(p, str) else p for p in split_links(main))
+        return ArticleParts(article.slug, article.revision, article.lang, title.encode(), pieces)
 
-    def article_page(self, parts: ArticleParts, pref: Preference) -> str:
-        """The article's page in `pref`: what `page("article.html", …)` renders."""
-        values = {
-            SLUG_MARK: parts.slug,
-            TITLE_MARK: parts.title,
-            MAIN_MARK: keep_variant(parts.main, pref),
-        }
-        return "".join([values.get(piece, piece) for piece in self._shell(pref, parts.lang)])
+    def article_page(self, parts: ArticleParts, pref: Preference) -> bytes:
+        """The article's page in `pref`: what `page("article.html", …)` renders, encoded."""
+        out: list[bytes] = []
+        for piece in self._shell(pref, parts.lang):
+            if isinstance(piece, bytes):
+                out.append(piece)
+            elif piece == MAIN_MARK:
+                out += [p if isinstance(p, bytes) else p.href(pref).encode() for p in parts.main]
+            else:
+                out.append(parts.title if piece == TITLE_MARK else parts.slug.encode())
+        return b"".join(out)
 
-    def _shell(self, pref: Preference, lang: str) -> list[str]:
-        """The article layout in one variant and language, split at the marks."""
+    def _shell(self, pref: Preference, lang: str) -> list[bytes | str]:
+        """The article layout in one variant and language, UTF-8, cut at the marks (str)."""
         found = self._shells.get((pref, lang))
         if found is None:
             # The article template with its own blocks replaced by marks.
@@ -171,7 +202,8 @@ class Renderer:
                 f"{{% block main %}}{MAIN_MARK}{{% endblock %}}"
             )
             values = self._values(ARTICLE, pref, f"/articles/{SLUG_MARK}", lang, {})
-            found = _MARKS.split(shell.render(values))
+            pieces = _MARKS.split(shell.render(values))
+            found = [p if i % 2 else p.encode() for i, p in enumerate(pieces)]
             with self._lock:
                 if len(self._shells) >= SHELLS:
                     self._shells.clear()

@@ -36,7 +36,7 @@ log = logging.getLogger("legible")
 
 SYNC_SECONDS = 0.05  # how stale a page may be after another process commits
 HTML = "text/html; charset=utf-8"
-PARTS_SHARE = 8  # 1/8 of the cache budget holds articles' shared blocks, the rest pages
+PARTS_SHARE = 4  # 1/4 of the cache budget holds articles' shared blocks, the rest pages
 
 
 class Site:
@@ -157,9 +157,8 @@ class Site:
             parts = self.renderer.article_parts(found)
             with self._parts_lock, contextlib.suppress(ValueError):  # larger than the budget
                 self._parts[slug] = parts
-        body = self.renderer.article_page(parts, pref)
-        return make_entry(body.encode(), HTML, tags, eager=False)
+        return make_entry(self.renderer.article_page(parts, pref), HTML, tags, eager=False)
 
 
 def _parts_size(parts: ArticleParts) -> int:
-    return sys.getsizeof(parts.title) + sys.getsizeof(parts.main) + 200
+    return sum(map(sys.getsizeof, (parts.title, *parts.main, parts.main))) + 200
