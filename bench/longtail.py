@@ -4,7 +4,7 @@
 On a portal with thousands of articles most requests are for a page x variant
 that is not cached, so this measures cache misses as an operator meets them:
 
-1. `legible serve` starts on an empty store and --articles articles (3,000) are
+1. `legible serve` starts on an empty store and --longtail articles (3,000) are
    PUT through the admin API;
 2. wrk (--connections, 64) requests random article x variant URLs through a Lua
    script. The variants are every canonical one `service.preferences.variants`
@@ -20,7 +20,7 @@ that is not cached, so this measures cache misses as an operator meets them:
 
 It prints the table and the goals; bench/run.py runs it as part of `make bench`.
 
-    python bench/longtail.py [--articles 3000] [--duration 10] [--rounds 2]
+    python bench/longtail.py [--longtail 3000] [--duration 10] [--rounds 2] [--before REV]
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ TOKEN = "bench-longtail-token"  # noqa: S105  (a loopback server the bench start
 HITS_GOAL = 0.05  # long-tail req/s at least this fraction of cache hits' on the same server
 P99_GOAL_MS = 50.0  # long-tail p99 at --connections
 NAIVE_GOAL = 1.0  # long-tail req/s at least the naive renderer's, same server, same URLs
-DEPLOY_TTFB_GOAL_MS = 50.0  # a popular page's first byte right after a deploy, under the tail
+# A popular page's first byte right after a deploy, under the tail, over the tail's p99 in
+# the same run: it is one more miss, not one queued behind others (it must not collapse).
+DEPLOY_GOAL = 1.0
 READERS = 8  # readers of the popular page at once
 ONE, TWO, NAIVE, HITS = (
     "long tail, 1 worker",
@@ -242,13 +244,13 @@ def row(name: str, m: Mapping[str, float], hits: float, naive: float) -> str:
 def longtail_goals(
     med: Mapping[str, Mapping[str, float]], connections: int, deploy_ms: float
 ) -> list[Goal]:
-    """`med`: the median of the rounds per scenario, as run() measures them."""
+    """`med`: the median of the rounds per scenario, as run() measures them; `deploy_ms`:
+    the popular page's first byte right after the restart."""
     tail, hits, naive = med[ONE], med[HITS], med[NAIVE]
+    p99 = f"long tail p99 at {connections} connections"
     return [
         Goal("long tail vs cache hits", tail["rps"] / hits["rps"], HITS_GOAL, True, "x", 3),
-        Goal(
-            f"long tail p99 at {connections} connections", tail["p99"], P99_GOAL_MS, False, " ms", 1
-        ),
+        Goal(p99, tail["p99"], P99_GOAL_MS, False, " ms", 1),
         Goal(
             "long tail vs naive (granian, same URLs)",
             tail["rps"] / naive["rps"],
@@ -257,12 +259,11 @@ def longtail_goals(
             "x",
         ),
         Goal(
-            "popular page first byte after a deploy",
-            deploy_ms,
-            DEPLOY_TTFB_GOAL_MS,
+            "deploy: popular page first byte / tail p99",
+            deploy_ms / tail["p99"],
+            DEPLOY_GOAL,
             False,
-            " ms",
-            1,
+            "x",
         ),
     ]
 
@@ -345,14 +346,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
         "PYTHONPATH": str(ROOT),
     }
     queries = variant_queries()
-    slugs = [slug(i) for i in range(args.articles)]
+    slugs = [slug(i) for i in range(args.longtail)]
     script = work / "longtail.lua"
     lua_script(script, slugs, queries)
     popular = f"/articles/{slugs[0]}"
     hot = popular + "?theme=high-contrast&size=150"
     print(
-        f"\nlong tail: {args.articles} articles x {len(queries)} variants = "
-        f"{args.articles * len(queries):,} URLs, random, {args.connections} connections"
+        f"\nlong tail: {args.longtail} articles x {len(queries)} variants = "
+        f"{args.longtail * len(queries):,} URLs, random, {args.connections} connections"
     )
     starts = {ONE: starter(env, log, None), TWO: starter(env, log, None, workers=2)}
     if args.before:
@@ -361,8 +362,8 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
     try:
         one = servers[ONE] = starts[ONE]()
         began = time.monotonic()
-        put_articles(one, args.articles)
-        print(f"PUT {args.articles} articles through the API in {time.monotonic() - began:.1f} s")
+        put_articles(one, args.longtail)
+        print(f"PUT {args.longtail} articles through the API in {time.monotonic() - began:.1f} s")
         for name, start in starts.items():
             servers[name] = servers.get(name) or start()
         servers[NAIVE] = naive_server(env, log, ready=popular)
@@ -405,7 +406,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
 
 
 def arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--articles", type=int, default=3000, help="articles PUT (default 3000)")
+    """The long tail's own options (bench/run.py takes them too)."""
+    ap.add_argument(
+        "--longtail", type=int, default=3000, metavar="N", help="long tail: articles PUT (3000)"
+    )
     ap.add_argument(
         "--before", metavar="REV", help="also serve git revision REV, side by side (before/after)"
     )
