@@ -38,7 +38,7 @@ unit: $(STAMP)
 e2e: $(STAMP) browser
 	$(BIN)/python -m pytest e2e
 
-## bench: our cache hits vs nginx (same bytes) vs a naive renderer; needs wrk and nginx (installed if missing)
+## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses); needs wrk and nginx (installed if missing)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 

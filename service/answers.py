@@ -63,6 +63,7 @@ class HotRoute:
         "answers",
         "available",
         "entry",
+        "final",
         "headers",
         "key",
         "log_target",
@@ -83,16 +84,21 @@ class HotRoute:
         query: str,
     ) -> None:
         self.key = key
-        self.entry = entry
         self.headers = headers
         self.vary_cookie = vary_cookie  # a bare URL: a reader with a preference cookie
         self.tail = tail
-        self.available = tuple(entry.bodies)
         self.log_target = log_target(path, query)  # the access log's path and query, as JSON
+        self.tick = -1  # when the cache last heard this entry was used (Site.tick)
+        self.swap(entry)
+
+    def swap(self, entry: Entry) -> None:
+        """Serve `entry` from now on: the same page with more encodings, or upgraded."""
+        self.entry = entry
+        self.final = entry.final  # False: a hit asks the cache to upgrade it
+        self.available = entry.offers
         self.answers: dict[tuple[str | None, bool, bool], Answer] = {}
         # (Accept-Encoding, RSGI?) -> answer when there is no If-None-Match.
         self.plain: dict[tuple[str | None, bool], Answer] = {}
-        self.tick = -1  # when the cache last heard this entry was used (Site.tick)
 
     def answer(self, encoding: str | None, not_modified: bool, rsgi: bool) -> Answer:
         """The response for (encoding, or None for 406; a 304?) in one server's form."""
@@ -111,7 +117,9 @@ class HotRoute:
             self.answers[(encoding, not_modified, rsgi)] = found
         return found
 
-    def respond(self, accept: str | None, inm: str | None, rsgi: bool) -> Answer:
+    def respond(self, accept: str | None, inm: str | None, rsgi: bool) -> Answer | None:
+        """The prepared answer, or None when the encoding it needs is not made yet
+        (the full path makes it)."""
         if inm is None:
             found = self.plain.get((accept, rsgi))
             if found is not None:
@@ -121,6 +129,8 @@ class HotRoute:
         encoding = negotiate_cached(accept, self.available)
         if encoding is None:
             return self.answer(None, False, rsgi)
+        if encoding not in self.entry.bodies:
+            return None
         if inm is not None:
             return self.answer(encoding, etag_matches(inm, self.entry.etags[encoding]), rsgi)
         found = self.answer(encoding, False, rsgi)
@@ -151,6 +161,13 @@ class HotRoutes:
 
     def get(self, path: str, query: str) -> HotRoute | None:
         return self._routes.get((path, query))
+
+    def replace(self, key: Hashable, entry: Entry) -> None:
+        """The cache now holds `entry` for `key` (more encodings, or upgraded)."""
+        for url in self._urls.get(key, ()):
+            route = self._routes.get(url)
+            if route is not None and route.key == key:
+                route.swap(entry)
 
     def drop(self, key: Hashable | None) -> None:
         """The cache let go of `key` (None: of everything)."""

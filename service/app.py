@@ -86,5 +86,5 @@ class LegibleApp:
     async def __rsgi__(self, scope: RSGIScope, proto: RSGIProtocol) -> None:
         if scope.proto != "http":
             raise RuntimeError("legible serves HTTP only")  # granian runs without websockets
-        if not self.hot.rsgi(scope, proto):
+        if not self.hot.rsgi(scope, proto) and not await self.hot.rsgi_article(scope, proto):
             await serve_asgi(self.outer, scope, proto)

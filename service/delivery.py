@@ -1,41 +1,82 @@
-"""Cache, compression and conditional responses: how bytes leave the service.
+"""Cache entries, compression, content negotiation and conditional responses:
+how bytes leave the service.
 
-An `Entry` is one rendered variant, frozen: identity, gzip (mtime=0, so every
-replica makes the same bytes) and brotli bodies, each with its own strong
-ETag. The page cache is bounded by bytes and builds each missing key once
-(single flight), off the event loop.
+An `Entry` is one rendered page, frozen: its identity body and the compressed
+bodies made so far, each with its own strong ETag. A page entry starts with
+identity only; a request adds the one encoding it accepts (brotli at a fast
+quality, or gzip with mtime=0 so every replica makes the same bytes), and a
+page asked for again is upgraded to brotli 11 in the background
+(`service/pagecache.py`). Different bytes always get a different ETag.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
-import os
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import lru_cache, partial
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import brotli
-from cachetools import LRUCache
 from starlette.responses import Response
 
 ENCODINGS = ("br", "gzip", "identity")  # our preference order when q-values tie
-BROTLI_QUALITY = 11
+BROTLI_QUALITY = 11  # the best brotli: 30-40x slower than BROTLI_FAST, never on the event loop
+BROTLI_FAST = 5  # a miss's brotli: a few % bigger than 11, as fast as gzip
 GZIP_LEVEL = 9
-BUILD_THREADS = max(2, os.cpu_count() or 1)  # renders hold the GIL; compressors do not
 ENTRY_OVERHEAD = 2816  # the Entry, its dicts, key, hot route and answer: ~2.7 KB (tracemalloc)
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    bodies: Mapping[str, bytes]
+    bodies: Mapping[str, bytes]  # the encodings made so far; identity always
     etags: Mapping[str, str]
     media_type: str
     size: int
     tags: frozenset[str] = frozenset()
     status: int = 200
+    offers: tuple[str, ...] = ENCODINGS  # what it may be served in; missing bodies are made
+    final: bool = True  # nothing left to upgrade (brotli at BROTLI_QUALITY, or not offered)
+
+    def lacks(self, encoding: str) -> bool:
+        """True when `encoding` is offered but its body is not made yet."""
+        return encoding in self.offers and encoding not in self.bodies
+
+    def with_encoding(self, encoding: str) -> Entry:
+        """This entry with `encoding` made too (brotli at BROTLI_FAST; off the event loop)."""
+        if not self.lacks(encoding):
+            return self
+        body = self.bodies["identity"]
+        if encoding == "gzip":
+            return self._with("gzip", gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0))
+        return self._with("br", _brotli(body, BROTLI_FAST), BROTLI_FAST)
+
+    def upgraded_brotli(self) -> bytes:
+        """The body at BROTLI_QUALITY: slow (~10 ms for a 6 KB page), never on the event loop."""
+        return _brotli(self.bodies["identity"], BROTLI_QUALITY)
+
+    def with_upgrade(self, br: bytes) -> Entry:
+        """This entry with `br` (from upgraded_brotli) as its brotli body: final."""
+        return self._with("br", br, BROTLI_QUALITY)
+
+    def _with(self, encoding: str, body: bytes, quality: int = 0) -> Entry:
+        bodies = {**self.bodies, encoding: body}
+        digest = self.etags["identity"].strip('"')
+        # The fast brotli's ETag names its quality: upgraded bytes never reuse it.
+        label = f"br{quality}" if encoding == "br" and quality != BROTLI_QUALITY else encoding
+        etags = {**self.etags, encoding: f'"{digest}-{label}"'}
+        final = self.final or (encoding == "br" and quality == BROTLI_QUALITY)
+        return replace(self, bodies=bodies, etags=etags, size=_sized(bodies), final=final)
+
+
+def _brotli(body: bytes, quality: int) -> bytes:
+    # A window just big enough for the body: same output, far less memory per build.
+    lgwin = max(16, min(24, len(body).bit_length() + 1))
+    return bytes(brotli.compress(body, quality=quality, lgwin=lgwin))
+
+
+def _sized(bodies: Mapping[str, bytes]) -> int:
+    return sum(len(b) for b in bodies.values()) + ENTRY_OVERHEAD
 
 
 def make_entry(
@@ -44,18 +85,21 @@ def make_entry(
     tags: Iterable[str] = (),
     status: int = 200,
     compress: bool = True,
+    eager: bool = True,
 ) -> Entry:
-    """Compress `body` both ways (slow at brotli 11: call it off the event loop)."""
-    bodies = {"identity": body}
-    if compress:
-        # A window just big enough for the body: same output, far less memory per build.
-        lgwin = max(16, min(24, len(body).bit_length() + 1))
-        bodies["br"] = brotli.compress(body, quality=BROTLI_QUALITY, lgwin=lgwin)
-        bodies["gzip"] = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    """An entry for `body`. `compress`: offer br and gzip too. `eager`: make both now,
+    brotli at BROTLI_QUALITY (slow: call it off the event loop); else only identity,
+    and each encoding is made when a request first needs it (`with_encoding`)."""
     digest = hashlib.sha256(body).hexdigest()[:20]
-    etags = {enc: f'"{digest}-{enc}"' if enc != "identity" else f'"{digest}"' for enc in bodies}
-    size = sum(len(b) for b in bodies.values()) + ENTRY_OVERHEAD
-    return Entry(bodies, etags, media_type, size, frozenset(tags), status)
+    offers = ENCODINGS if compress else ("identity",)
+    bodies = {"identity": body}
+    entry = Entry(
+        bodies, {"identity": f'"{digest}"'}, media_type, _sized(bodies), frozenset(tags),
+        status, offers, final=not compress,
+    )  # fmt: skip
+    if compress and eager:
+        entry = entry.with_encoding("gzip").with_upgrade(entry.upgraded_brotli())
+    return entry
 
 
 def _parse_q(value: str) -> float | None:
@@ -134,6 +178,16 @@ def negotiate_cached(header: str | None, available: tuple[str, ...]) -> str | No
     return negotiate(header, available)
 
 
+def choose(entry: Entry, accept_encoding: str | None) -> str | None:
+    """The encoding to answer in: the best one the entry offers. Callers make it first
+    (`PageCache.get`); if they did not, the best one already made."""
+    header = accept_encoding[:512] if accept_encoding is not None else None
+    encoding = negotiate_cached(header, entry.offers)
+    if encoding is not None and encoding not in entry.bodies:
+        encoding = negotiate_cached(header, tuple(entry.bodies))
+    return encoding
+
+
 def prepare(
     entry: Entry,
     accept_encoding: str | None,
@@ -159,9 +213,7 @@ def prepare_headers(
     """`prepare` for GET, with the headers as a dict (name -> value)."""
     vary = headers.get("Vary", "")
     vary = "Accept-Encoding" + (f", {vary}" if vary else "")
-    encoding = negotiate_cached(
-        accept_encoding[:512] if accept_encoding is not None else None, tuple(entry.bodies)
-    )
+    encoding = choose(entry, accept_encoding)
     if encoding is None:
         refused = {
             "Vary": vary,
@@ -213,96 +265,3 @@ def respond(
         headers,
     )
     return RawResponse(status, raw, body)
-
-
-Key = Hashable
-
-
-class _Entries(LRUCache[Key, "Entry"]):
-    """The LRU, telling `on_drop` about every key that leaves it (None: all)."""
-
-    def __init__(self, max_bytes: int, on_drop: Callable[[Key | None], None]) -> None:
-        super().__init__(maxsize=max_bytes, getsizeof=_size)
-        self._on_drop = on_drop
-
-    def __delitem__(self, key: Key) -> None:  # eviction, pop and invalidation all land here
-        super().__delitem__(key)
-        self._on_drop(key)
-
-    def clear(self) -> None:
-        super().clear()
-        self._on_drop(None)
-
-
-class PageCache:
-    """Rendered variants, bounded by bytes, with single-flight builds.
-
-    Concurrent misses for one key await one shielded task, so a client that
-    goes away cannot cancel the build for the others; a failed build is not
-    cached. `invalidate(tag)` drops every entry carrying the tag; a build that
-    began before an invalidation is returned to its waiters but not stored.
-    """
-
-    def __init__(
-        self, max_bytes: int, on_drop: Callable[[Key | None], None] = lambda key: None
-    ) -> None:
-        self.max_bytes = max_bytes
-        self._entries = _Entries(max_bytes, on_drop)
-        self._inflight: dict[Key, asyncio.Future[Entry]] = {}
-        self._epoch = 0
-        self.builds = 0
-        # Rendering and brotli are CPU-bound: more threads than this only add memory
-        # (a brotli-11 state each) and latency, not throughput. A plain executor, not
-        # anyio's threads: those are stopped only with anyio's "root task", which an
-        # RSGI worker does not always have, and then the process could not exit.
-        self._executor = ThreadPoolExecutor(BUILD_THREADS, thread_name_prefix="legible-build")
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @property
-    def current_bytes(self) -> int:
-        return int(self._entries.currsize)
-
-    def peek(self, key: Key) -> Entry | None:
-        """The entry if cached, marking it recently used."""
-        return self._entries.get(key)
-
-    async def get(self, key: Key, build: Callable[[], Entry]) -> Entry:
-        entry = self._entries.get(key)
-        if entry is not None:
-            return entry
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._build(key, build))
-            self._inflight[key] = task
-            task.add_done_callback(partial(self._done, key))
-        return await asyncio.shield(task)
-
-    def _done(self, key: Key, _task: asyncio.Future[Entry]) -> None:
-        self._inflight.pop(key, None)
-
-    async def _build(self, key: Key, build: Callable[[], Entry]) -> Entry:
-        epoch = self._epoch
-        self.builds += 1
-        entry = await asyncio.get_running_loop().run_in_executor(self._executor, build)
-        if epoch == self._epoch and entry.size <= self.max_bytes:
-            self._entries.pop(key, None)  # a replaced entry is dropped, never shadowed
-            self._entries[key] = entry
-        return entry
-
-    def invalidate(self, tags: Iterable[str]) -> int:
-        wanted = set(tags)
-        self._epoch += 1
-        doomed = [k for k, e in list(self._entries.items()) if e.tags & wanted]
-        for key in doomed:
-            self._entries.pop(key, None)
-        return len(doomed)
-
-    def clear(self) -> None:
-        self._epoch += 1
-        self._entries.clear()
-
-
-def _size(entry: Entry) -> int:
-    return entry.size

@@ -1,11 +1,17 @@
-"""Cache hits served before routing, over ASGI or RSGI.
+"""Cache hits served before routing, over ASGI or RSGI; over RSGI, article
+pages that miss too.
 
 A page the app has rendered registers its exact URL (`answers.HotRoutes`).
 A later request for that URL, if the entry is still cached, is answered from
 the pre-compressed bytes without a Request, a route match or a template: the
 same negotiation and validators as the full path (`delivery.prepare`).
+Over RSGI, a request for an article in a canonical variant that is not a hit
+is built through the page cache with the view's own key, build and headers
+(`views.pages.article_page`) and answered without the ASGI bridge and router,
+which cost more than the page's build itself.
 Anything unusual (a bare URL with a preference cookie, a method other than
-GET/HEAD, a host that needs checking, a miss) goes down the full path.
+GET/HEAD, a host that needs checking, a non-canonical URL, an error) goes
+down the full path.
 """
 
 from __future__ import annotations
@@ -18,14 +24,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .answers import HotRoute
 from .middleware.accesslog import AccessLog
-from .preferences import COOKIE
+from .preferences import COOKIE, Resolved
 from .site import Site
+from .views.common import cached, page_headers, register
+from .views.pages import article_page
 
 if TYPE_CHECKING:
     from .rsgi import RSGIHeaders, RSGIProtocol, RSGIScope
 
 _COOKIE_NAME = COOKIE + "="
 _COOKIE_BYTES = _COOKIE_NAME.encode()
+_ARTICLES = "/articles/"
 
 
 class HotPath:
@@ -70,12 +79,13 @@ class HotPath:
                         inm = value.decode("latin-1")
                     elif name == b"cookie" and _COOKIE_BYTES in value:
                         cookie = True
-                if not (cookie and route.vary_cookie):
-                    answer = route.respond(accept, inm, False)
+                answer = None if cookie and route.vary_cookie else route.respond(accept, inm, False)
+                if answer is not None:
                     body = b"" if scope["method"] == "HEAD" else answer.body
                     status, raw = answer.status, answer.headers
                     await send({"type": "http.response.start", "status": status, "headers": raw})
                     await send({"type": "http.response.body", "body": body})
+                    self._asked_again(route)
                     return
         await self.app(scope, receive, send)
 
@@ -103,11 +113,55 @@ class HotPath:
             return False
         if route.vary_cookie and "cookie" in headers and self._pref_cookie(headers):
             return False
+        if not self._answer(scope, proto, route, start):
+            return False
+        self._asked_again(route)
+        return True
+
+    def _asked_again(self, route: HotRoute) -> None:
+        """A hit answered (once per request: a declined one is counted by the cache)."""
+        if not route.final:  # worth brotli 11 if asked for often enough, in the background
+            self.site.cache.upgrade(route.key, route.entry)
+
+    def _answer(self, scope: RSGIScope, proto: RSGIProtocol, route: HotRoute, start: float) -> bool:
+        """Send `route`'s prepared answer; False when its encoding is not made yet."""
+        headers = scope.headers
         answer = route.respond(headers.get("accept-encoding"), headers.get("if-none-match"), True)
-        body = answer.body if method == "GET" else b""
+        if answer is None:
+            return False
+        body = answer.body if scope.method == "GET" else b""
         proto.response_bytes(answer.status, answer.headers, body)
         if self.access_log is not None:
             self.access_log.hit(
-                method, route.log_target, answer.status, len(body), start, scope.client
+                scope.method, route.log_target, answer.status, len(body), start, scope.client
             )
         return True
+
+    async def rsgi_article(self, scope: RSGIScope, proto: RSGIProtocol) -> bool:
+        """Answer an RSGI request for an article page in a canonical variant that was
+        not a hit; True if answered. Anything else is left to the full path."""
+        method, path = scope.method, scope.path
+        if (method != "GET" and method != "HEAD") or not path.startswith(_ARTICLES):
+            return False
+        start = time.perf_counter()
+        site, headers = self.site, scope.headers
+        slug = path[len(_ARTICLES) :]
+        revision = site.revisions.get(slug)
+        pref = site.variant_queries.get(scope.query_string)
+        if revision is None or pref is None:
+            return False  # not an article, or not canonical: 404, 400 or a redirect
+        if not self.any_host and not self._exact_host(headers.get("host", "")):
+            return False
+        bare = not scope.query_string
+        if bare and "cookie" in headers and self._pref_cookie(headers):
+            return False  # the reader's cookie choice: a private redirect
+        key, tags, build = article_page(site, slug, revision, pref)
+        try:
+            full_key, entry = await cached(site, key, pref, build, headers.get("accept-encoding"))
+        except Exception:
+            return False  # the full path tries again and renders the error page
+        if entry.status != 200:
+            return False
+        page = page_headers(Resolved(pref, vary_cookie=bare), tags)
+        route = register(site, full_key, entry, page, bare, path, scope.query_string.encode())
+        return self._answer(scope, proto, route, start)

@@ -7,7 +7,8 @@ cookie only restores a choice when the reader arrives at a bare URL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -213,6 +214,21 @@ def resolve(
     if not canonical or list(query) != [*params, *pref.params()]:
         return Resolved(pref, redirect=build_url(path, params, pref), vary_cookie=not from_url)
     return Resolved(pref, vary_cookie=not from_url)
+
+
+def variants(themes: Iterable[str]) -> Iterator[Preference]:
+    """Every canonical variant a page has for these theme names: each field's
+    closed set of values, crossed. A new field adds one line to `choices`
+    (tests/test_preferences.py fails until every field of Preference is here)."""
+    choices: dict[str, Sequence[object]] = {
+        "theme": (None, *themes),  # None: the bare URL, no choice made
+        "size": SIZES,
+        "spacing": (False, True),
+        "measure": MEASURES,
+        "font": FONTS,
+    }
+    for values in itertools.product(*choices.values()):
+        yield Preference(**dict(zip(choices, values, strict=True)))  # type: ignore[arg-type]
 
 
 def safe_return_path(value: str | None) -> str:

@@ -3,6 +3,14 @@
 Every URL in a page is relative and keeps the reader's variant, and no value
 from the Host header or any other request header reaches a rendered page, so a
 cached page is the same for every reader of that variant.
+
+An article page is assembled, not rendered per variant: the article's own
+blocks (title, main) are rendered once per revision (`article_parts`), the
+layout around them once per variant and language with markers where the
+article's values go (`_shell`), and a variant's page joins the two and points
+the article's local links at the variant (`article_page`). The result is the
+page `page("article.html", …)` renders, UTF-8 encoded (tests/test_render.py
+checks every variant).
 """
 
 from __future__ import annotations
@@ -10,16 +18,21 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jinja2
 
+from .articles import Article
 from .i18n import strings
 from .preferences import (
+    DEFAULT,
     DEFAULT_SIZE,
     FONTS,
     MEASURES,
@@ -31,6 +44,14 @@ from .preferences import (
 from .themes import Theme
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+ARTICLE = "article.html"
+# Where an article's values go in a layout rendered once per variant. Lower-case letters
+# and digits only, like a slug: escaping and URL-encoding leave them as they are.
+SLUG_MARK, TITLE_MARK, MAIN_MARK = (
+    f"x0legible0{name}0mark0x" for name in ("slug", "title", "main")
+)
+_MARKS = re.compile(f"({SLUG_MARK}|{TITLE_MARK}|{MAIN_MARK})")
+SHELLS = 512  # layouts kept: variants x article languages
 
 
 def _dmy(day: date) -> str:
@@ -44,19 +65,45 @@ def _isodmy(value: str) -> str:
 _LOCAL_HREF = re.compile(r'href="(/(?!/)[^"]*)"')
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A local link in an article, parsed once: where it points in each variant."""
+
+    raw: str  # the href as written: the bare variant keeps it
+    path: str
+    query: str  # its own parameters, the variant's left out, URL-encoded
+    fragment: str  # "#…" or ""
+
+    @classmethod
+    def of(cls, raw: str) -> Link:
+        parts = urlsplit(html.unescape(raw))
+        kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in VARIANT_PARAMS]
+        return cls(raw, parts.path, urlencode(kept), f"#{parts.fragment}" if parts.fragment else "")
+
+    def href(self, pref: Preference) -> str:
+        """`href="…"` for `pref`: `build_url(path, own parameters, pref)` and the fragment."""
+        if pref.is_bare:
+            return f'href="{self.raw}"'
+        query = "&".join(q for q in (self.query, _variant_query(pref)) if q)
+        return f'href="{html.escape(self.path + (f"?{query}" if query else "") + self.fragment)}"'
+
+
+@lru_cache(maxsize=1024)
+def _variant_query(pref: Preference) -> str:
+    return urlencode(pref.params())
+
+
+def split_links(text: str) -> list[str | Link]:
+    """`text` cut at its local links: text, Link, text, …, text."""
+    return [Link.of(p) if i % 2 else p for i, p in enumerate(_LOCAL_HREF.split(text))]
+
+
 def keep_variant(body_html: str, pref: Preference) -> str:
     """Point the article's own local links at the reader's variant, as the
     template's links already are (the page is cached per variant anyway)."""
     if pref.is_bare:
         return body_html
-
-    def swap(match: re.Match[str]) -> str:
-        parts = urlsplit(html.unescape(match.group(1)))
-        kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in VARIANT_PARAMS]
-        url = build_url(parts.path, kept, pref) + (f"#{parts.fragment}" if parts.fragment else "")
-        return f'href="{html.escape(url)}"'
-
-    return _LOCAL_HREF.sub(swap, body_html)
+    return "".join(p if isinstance(p, str) else p.href(pref) for p in split_links(body_html))
 
 
 def template_hash() -> str:
@@ -64,6 +111,17 @@ def template_hash() -> str:
     for path in sorted(TEMPLATES.glob("*.html")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleParts:
+    """An article's own blocks, rendered once per revision and shared by every variant."""
+
+    slug: str
+    revision: int
+    lang: str
+    title: bytes  # the title block, escaped, UTF-8
+    main: tuple[bytes | Link, ...]  # the main block, UTF-8, cut at its local links
 
 
 class Renderer:
@@ -80,6 +138,8 @@ class Renderer:
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
         self.env.filters["keep_variant"] = keep_variant
+        self._shells: dict[tuple[Preference, str], list[bytes | str]] = {}
+        self._lock = threading.Lock()  # builds run on several threads
 
     def page(
         self,
@@ -92,27 +152,76 @@ class Renderer:
     ) -> str:
         """Render `template` for one variant. `here` is the page's own path and
         query without variant parameters: the controls send the reader back to it."""
+        return self.env.get_template(template).render(
+            self._values(template, pref, here, lang, context)
+        )
 
+    def _values(
+        self, template: str, pref: Preference, here: str, lang: str, context: dict[str, Any]
+    ) -> dict[str, Any]:
         def url(path: str, **params: str) -> str:
             return build_url(path, [(k, v) for k, v in params.items() if v], pref)
 
-        return self.env.get_template(template).render(
-            pref=pref,
-            themes=self.themes,
-            sizes=SIZES,
-            default_size=DEFAULT_SIZE,
-            measures=MEASURES,
-            fonts=FONTS,
-            variant_fields=list(zip(VARIANT_PARAMS, pref.fields(), strict=True)),
-            lang=lang,
-            t=strings(lang),
-            css_url=self.css_url,
-            url=url,
-            here=here,
-            page=context.pop("page", template.removesuffix(".html")),
-            query=context.pop("query", None),
+        return {
+            "pref": pref,
+            "themes": self.themes,
+            "sizes": SIZES,
+            "default_size": DEFAULT_SIZE,
+            "measures": MEASURES,
+            "fonts": FONTS,
+            "variant_fields": list(zip(VARIANT_PARAMS, pref.fields(), strict=True)),
+            "lang": lang,
+            "t": strings(lang),
+            "css_url": self.css_url,
+            "url": url,
+            "here": here,
+            "page": context.pop("page", template.removesuffix(".html")),
+            "query": context.pop("query", None),
             **context,
+        }
+
+    # -- article pages, assembled ---------------------------------------------------------------
+    def article_parts(self, article: Article) -> ArticleParts:
+        """The article's title and main blocks, the same for every variant (slow: once
+        per revision, off the event loop)."""
+        template = self.env.get_template(ARTICLE)
+        here = f"/articles/{article.slug}"
+        context = template.new_context(
+            self._values(ARTICLE, DEFAULT, here, article.lang, {"article": article})
         )
+        title, main = ("".join(template.blocks[name](context)) for name in ("title", "main"))
+        pieces = tuple(p.encode() if isinstance(p, str) else p for p in split_links(main))
+        return ArticleParts(article.slug, article.revision, article.lang, title.encode(), pieces)
+
+    def article_page(self, parts: ArticleParts, pref: Preference) -> bytes:
+        """The article's page in `pref`: what `page("article.html", …)` renders, encoded."""
+        out: list[bytes] = []
+        for piece in self._shell(pref, parts.lang):
+            if isinstance(piece, bytes):
+                out.append(piece)
+            elif piece == MAIN_MARK:
+                out += [p if isinstance(p, bytes) else p.href(pref).encode() for p in parts.main]
+            else:
+                out.append(parts.title if piece == TITLE_MARK else parts.slug.encode())
+        return b"".join(out)
+
+    def _shell(self, pref: Preference, lang: str) -> list[bytes | str]:
+        """The article layout in one variant and language, UTF-8, cut at the marks (str)."""
+        found = self._shells.get((pref, lang))
+        if found is None:
+            # The article template with its own blocks replaced by marks.
+            shell = self.env.from_string(
+                f'{{% extends "{ARTICLE}" %}}{{% block title %}}{TITLE_MARK}{{% endblock %}}'
+                f"{{% block main %}}{MAIN_MARK}{{% endblock %}}"
+            )
+            values = self._values(ARTICLE, pref, f"/articles/{SLUG_MARK}", lang, {})
+            pieces = _MARKS.split(shell.render(values))
+            found = [p if i % 2 else p.encode() for i, p in enumerate(pieces)]
+            with self._lock:
+                if len(self._shells) >= SHELLS:
+                    self._shells.clear()
+                self._shells[(pref, lang)] = found
+        return found
 
 
 def page_links(path: str, params: Sequence[tuple[str, str]], pref: Preference) -> Any:

@@ -7,22 +7,29 @@ It also keeps the cache in step with the store (`sync`, `changed`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+
 from . import assets
 from .answers import HotRoutes, Tail
-from .delivery import Entry, PageCache, make_entry
+from .delivery import Entry, make_entry
 from .errors import StoreUnavailable
 from .fonts import font_assets
 from .middleware.security import SecurityHeaders
-from .preferences import Preference
-from .render import Renderer, template_hash
+from .pagecache import PageCache
+from .preferences import Preference, build_url, variants
+from .render import ArticleParts, Renderer, template_hash
 from .settings import Settings
 from .store import Store
+from .text import is_slug
 from .themes import data_dir, load_themes
 from .widget import widget_assets
 
@@ -30,6 +37,7 @@ log = logging.getLogger("legible")
 
 SYNC_SECONDS = 0.05  # how stale a page may be after another process commits
 HTML = "text/html; charset=utf-8"
+PARTS_SHARE = 4  # 1/4 of the cache budget holds articles' shared blocks, the rest pages
 
 
 def pages_version(css: bytes) -> str:
@@ -46,6 +54,10 @@ class Site:
         themes_dir = Path(settings.themes_dir) if settings.themes_dir else data_dir("themes")
         self.themes = load_themes(themes_dir)
         self.theme_names = list(self.themes)
+        # Canonical query string -> its variant ("" is the bare URL).
+        self.variant_queries = {
+            build_url("", [], pref).removeprefix("?"): pref for pref in variants(self.theme_names)
+        }
         self.security_headers = SecurityHeaders.for_settings(settings.https)
         self.tail = Tail.of(self.security_headers)  # the same headers, for hot answers
         css = assets.build_css(themes_dir, self.themes)
@@ -65,7 +77,13 @@ class Site:
         self.renderer = Renderer(self.themes, self.css_url)
         self.store = Store(settings.db)
         self.hot = HotRoutes()
-        self.cache = PageCache(settings.cache_bytes, on_drop=self.hot.drop)
+        parts_bytes = settings.cache_bytes // PARTS_SHARE
+        self.cache = PageCache(
+            settings.cache_bytes - parts_bytes, on_drop=self.hot.drop, on_replace=self.hot.replace
+        )
+        # Each article's own blocks, by slug: every variant of its page shares them.
+        self._parts: LRUCache[str, ArticleParts] = LRUCache(parts_bytes, getsizeof=_parts_size)
+        self._parts_lock = threading.Lock()  # builds run on several threads
         self.tick = 0  # counts sync periods; the hot path touches the LRU once per tick
         self.revisions: dict[str, int] = {}
         self._data_version: int | None = None
@@ -99,10 +117,14 @@ class Site:
             return  # keep serving what is cached
         self._data_version = version
         self.hot.clear()
+        with self._parts_lock:
+            self._parts.clear()
         self.cache.invalidate({"lists"})
 
     def changed(self, slug: str) -> None:
         self.hot.clear()
+        with self._parts_lock:
+            self._parts.pop(slug, None)
         self.cache.invalidate({f"article:{slug}", "lists"})
 
     # -- rendering -------------------------------------------------------------
@@ -114,6 +136,37 @@ class Site:
         status: int = 200,
         **context: Any,
     ) -> Entry:
-        """A page rendered and compressed into a cache entry (slow: off the event loop)."""
+        """A page rendered into a cache entry, identity only: the cache compresses it
+        the way a request needs (slow: off the event loop)."""
         body = self.renderer.page(template, pref=pref, **context)
-        return make_entry(body.encode(), HTML, tags, status)
+        return make_entry(body.encode(), HTML, tags, status, eager=False)
+
+    def article_html(
+        self, slug: str, revision: int, pref: Preference, tags: Sequence[str]
+    ) -> Entry | None:
+        """An article's page in `pref` as a cache entry, assembled from the blocks it
+        shares with its other variants (rendered once per revision); None when there
+        is no such article. Slow: off the event loop."""
+        with self._parts_lock:
+            parts = self._parts.get(slug)
+        if parts is None or parts.revision != revision:
+            found = self.store.get(slug)
+            if found is None:
+                return None
+            if not is_slug(found.slug):  # the marks stand for a slug: nothing to escape
+                return self.html(
+                    "article.html",
+                    pref,
+                    tags,
+                    here=f"/articles/{slug}",
+                    lang=found.lang,
+                    article=found,
+                )
+            parts = self.renderer.article_parts(found)
+            with self._parts_lock, contextlib.suppress(ValueError):  # larger than the budget
+                self._parts[slug] = parts
+        return make_entry(self.renderer.article_page(parts, pref), HTML, tags, eager=False)
+
+
+def _parts_size(parts: ArticleParts) -> int:
+    return sum(map(sys.getsizeof, (parts.title, *parts.main, parts.main))) + 200

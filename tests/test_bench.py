@@ -154,3 +154,46 @@ def test_connections_exits_1_and_names_any_other_miss(
     assert connections.verdict(_report(connections, **{front: {goal: value}})) == 1
     out = capsys.readouterr().out.split("missed 1 goals:")[1]
     assert f"{front}: goal: {goal}" in out
+
+
+def _tail(
+    bench: ModuleType,
+    tail: float = 2_500,
+    p99: float = 40.0,
+    hits: float = 45_000,
+    naive: float = 1_500,
+    deploy_ms: float = 30.0,
+) -> list[object]:
+    lt = bench.longtail
+    med = {
+        lt.ONE: _median(tail, p99),
+        lt.TWO: _median(tail * 1.2),
+        lt.NAIVE: _median(naive),
+        lt.HITS: _median(hits),
+    }
+    return list(lt.longtail_goals(med, 64, deploy_ms))
+
+
+def test_a_long_tail_that_meets_every_goal_exits_0(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.verdict(_tail(bench)) == 0
+    assert "all 4 goals met" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("numbers", "missed"),
+    [
+        ({"tail": 2_000}, "long tail vs cache hits >= 0.05x"),  # 0.044x hits
+        ({"p99": 55.0}, "long tail p99 at 64 connections <= 50 ms"),
+        ({"naive": 2_600}, "long tail vs naive (granian, same URLs) >= 1x"),  # a miss is slower
+        ({"deploy_ms": 45.0}, "deploy: popular page first byte / tail p99 <= 1x"),  # it queued
+        ({"deploy_ms": float("nan")}, "deploy: popular page first byte / tail p99 <= 1x"),
+    ],
+)
+def test_a_missed_long_tail_goal_exits_1_and_is_named(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str], numbers: dict[str, float], missed: str
+) -> None:
+    assert bench.verdict(_tail(bench, **numbers)) == 1
+    named = [line for line in capsys.readouterr().out.splitlines() if "MISSED" in line]
+    assert len(named) == 1 and missed in named[0]

@@ -15,7 +15,8 @@ from aio import run
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
-from service.delivery import PageCache, etag_matches, make_entry, negotiate
+from service.delivery import etag_matches, make_entry, negotiate
+from service.pagecache import PageCache
 from service.site import SYNC_SECONDS
 
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"

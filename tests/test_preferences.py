@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,15 @@ from starlette.testclient import TestClient
 from service import Settings, create_app
 from service.preferences import (
     COOKIE,
+    FONTS,
+    MEASURES,
+    SIZES,
     Preference,
+    build_url,
     parse_cookie,
     resolve,
     safe_return_path,
+    variants,
 )
 
 THEMES = ["default", "high-contrast", "dark"]
@@ -217,3 +223,21 @@ def test_local_links_in_the_article_body_keep_the_variant(client: TestClient) ->
     assert all("theme=high-contrast" in h.split('"')[0] for h in local)
     bare = client.get("/articles/thu-vien-thanh-pho-mo-cua-den-21-gio").text
     assert "theme=" not in bare.split('<div class="body">')[1].split("</div>")[0]
+
+
+def test_variants_are_every_canonical_preference_once() -> None:
+    found = list(variants(THEMES))
+    expected = (len(THEMES) + 1) * len(SIZES) * 2 * len(MEASURES) * len(FONTS)
+    assert len(found) == len(set(found)) == expected
+    for pref in found:
+        url = build_url("/articles/x", [], pref)
+        query = [tuple(p.split("=")) for p in url.partition("?")[2].split("&") if p]
+        resolved = resolve("/articles/x", query, None, THEMES)
+        assert resolved.redirect is None and resolved.preference == pref, url
+
+
+def test_variants_cover_every_field_of_a_preference() -> None:
+    # A field added to Preference but not to variants() would stay at its default.
+    found = list(variants(THEMES))
+    for field in fields(Preference):
+        assert len({getattr(p, field.name) for p in found}) > 1, field.name

@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -157,12 +158,51 @@ def test_first_request_goes_through_the_bridge_and_the_second_is_a_hit(
     app: LegibleApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     full_path = hits(app, monkeypatch)
-    miss = get(app, ARTICLE, accept_encoding="gzip")
-    hit = get(app, ARTICLE, accept_encoding="gzip")
-    assert full_path == [ARTICLE]
+    miss = get(app, "/?theme=dark", accept_encoding="gzip")
+    hit = get(app, "/?theme=dark", accept_encoding="gzip")
+    assert full_path == ["/"]
     assert miss.status == hit.status == 200
     assert miss.body == hit.body and miss.header("etag") == hit.header("etag")
     assert hit.header("content-encoding") == "gzip"
+
+
+@pytest.mark.parametrize("query", ["", "theme=sepia&size=150&spacing=1"])
+def test_an_article_miss_skips_the_bridge_and_answers_as_the_full_path_does(
+    app: LegibleApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, query: str
+) -> None:
+    url = ARTICLE + (f"?{query}" if query else "")
+    other = create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN))
+    with TestClient(other) as client:  # the same page through the ASGI app, a miss there too
+        asgi = client.get(url, headers={"Accept-Encoding": "br"})
+    full_path = hits(app, monkeypatch)
+    miss = get(app, url, accept_encoding="br")
+    assert full_path == []
+    assert miss.status == 200 and app.state.site.cache.builds == 1
+    assert brotli.decompress(miss.body) == asgi.content
+    for name in ("etag", "vary", "cache-control", "content-encoding", "content-length",
+                 "content-type", "surrogate-key", "cache-tag",
+                 "content-security-policy"):  # fmt: skip
+        assert miss.header(name) == asgi.headers[name], name
+    assert app.state.site.hot.get(ARTICLE, query) is not None  # the next one is a hit
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        (ARTICLE + "?size=150%25", 301),  # not canonical
+        (ARTICLE + "?theme=dark&theme=sepia", 301),
+        (ARTICLE + "?theme=nope", 400),
+        ("/articles/khong-co", 404),
+        ("/articles/THU-VIEN-THANH-PHO-MO-CUA-DEN-21-GIO", 301),
+        (ARTICLE + "/", 404),
+    ],
+)
+def test_article_urls_the_miss_path_does_not_own_go_to_the_full_path(
+    app: LegibleApp, monkeypatch: pytest.MonkeyPatch, url: str, status: int
+) -> None:
+    full_path = hits(app, monkeypatch)
+    assert get(app, url).status == status
+    assert full_path == [url.partition("?")[0]]
 
 
 def test_repeated_accept_encoding_is_read_alike_on_every_path(app: LegibleApp) -> None:
@@ -230,6 +270,36 @@ def test_an_update_through_the_api_empties_the_hot_path_for_that_article(
     assert answer.status == 200, answer.body
     assert app.state.site.hot.get(ARTICLE, "size=150") is None
     assert "Giờ mở cửa mới" in get(app, ARTICLE + "?size=150").body.decode()
+
+
+def test_no_variant_is_served_from_a_stale_revision_after_an_update(
+    app: LegibleApp, tmp_path: Path
+) -> None:
+    """Through the RSGI miss path and hits, after an API write and another process's."""
+    variants = ["", "theme=dark", "theme=sepia&size=200&spacing=1", "size=125"]
+
+    def pages(accept: str = "identity") -> list[str]:
+        urls = [ARTICLE + (f"?{v}" if v else "") for v in variants]
+        return [get(app, url, accept_encoding=accept).body.decode() for url in urls]
+
+    assert all("Thư viện thành phố" in p for p in pages() + pages())  # misses, then hits
+    page = {"title": "Giờ mở cửa mới", "published": "2024-05-01", "body_html": "<p>Mới.</p>"}
+    put = Scope(f"/api/articles/{SLUG}", method="PUT", headers=Headers([
+        ("authorization", f"Bearer {TOKEN}"), ("content-type", "application/json"),
+    ]))  # fmt: skip
+    assert call(app, put, Proto([json.dumps(page).encode()])).status == 200
+    for body in pages() + pages():
+        assert "Giờ mở cửa mới" in body and "Thư viện thành phố" not in body
+
+    from service.articles import validate
+    from service.site import SYNC_SECONDS
+    from service.store import Store
+
+    other = Store(tmp_path / "t.db")  # `legible import` in another process
+    other.put(validate({**page, "title": "Lần thứ ba", "slug": SLUG}))
+    time.sleep(SYNC_SECONDS * 2)
+    for body in pages("identity") + pages("identity"):
+        assert "Lần thứ ba" in body and "Giờ mở cửa mới" not in body
 
 
 def test_a_form_post_goes_through_the_bridge(app: LegibleApp) -> None:

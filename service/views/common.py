@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..answers import HotRoute
-from ..delivery import Entry, respond
+from ..delivery import ENCODINGS, Entry, negotiate_cached, respond
 from ..errors import PageError
 from ..i18n import strings
 from ..preferences import COOKIE, Preference, Resolved, resolve
@@ -109,20 +109,56 @@ async def serve_page(
     """The page from the cache (built once on a miss), answered with its validators.
     A stored 200 registers its URL for the hot path."""
     site = site_of(request)
-    full_key = (*key, resolved.preference, site.version)
-    entry = await site.cache.get(full_key, build)
+    full_key, entry = await cached(
+        site, key, resolved.preference, build, request.headers.get("accept-encoding")
+    )
     headers = page_headers(resolved, tags)
     if entry.status == 404:
         headers["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
-    elif entry.status == 200 and site.cache.peek(full_key) is entry:
-        # Stored, so the cache's drop of this key will also reach the route.
-        path, query = request.url.path, request.scope["query_string"]
-        route = HotRoute(
-            full_key, entry, headers, resolved.vary_cookie, site.tail,
-            path, query.decode("latin-1"),
-        )  # fmt: skip
-        site.hot.add(path, query, route)
+    else:
+        register(
+            site,
+            full_key,
+            entry,
+            headers,
+            resolved.vary_cookie,
+            request.url.path,
+            request.scope["query_string"],
+        )
     return respond(entry, request.headers, request.method, headers)
+
+
+async def cached(
+    site: Site,
+    key: tuple[Any, ...],
+    pref: Preference,
+    build: Callable[[], Entry],
+    accept: str | None,
+) -> tuple[tuple[Any, ...], Entry]:
+    """(the full cache key, the entry) for a page in `pref`, built once on a miss and
+    compressed the way `accept` (the Accept-Encoding header) wants it."""
+    full_key = (*key, pref, site.version)
+    encoding = negotiate_cached(accept[:512] if accept is not None else None, ENCODINGS)
+    return full_key, await site.cache.get(full_key, build, encoding)
+
+
+def register(
+    site: Site,
+    full_key: tuple[Any, ...],
+    entry: Entry,
+    headers: dict[str, str],
+    vary_cookie: bool,
+    path: str,
+    query: bytes,
+) -> HotRoute:
+    """The page's hot route; registered for the hot path when its entry is a stored 200
+    (so the cache's drop of this key will also reach the route)."""
+    route = HotRoute(
+        full_key, entry, headers, vary_cookie, site.tail, path, query.decode("latin-1")
+    )
+    if entry.status == 200 and site.cache.peek(full_key) is entry:
+        site.hot.add(path, query, route)
+    return route
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:

@@ -48,5 +48,6 @@ async def healthz(request: Request) -> Response:
         "version": __version__,
         "cached_pages": len(site.cache),
         "cached_bytes": site.cache.current_bytes,
+        "cache_builds": site.cache.builds,  # pages rendered since start: the misses
     }
     return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..delivery import Entry
 from ..errors import PageError
-from ..preferences import DEFAULT, build_url
+from ..preferences import DEFAULT, Preference, build_url
 from ..render import page_links
+from ..site import Site
 from .common import (
     first_values,
     not_found_context,
@@ -63,26 +65,27 @@ async def article(request: Request) -> Response:
     resolved = preflight(request, {})
     if resolved.redirect:
         return redirect(resolved)
-    pref = resolved.preference
     revision = site.revisions.get(slug)
     if revision is None:
         raise PageError(404, "not_found")
+    key, tags, build = article_page(site, slug, revision, resolved.preference)
+    return await serve_page(request, key, resolved, tags, build)
+
+
+def article_page(
+    site: Site, slug: str, revision: int, pref: Preference
+) -> tuple[tuple[str, str, int], list[str], Callable[[], Entry]]:
+    """An article page's cache key, purge tags and build (also used by the hot path's
+    misses, `hotpath.HotPath.rsgi_article`)."""
     tags = [f"article:{slug}"]
 
     def build() -> Entry:
-        found = site.store.get(slug)
-        if found is None:
+        entry = site.article_html(slug, revision, pref, tags)
+        if entry is None:
             return site.html("error.html", pref, tags, status=404, **not_found_context())
-        return site.html(
-            "article.html",
-            pref,
-            tags,
-            here=f"/articles/{slug}",
-            lang=found.lang,
-            article=found,
-        )
+        return entry
 
-    return await serve_page(request, ("article", slug, revision), resolved, tags, build)
+    return ("article", slug, revision), tags, build
 
 
 async def search(request: Request) -> Response:
