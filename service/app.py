@@ -79,6 +79,8 @@ class LegibleApp:
     # RSGI: a cache hit is one response_bytes call; the rest goes through ASGI.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(self._lifespan.startup())
+        site = self.state.site
+        site.renderer.warm(site.variant_queries.values())  # before the first request
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(self._lifespan.shutdown())

@@ -6,6 +6,10 @@ A miss renders identity and compresses it only the way the request accepts,
 at a fast quality, so it costs about what a plain render costs. The upgrade
 runs on its own low-priority thread, so misses never queue behind it, and it
 is bounded: a page it skips is upgraded the next time it is asked for.
+
+Builds wait for a thread in order of how many readers wait for them, then of
+age: after a deploy empties the cache, a popular page (many readers at once)
+is built before the long tail's misses queued ahead of it.
 """
 
 from __future__ import annotations
@@ -62,6 +66,41 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), UPGRADE_NICENESS)
 
 
+class _Builds:
+    """Build jobs for the build threads, the one the most readers wait for first, then
+    the oldest. Each job submits one run of `_next` to the executor, which runs the best
+    job queued at that moment (not necessarily its own)."""
+
+    def __init__(self, threads: int) -> None:
+        # Plain executor threads, not anyio's: those are stopped only with anyio's "root
+        # task", which an RSGI worker does not always have, and then it could not exit.
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="legible-build")
+        self._queued: dict[Key, tuple[Callable[[], Entry], Future[Entry]]] = {}  # oldest first
+        self._lock = threading.Lock()
+        self.readers: dict[Key, int] = {}  # flight -> readers waiting for it (the loop's)
+        self.crowded = 0  # flights with more than one reader
+
+    def run(self, flight: Key, fn: Callable[[], Entry]) -> asyncio.Future[Entry]:
+        future: Future[Entry] = Future()
+        with self._lock:
+            self._queued[flight] = (fn, future)
+        self._executor.submit(self._next)
+        return asyncio.wrap_future(future)
+
+    def _next(self) -> None:
+        with self._lock:
+            if self.crowded:  # oldest of the most waited for (max keeps the first)
+                flight = max(self._queued, key=lambda f: self.readers.get(f, 1))
+            else:
+                flight = next(iter(self._queued))
+            fn, future = self._queued.pop(flight)
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # the waiters get it
+                future.set_exception(exc)
+
+
 def _built(build: Callable[[], Entry], encoding: str | None) -> Entry:
     entry = build()
     return entry if encoding is None else entry.with_encoding(encoding)
@@ -93,10 +132,8 @@ class PageCache:
         self.builds = 0
         self.upgrades = 0
         # Rendering is CPU-bound: more threads than this only add memory and latency,
-        # not throughput. Plain executors, not anyio's threads: those are stopped only
-        # with anyio's "root task", which an RSGI worker does not always have, and then
-        # the process could not exit.
-        self._executor = ThreadPoolExecutor(BUILD_THREADS, thread_name_prefix="legible-build")
+        # not throughput.
+        self._builds = _Builds(BUILD_THREADS)
         self._upgrader = ThreadPoolExecutor(
             1, thread_name_prefix="legible-upgrade", initializer=_lower_priority
         )
@@ -130,28 +167,32 @@ class PageCache:
 
     async def _flight(self, flight: Key, start: Callable[[], Awaitable[Entry]]) -> Entry:
         task = self._inflight.get(flight)
+        readers = self._builds.readers
         if task is None:
             task = asyncio.ensure_future(start())
             self._inflight[flight] = task
+            readers[flight] = 1
             task.add_done_callback(partial(self._done, flight))
+        else:
+            readers[flight] = count = readers.get(flight, 1) + 1  # a popular page: built sooner
+            self._builds.crowded += count == 2
         return await asyncio.shield(task)
 
     def _done(self, flight: Key, _task: asyncio.Future[Entry]) -> None:
         self._inflight.pop(flight, None)
+        self._builds.crowded -= self._builds.readers.pop(flight, 1) > 1
 
     async def _build(self, key: Key, build: Callable[[], Entry], encoding: str | None) -> Entry:
         epoch = self._epoch
         self.builds += 1
-        loop = asyncio.get_running_loop()
-        entry = await loop.run_in_executor(self._executor, _built, build, encoding)
+        entry = await self._builds.run(key, partial(_built, build, encoding))
         if epoch == self._epoch and entry.size <= self.max_bytes:
             self._entries.pop(key, None)  # a replaced entry is dropped, never shadowed
             self._entries[key] = entry
         return entry
 
     async def _add(self, key: Key, entry: Entry, encoding: str) -> Entry:
-        loop = asyncio.get_running_loop()
-        more = await loop.run_in_executor(self._executor, entry.with_encoding, encoding)
+        more = await self._builds.run((key, encoding), partial(entry.with_encoding, encoding))
         self._swap(key, entry, more)  # unless it changed meanwhile: then only these waiters get it
         return more
 
