@@ -1,6 +1,7 @@
 """The app factory: routes and middleware around the shared `Site`.
 
-A request flows one way: (hot path: a cached answer) -> trusted hosts ->
+A request flows one way: (hot path: a cached answer; over RSGI also an
+article's miss, built through the same view code) -> trusted hosts ->
 security headers -> route -> view (preference -> cache key -> render and
 compress on a miss -> response). The views live in `views/`, one module per
 page family; `views/errors.py` renders every error response.
