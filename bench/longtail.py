@@ -55,8 +55,9 @@ TOKEN = "bench-longtail-token"  # noqa: S105  (a loopback server the bench start
 HITS_GOAL = 0.05  # long-tail req/s at least this fraction of cache hits' on the same server
 P99_GOAL_MS = 50.0  # long-tail p99 at --connections
 NAIVE_GOAL = 1.0  # long-tail req/s at least the naive renderer's, same server, same URLs
-# A popular page's first byte right after a deploy, under the tail, over the tail's p99 in
-# the same run: it is one more miss, not one queued behind others (it must not collapse).
+# A popular page's first byte right after a deploy (the median of READERS asking at once),
+# under the tail, over the tail's p50 in the same run: a popular page is built ahead of the
+# tail's misses, so it is answered no slower than a typical miss (it must not collapse).
 DEPLOY_GOAL = 1.0
 READERS = 8  # readers of the popular page at once
 ONE, TWO, NAIVE, HITS = (
@@ -175,6 +176,18 @@ def builds(server: LiveServer) -> float:
     return float(health(server).get("cache_builds", float("nan")))
 
 
+def variant_cost(server: LiveServer, path: str, queries: Sequence[str]) -> None:
+    """What one article's variants cost in the cache, by the server's own count: every
+    variant asked for once in brotli, as a reader's browser asks."""
+    before = health(server)["cached_bytes"]
+    for query in queries:
+        status = server.request("GET", path + query, Accept_Encoding=ACCEPT)[0]
+        assert status == 200, (path + query, status)
+    grown = (health(server)["cached_bytes"] - before) / 1024
+    print(f"one article's {len(queries)} variants: {grown:.0f} KB in the page cache "
+          f"({grown / len(queries):.1f} KB each: identity, brotli 5 and the objects)")  # fmt: skip
+
+
 def naive_server(env: Mapping[str, str], log: Path, ready: str) -> LiveServer:
     """bench/naive.py under granian, configured as `legible serve` configures it."""
     port = free_port()
@@ -247,10 +260,11 @@ def longtail_goals(
     """`med`: the median of the rounds per scenario, as run() measures them; `deploy_ms`:
     the popular page's first byte right after the restart."""
     tail, hits, naive = med[ONE], med[HITS], med[NAIVE]
-    p99 = f"long tail p99 at {connections} connections"
     return [
         Goal("long tail vs cache hits", tail["rps"] / hits["rps"], HITS_GOAL, True, "x", 3),
-        Goal(p99, tail["p99"], P99_GOAL_MS, False, " ms", 1),
+        Goal(
+            f"long tail p99 at {connections} connections", tail["p99"], P99_GOAL_MS, False, " ms", 1
+        ),
         Goal(
             "long tail vs naive (granian, same URLs)",
             tail["rps"] / naive["rps"],
@@ -259,8 +273,8 @@ def longtail_goals(
             "x",
         ),
         Goal(
-            "deploy: popular page first byte / tail p99",
-            deploy_ms / tail["p99"],
+            "deploy: popular page first byte / tail p50",
+            deploy_ms / tail["p50"],
             DEPLOY_GOAL,
             False,
             "x",
@@ -370,6 +384,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
         scenarios = {name: (server, server.url, script) for name, server in servers.items()}
         scenarios[HITS] = (one, one.url + hot, None)
         one.request("GET", hot)
+        variant_cost(one, f"/articles/{slugs[1]}", queries)
         med = measure_rounds(args, scenarios)
         hits, naive = med[HITS]["rps"], med[NAIVE]["rps"]
         print(
@@ -382,17 +397,18 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
               f"2 workers / 1 worker: {med[TWO]['rps'] / med[ONE]['rps']:.2f}")  # fmt: skip
 
         print(f"\ndeploy: {READERS} readers ask for {popular} at once, under the long tail")
-        print(f"  first byte, ms{'first request':>34}{'median':>9}{'worst':>9}{'tail req/s':>12}")
+        print(f"  first byte, ms{'first requests':>34}{'worst':>9}{'all':>9}{'tail req/s':>12}")
         first = float("nan")
         for name in [n for n in starts if n != TWO]:
             servers[name], before, after, load = deploy(
                 starts[name], servers[name], script, popular, args.connections
             )
-            first = max(after[:READERS]) if name == ONE else first
+            first = statistics.median(after[:READERS]) if name == ONE else first
             for when, times in (("cached", before), ("after a restart", after)):
                 print(f"  {name.removeprefix('long tail, ') + ', ' + when:<34}"
-                      f"{max(times[:READERS]):>14.1f}{statistics.median(times):>9.1f}"
-                      f"{max(times):>9.1f}{load['rps'] if times is after else float('nan'):>12.0f}")  # fmt: skip
+                      f"{statistics.median(times[:READERS]):>14.1f}{max(times[:READERS]):>9.1f}"
+                      f"{statistics.median(times):>9.1f}"
+                      f"{load['rps'] if times is after else float('nan'):>12.0f}")  # fmt: skip
         goals = longtail_goals(med, args.connections, first)
         for goal in goals:
             print(goal.line())

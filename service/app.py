@@ -1,6 +1,7 @@
 """The app factory: routes and middleware around the shared `Site`.
 
-A request flows one way: (hot path: a cached answer) -> trusted hosts ->
+A request flows one way: (hot path: a cached answer; over RSGI also an
+article's miss, built through the same view code) -> trusted hosts ->
 security headers -> route -> view (preference -> cache key -> render and
 compress on a miss -> response). The views live in `views/`, one module per
 page family; `views/errors.py` renders every error response.
@@ -79,6 +80,8 @@ class LegibleApp:
     # RSGI: a cache hit is one response_bytes call; the rest goes through ASGI.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(self._lifespan.startup())
+        site = self.state.site
+        site.renderer.warm(site.variant_queries.values())  # before the first request
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(self._lifespan.shutdown())

@@ -67,12 +67,15 @@ def _serve(args: argparse.Namespace) -> int:
 def app_from_env() -> LegibleApp:
     """The ASGI app for one server worker, configured by `LEGIBLE_*`."""
     from .app import create_app
-    from .memory import tune_malloc
+    from .memory import freeze_startup, tune_gc, tune_malloc
 
     tune_malloc()
+    tune_gc()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    freeze_startup()
+    return app
 
 
 def _import(args: argparse.Namespace) -> int:

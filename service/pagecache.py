@@ -6,6 +6,10 @@ A miss renders identity and compresses it only the way the request accepts,
 at a fast quality, so it costs about what a plain render costs. The upgrade
 runs on its own low-priority thread, so misses never queue behind it, and it
 is bounded: a page it skips is upgraded the next time it is asked for.
+
+Builds wait for a thread in order of how many readers wait for them, then of
+age: after a deploy empties the cache, a popular page (many readers at once)
+is built before the long tail's misses queued ahead of it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
@@ -62,6 +66,45 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), UPGRADE_NICENESS)
 
 
+Landed = Callable[[Entry | None, BaseException | None], None]
+
+
+class _Builds:
+    """Build jobs for the build threads, the one the most readers wait for first, then
+    the oldest. Each job submits one run of `_next` to the executor, which runs the best
+    job queued at that moment (not necessarily its own) and hands its result to the
+    event loop (`landed`), with no future chained in between."""
+
+    def __init__(self, threads: int) -> None:
+        # Plain executor threads, not anyio's: those are stopped only with anyio's "root
+        # task", which an RSGI worker does not always have, and then it could not exit.
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="legible-build")
+        self._queued: dict[Key, tuple[Callable[[], Entry], Landed, asyncio.AbstractEventLoop]] = {}
+        self._lock = threading.Lock()
+        self.readers: dict[Key, int] = {}  # flight -> readers waiting for it (the loop's)
+        self.crowded = 0  # flights with more than one reader
+
+    def run(self, flight: Key, job: Callable[[], Entry], landed: Landed) -> None:
+        """Run `job` on a build thread, then `landed(result, error)` on this event loop."""
+        with self._lock:  # insertion order: oldest first
+            self._queued[flight] = (job, landed, asyncio.get_running_loop())
+        self._executor.submit(self._next)
+
+    def _next(self) -> None:
+        with self._lock:
+            if self.crowded:  # oldest of the most waited for (max keeps the first)
+                flight = max(self._queued, key=lambda f: self.readers.get(f, 1))
+            else:
+                flight = next(iter(self._queued))
+            job, landed, loop = self._queued.pop(flight)
+        try:
+            result, error = job(), None
+        except BaseException as exc:  # the waiters get it
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+            loop.call_soon_threadsafe(landed, result, error)
+
+
 def _built(build: Callable[[], Entry], encoding: str | None) -> Entry:
     entry = build()
     return entry if encoding is None else entry.with_encoding(encoding)
@@ -93,10 +136,8 @@ class PageCache:
         self.builds = 0
         self.upgrades = 0
         # Rendering is CPU-bound: more threads than this only add memory and latency,
-        # not throughput. Plain executors, not anyio's threads: those are stopped only
-        # with anyio's "root task", which an RSGI worker does not always have, and then
-        # the process could not exit.
-        self._executor = ThreadPoolExecutor(BUILD_THREADS, thread_name_prefix="legible-build")
+        # not throughput.
+        self._builds = _Builds(BUILD_THREADS)
         self._upgrader = ThreadPoolExecutor(
             1, thread_name_prefix="legible-upgrade", initializer=_lower_priority
         )
@@ -121,39 +162,64 @@ class PageCache:
         offered (None: whatever is made). A cached entry asked for again is upgraded."""
         entry = self._entries.get(key)
         if entry is None:
-            entry = await self._flight(key, partial(self._build, key, build, encoding))
+            self.builds += key not in self._inflight
+            store = partial(self._store, key, self._epoch)
+            entry = await self._flight(key, partial(_built, build, encoding), store)
         elif not entry.final:
             self.upgrade(key, entry)
         if encoding is not None and entry.lacks(encoding):
-            entry = await self._flight((key, encoding), partial(self._add, key, entry, encoding))
+            swap = partial(self._swapped, key, entry)
+            entry = await self._flight(
+                (key, encoding), partial(entry.with_encoding, encoding), swap
+            )
         return entry
 
-    async def _flight(self, flight: Key, start: Callable[[], Awaitable[Entry]]) -> Entry:
-        task = self._inflight.get(flight)
-        if task is None:
-            task = asyncio.ensure_future(start())
-            self._inflight[flight] = task
-            task.add_done_callback(partial(self._done, flight))
-        return await asyncio.shield(task)
+    def _flight(
+        self, flight: Key, job: Callable[[], Entry], done: Callable[[Entry], Entry]
+    ) -> asyncio.Future[Entry]:
+        """What `flight`'s readers await: `job` on a build thread, then `done` on the loop
+        (it stores the entry and returns what the readers get), once for them all."""
+        future = self._inflight.get(flight)
+        readers = self._builds.readers
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._inflight[flight] = future
+            readers[flight] = 1
+            self._builds.run(flight, job, partial(self._landed, flight, future, done))
+        else:
+            readers[flight] = count = readers.get(flight, 1) + 1  # a popular page: built sooner
+            self._builds.crowded += count == 2
+        # Shielded: a reader who goes away must not cancel the build for the others.
+        return asyncio.shield(future)
 
-    def _done(self, flight: Key, _task: asyncio.Future[Entry]) -> None:
+    def _landed(
+        self,
+        flight: Key,
+        future: asyncio.Future[Entry],
+        done: Callable[[Entry], Entry],
+        result: Entry | None,
+        error: BaseException | None,
+    ) -> None:
         self._inflight.pop(flight, None)
+        self._builds.crowded -= self._builds.readers.pop(flight, 1) > 1
+        if future.cancelled():  # shielded from its readers: only a closing loop does this
+            return
+        if error is not None or result is None:
+            future.set_exception(error or RuntimeError("build returned nothing"))
+            future.exception()  # retrieved: the readers still get it, none may be left
+        else:
+            future.set_result(done(result))
 
-    async def _build(self, key: Key, build: Callable[[], Entry], encoding: str | None) -> Entry:
-        epoch = self._epoch
-        self.builds += 1
-        loop = asyncio.get_running_loop()
-        entry = await loop.run_in_executor(self._executor, _built, build, encoding)
+    def _store(self, key: Key, epoch: int, entry: Entry) -> Entry:
+        """A build landed: cache it, unless an invalidation came after it began."""
         if epoch == self._epoch and entry.size <= self.max_bytes:
             self._entries.pop(key, None)  # a replaced entry is dropped, never shadowed
             self._entries[key] = entry
         return entry
 
-    async def _add(self, key: Key, entry: Entry, encoding: str) -> Entry:
-        loop = asyncio.get_running_loop()
-        more = await loop.run_in_executor(self._executor, entry.with_encoding, encoding)
-        self._swap(key, entry, more)  # unless it changed meanwhile: then only these waiters get it
-        return more
+    def _swapped(self, key: Key, old: Entry, new: Entry) -> Entry:
+        self._swap(key, old, new)  # unless it changed meanwhile: then only these readers get it
+        return new
 
     def _swap(self, key: Key, old: Entry, new: Entry) -> bool:
         """Put `new` in `old`'s place, if `old` is still what `key` holds."""

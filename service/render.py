@@ -19,7 +19,7 @@ import hashlib
 import html
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -204,6 +204,12 @@ class Renderer:
             else:
                 out.append(parts.title if piece == TITLE_MARK else parts.slug.encode())
         return b"".join(out)
+
+    def warm(self, prefs: Iterable[Preference], lang: str = "vi") -> None:
+        """Compile the templates and render the article layout for `prefs` now, so the
+        first misses after a start (a deploy) do not pay for it."""
+        for pref in prefs:
+            self._shell(pref, lang)
 
     def _shell(self, pref: Preference, lang: str) -> list[bytes | str]:
         """The article layout in one variant and language, UTF-8, cut at the marks (str)."""

@@ -17,7 +17,7 @@ import pytest
 from aio import run
 from starlette.testclient import TestClient
 
-from service import Settings, create_app, delivery
+from service import Settings, create_app, delivery, pagecache
 from service.delivery import BROTLI_FAST, BROTLI_QUALITY, Entry, make_entry
 from service.pagecache import UPGRADE_AFTER, PageCache
 
@@ -138,6 +138,41 @@ def test_single_flight_holds_under_concurrent_misses_wanting_different_encodings
         assert entry.bodies["identity"] == PAGE
     final = cache.peek("k")
     assert final is not None and set(final.bodies) == {"identity", "br", "gzip"}
+
+
+def test_the_page_most_readers_wait_for_is_built_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a deploy every page misses: a popular one must not queue behind the tail."""
+    monkeypatch.setattr(pagecache, "BUILD_THREADS", 1)  # one thread: builds run in turn
+    cache = PageCache(10_000_000)
+    started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def blocker() -> Entry:
+        started.set()
+        release.wait(5)
+        return page_build()()
+
+    def named(name: str) -> Callable[[], Entry]:
+        def build() -> Entry:
+            order.append(name)
+            return page_build()()
+
+        return build
+
+    async def main() -> None:
+        busy = asyncio.create_task(cache.get("busy", blocker))
+        while not started.is_set():  # the only build thread is taken
+            await asyncio.sleep(0.01)
+        tail = [asyncio.create_task(cache.get(f"tail{i}", named(f"tail{i}"))) for i in range(3)]
+        await asyncio.sleep(0.01)
+        readers = [asyncio.create_task(cache.get("popular", named("popular"))) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.gather(busy, *tail, *readers)
+
+    run(main())
+    assert order == ["popular", "tail0", "tail1", "tail2"]
+    assert cache.builds == 5
 
 
 @pytest.fixture

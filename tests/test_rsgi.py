@@ -338,11 +338,17 @@ def test_hosts_outside_the_allowed_list_are_refused_even_for_cached_pages(
             assert answer.header("content-security-policy") is not None, host
     superscript = Scope(ARTICLE, headers=Headers([("host", "legible.test:²")]))  # not a port
     assert call(app, superscript).status == 400
+    # A miss is checked as strictly: a wrong host gets its 400 and builds nothing.
+    builds = app.state.site.cache.builds
+    evil = Scope(ARTICLE, "theme=sepia", headers=Headers([("host", "evil.example")]))
+    assert call(app, evil).status == 400
+    assert app.state.site.cache.builds == builds
+    assert get(app, ARTICLE + "?theme=sepia").status == 200
 
 
 def test_hits_are_in_the_access_log(app: LegibleApp, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="legible.access"):
-        get(app, ARTICLE + "?size=200")  # a miss, logged by the ASGI middleware
+        get(app, ARTICLE + "?size=200")  # a miss, answered and logged by the RSGI miss path
         get(app, ARTICLE + "?size=200", accept_encoding="br")  # a hit, logged by the hot path
         app.hot.access_log.flush()  # type: ignore[union-attr]
     lines = [json.loads(line) for r in caplog.records for line in r.getMessage().splitlines()]
