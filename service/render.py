@@ -51,7 +51,7 @@ SLUG_MARK, TITLE_MARK, MAIN_MARK = (
     f"x0legible0{name}0mark0x" for name in ("slug", "title", "main")
 )
 _MARKS = re.compile(f"({SLUG_MARK}|{TITLE_MARK}|{MAIN_MARK})")
-SHELLS = 512  # layouts kept: variants x article languages
+SHELLS = 2048  # layouts kept (~5 KB each): 540 variants x two article languages, with room
 
 
 def _dmy(day: date) -> str:
