@@ -51,7 +51,9 @@ SLUG_MARK, TITLE_MARK, MAIN_MARK = (
     f"x0legible0{name}0mark0x" for name in ("slug", "title", "main")
 )
 _MARKS = re.compile(f"({SLUG_MARK}|{TITLE_MARK}|{MAIN_MARK})")
-SHELLS = 2048  # layouts kept (~5 KB each): 540 variants x two article languages, with room
+# Layouts kept (about 4-5 KB each): 540 variants x two article languages, with room.
+# More variants than this only cost a layout render for the least recent ones.
+SHELLS = 2048
 
 
 def _dmy(day: date) -> str:
@@ -224,8 +226,8 @@ class Renderer:
             pieces = _MARKS.split(shell.render(values))
             found = [p if i % 2 else p.encode() for i, p in enumerate(pieces)]
             with self._lock:
-                if len(self._shells) >= SHELLS:
-                    self._shells.clear()
+                if len(self._shells) >= SHELLS:  # the oldest goes, not all of them
+                    self._shells.pop(next(iter(self._shells)))
                 self._shells[(pref, lang)] = found
         return found
 
