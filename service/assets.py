@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .fonts import FONTS, font_assets
+from .fonts import FONTS, shipped
 from .preferences import SIZES
 from .themes import Theme, theme_css
 
@@ -27,7 +27,7 @@ def font_css() -> str:
         if font.family is not None
     )
     default = next(font.stack for font in FONTS.values() if font.family is None)
-    return font_assets().css + f":root{{--font:{default}}}{choices}\n"
+    return shipped().css + f":root{{--font:{default}}}{choices}\n"
 
 
 def build_css(themes_dir: Path, themes: dict[str, Theme]) -> bytes:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 FONTS_DIR = Path(__file__).resolve().parent / "static" / "fonts"
@@ -129,3 +130,10 @@ def font_assets(fonts: Mapping[str, Font] = FONTS, fonts_dir: Path = FONTS_DIR) 
                 f'src:url("{url}") format("woff2");unicode-range:{span}}}\n'
             )
     return FontAssets(tuple(files), "".join(rules))
+
+
+@cache
+def shipped() -> FontAssets:
+    """The bundled fonts' files and CSS, read once per process (the stylesheet and the
+    asset table both need them)."""
+    return font_assets()

@@ -22,7 +22,7 @@ from . import assets
 from .answers import HotRoutes, Tail
 from .delivery import Entry, make_entry
 from .errors import StoreUnavailable
-from .fonts import font_assets
+from .fonts import shipped
 from .middleware.security import SecurityHeaders
 from .pagecache import PageCache
 from .preferences import Preference, build_url, variants
@@ -68,7 +68,7 @@ class Site:
         }
         for item in widget_assets(self.themes, css_url=self.css_url):
             self.widget[item.url] = (make_entry(item.body, item.media_type), item.cache_control)
-        for font in font_assets().files:  # woff2 is compressed already
+        for font in shipped().files:  # woff2 is compressed already
             self.assets[font.url] = make_entry(font.body, font.media_type, compress=False)
         for path in sorted(assets.STATIC.rglob("*.svg")):
             url = "/static/" + path.relative_to(assets.STATIC).as_posix()
