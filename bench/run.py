@@ -261,10 +261,10 @@ def rss_run(args: argparse.Namespace, env: dict[str, str], work: Path, log: Path
     """Fill the cache over 10k articles x 2 variants; report the peak memory, and its goals."""
     sys.path.insert(0, str(ROOT))
     from service.articles import validate
-    from service.store import Store
+    from service.store import open_store
 
     db = work / "big.db"
-    store = Store(db)
+    store = open_store(db)
     paragraph = "<p>" + "Đây là đoạn văn mẫu để đo bộ nhớ đệm của Legible. " * 12 + "</p>"
     for i in range(args.articles):
         store.put(validate({

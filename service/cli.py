@@ -24,6 +24,7 @@ def _serve(args: argparse.Namespace) -> int:
     from granian.http import HTTP1Settings
 
     from .limits import plan
+    from .store import open_store
 
     settings = Settings.from_env(
         host=args.host,
@@ -35,6 +36,9 @@ def _serve(args: argparse.Namespace) -> int:
         backlog=args.backlog,
     )
     capacity = plan(settings)  # raises the open-file limit the workers inherit
+    # Reach and migrate the store once, here: a wrong LEGIBLE_DB is one line and
+    # exit 2 (main), not a traceback from each worker; workers find it up to date.
+    open_store(settings.db).close()
     logging.getLogger("legible").info(capacity.line())
     # Workers are separate processes that build the app from the environment.
     for name, value in (("DB", settings.db), ("HOST", settings.host), ("PORT", settings.port)):
@@ -80,21 +84,27 @@ def app_from_env() -> LegibleApp:
 
 def _import(args: argparse.Namespace) -> int:
     from .importers import import_paths
-    from .store import Store
+    from .store import open_store
 
     settings = Settings.from_env(db=args.db)
-    store = Store(settings.db)
-    report = import_paths(store, [Path(p) for p in args.paths], progress=sys.stderr)
+    store = open_store(settings.db)
+    try:
+        report = import_paths(store, [Path(p) for p in args.paths], progress=sys.stderr)
+    finally:
+        store.close()
     print(report.summary())
     return 0 if report.ok else 1
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .store import Store
+    from .store import open_store
 
     settings = Settings.from_env(db=args.db)
-    store = Store(settings.db)
-    data = [a.to_json() for a in store.all()]
+    store = open_store(settings.db)
+    try:
+        data = [a.to_json() for a in store.all()]
+    finally:
+        store.close()
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
@@ -119,7 +129,10 @@ def _widget_snippet(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="legible", description=__doc__)
     p.add_argument("--version", action="version", version=f"legible {__version__}")
-    p.add_argument("--db", help="SQLite file (LEGIBLE_DB, default ./data/legible.db)")
+    p.add_argument(
+        "--db",
+        help="SQLite file or postgresql:// URL (LEGIBLE_DB, default ./data/legible.db)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web service")
     serve.add_argument("--host", help="address to listen on (LEGIBLE_HOST, default 127.0.0.1)")

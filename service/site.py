@@ -28,7 +28,7 @@ from .pagecache import PageCache
 from .preferences import Preference, build_url, variants
 from .render import ArticleParts, Renderer, template_hash
 from .settings import Settings
-from .store import Store
+from .store import open_store
 from .text import is_slug
 from .themes import data_dir, load_themes
 from .widget import widget_assets
@@ -75,7 +75,7 @@ class Site:
             self.assets[url] = make_entry(path.read_bytes(), "image/svg+xml")
         self.version = pages_version(css)
         self.renderer = Renderer(self.themes, self.css_url)
-        self.store = Store(settings.db)
+        self.store = open_store(settings.db)
         self.hot = HotRoutes()
         parts_bytes = settings.cache_bytes // PARTS_SHARE
         self.cache = PageCache(
@@ -86,7 +86,8 @@ class Site:
         self._parts_lock = threading.Lock()  # builds run on several threads
         self.tick = 0  # counts sync periods; the hot path touches the LRU once per tick
         self.revisions: dict[str, int] = {}
-        self._data_version: int | None = None
+        self._resync = True  # read every revision on the next sync
+        self._clear = False  # and drop every cached page first
         self._next_sync = 0.0
         if settings.demo and self.store.count() == 0:
             from .importers import demo_files, import_paths  # markdown-it, YAML: demo only
@@ -97,10 +98,11 @@ class Site:
 
     # -- keeping the cache in step with the store ------------------------------
     def sync(self) -> None:
-        """Notice commits by any process (an import, another worker) cheaply.
+        """Notice commits by any process (an import, another worker or replica) cheaply.
 
-        At most every SYNC_SECONDS: the check is a SQLite call, a tenth of a
-        cache hit. The service's own API writes invalidate at once (`changed`).
+        At most every SYNC_SECONDS: SQLite's check is a call, a tenth of a cache
+        hit; PostgreSQL's listener has already collected what changed. The
+        service's own API writes invalidate at once (`changed`).
         """
         now = time.monotonic()
         if now < self._next_sync:
@@ -108,18 +110,30 @@ class Site:
         self._next_sync = now + SYNC_SECONDS
         self.tick += 1
         try:
-            version = self.store.data_version()
-            if version == self._data_version:
-                return
-            self.revisions = {a: r for a, r in self.store.revisions()}
+            news = self.store.poll()
+            if news is not None and news.slugs is None:
+                self._resync = True
+                self._clear = self._clear or news.clear
+            if self._resync:
+                self.revisions = {a: r for a, r in self.store.revisions()}
         except StoreUnavailable:
-            self._data_version = None  # resync fully once the store is back
-            return  # keep serving what is cached
-        self._data_version = version
-        self.hot.clear()
-        with self._parts_lock:
-            self._parts.clear()
-        self.cache.invalidate({"lists"})
+            return  # keep serving what is cached; resync once the store is back
+        if self._resync:
+            self._resync = False
+            if self._clear:  # notifications may have been missed
+                self._clear = False
+                self.cache.clear()
+            self.hot.clear()
+            with self._parts_lock:
+                self._parts.clear()
+            self.cache.invalidate({"lists"})
+        elif news is not None and news.slugs:
+            for slug, revision in news.slugs.items():
+                if revision is None:
+                    self.revisions.pop(slug, None)
+                else:
+                    self.revisions[slug] = revision
+                self.changed(slug)
 
     def changed(self, slug: str) -> None:
         self.hot.clear()

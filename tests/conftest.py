@@ -5,19 +5,21 @@ The real seed export (`seed_path`, for tests marked `seed`) is in the conftest.p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pg
 import portal_article
 import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
 from service.importers import import_paths
-from service.store import Store
+from service.store import Store, open_store
 
 
 @pytest.fixture(scope="session")
@@ -31,9 +33,49 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "t.db"
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pg.Cluster]:
+    """One throwaway PostgreSQL for the session (tests/pg.py); `.database()` makes a
+    fresh database and returns its URL. Without PostgreSQL the tests that need it
+    are skipped, and fail under CI=true."""
+    programs = pg.bindir()
+    if programs is None:
+        message = "PostgreSQL is not installed (initdb, pg_ctl): set LEGIBLE_PG_BINDIR"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    cluster = pg.Cluster.start(programs)
+    yield cluster
+    cluster.close()
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """Where a test's articles live, once per backend: a SQLite file, or a new
+    PostgreSQL database's URL (dropped afterwards, connections and all)."""
+    if request.param == "sqlite":
+        yield str(db_path)
+        return
+    cluster: pg.Cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.database()
+    yield url
+    cluster.drop(url)
+
+
+@pytest.fixture
+def any_store(db: str) -> Iterator[Store]:
+    """A store on `db`: the same test runs against SQLite and PostgreSQL."""
+    opened = open_store(db)
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def store(db_path: Path) -> Iterator[Store]:
-    opened = Store(db_path)
+    opened = open_store(db_path)
     yield opened
     opened.close()
 
@@ -41,7 +83,7 @@ def store(db_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def portal_db(db_path: Path, portal_path: Path) -> str:
     """Import the portal article into `db_path` (as `legible import` would); its slug."""
-    writer = Store(db_path)
+    writer = open_store(db_path)
     try:
         report = import_paths(writer, [portal_path])
     finally:

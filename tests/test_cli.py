@@ -14,7 +14,7 @@ import pytest
 from service.cli import main
 from service.importers import demo_files
 from service.site import SYNC_SECONDS
-from service.store import Store
+from service.store import open_store
 
 if TYPE_CHECKING:
     from conftest import MakeClient, Node
@@ -37,7 +37,7 @@ def write(path: Path, content: str | bytes) -> Path:
 
 
 def articles(db: Path) -> dict[str, dict[str, Any]]:
-    store = Store(db)
+    store = open_store(db)
     try:
         return {a.slug: a.to_json() for a in store.all()}
     finally:
@@ -45,7 +45,7 @@ def articles(db: Path) -> dict[str, dict[str, Any]]:
 
 
 def revisions(db: Path) -> dict[str, int]:
-    store = Store(db)
+    store = open_store(db)
     try:
         return dict(store.revisions())
     finally:

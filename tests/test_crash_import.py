@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 
 from service.articles import validate
-from service.store import Store
+from service.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TOTAL = 10_000
@@ -155,7 +155,7 @@ def test_sigkill_mid_import_leaves_complete_articles_and_a_rerun_finishes(
 
     survived = _check_complete(db)
     assert seen <= survived < TOTAL, (seen, survived)
-    store = Store(db)  # the service's own view of the survivor
+    store = open_store(db)  # the service's own view of the survivor
     try:
         assert store.count() == survived
         hits, total = store.search(WORD, 5)

@@ -206,10 +206,10 @@ def test_update_is_visible_in_every_cached_variant(client: TestClient) -> None:
 
 def test_write_by_another_process_is_noticed(client: TestClient, tmp_path: Path) -> None:
     from service.articles import validate
-    from service.store import Store
+    from service.store import open_store
 
     assert "Đổi từ ngoài" not in client.get("/").text
-    other = Store(tmp_path / "t.db")  # another connection, as `legible import` would be
+    other = open_store(tmp_path / "t.db")  # another connection, as `legible import` would be
     other.put(
         validate({"title": "Đổi từ ngoài", "published": "2030-01-01", "body_html": "<p>x</p>"})
     )

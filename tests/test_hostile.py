@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from service import Settings, create_app
 from service.importers import import_paths
 from service.middleware.security import CSP
-from service.store import Store
+from service.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tok"
@@ -357,7 +357,7 @@ def _write_hostile(folder: Path) -> None:
 def test_hostile_import_files_are_reported_not_raised(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     _write_hostile(folder)
-    store = Store(tmp_path / "t.db")
+    store = open_store(tmp_path / "t.db")
     try:
         report = import_paths(store, [folder])
         assert report.created == ["good-after-bad"], report.summary()

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from service.articles import Article
 from service.site import SYNC_SECONDS
-from service.store import Store
+from service.store import open_store
 
 if TYPE_CHECKING:
     from conftest import MakeClient, Node
@@ -169,7 +169,7 @@ def test_fresh_database_loads_the_demo_articles(
     items = teasers(doc)
     assert len(items) == 6
     assert [li.attrs["lang"] for li in items].count("en") == 1
-    found = Store(db_path)
+    found = open_store(db_path)
     try:
         assert found.count() == 6
         langs = [a.lang for a in found.all()]
@@ -200,7 +200,7 @@ def test_demo_images_are_served(demo_client: TestClient, parse_html: Parse) -> N
 def test_demo_loads_only_into_an_empty_store(db_path: Path, make_client: MakeClient) -> None:
     make_client(demo=True)
     make_client(demo=True)  # a second start: nothing duplicated or re-added
-    found = Store(db_path)
+    found = open_store(db_path)
     try:
         assert found.count() == 6
         assert all(revision == 1 for _, revision in found.revisions())
@@ -225,7 +225,7 @@ def test_without_demo_the_store_stays_empty(
     doc = parse_html(response.text)
     assert teasers(doc) == []
     assert "Chưa có bài viết nào." in doc.one("main").text
-    found = Store(db_path)
+    found = open_store(db_path)
     try:
         assert found.count() == 0
     finally:
@@ -236,7 +236,7 @@ def test_without_demo_the_store_stays_empty(
 @pytest.fixture
 def many_client(db_path: Path, make_client: MakeClient) -> TestClient:
     """25 articles, one a day from 2024-01-01: `bai-01` is the oldest, `bai-25` the newest."""
-    writer = Store(db_path)
+    writer = open_store(db_path)
     try:
         for n in range(1, 26):
             writer.put(
@@ -471,7 +471,7 @@ def test_no_page_has_inline_script_or_style(
 ) -> None:
     from service.importers import import_paths
 
-    writer = Store(db_path)
+    writer = open_store(db_path)
     try:
         import_paths(writer, [portal_path])
         slugs = [a.slug for a in writer.all()]
@@ -507,7 +507,7 @@ def test_import_while_serving_is_visible_on_the_next_request(
     from service.importers import import_paths
 
     client = make_client()
-    writer = Store(db_path)  # its own connection, like `legible import` in another process
+    writer = open_store(db_path)  # its own connection, like `legible import` in another process
     try:
         slug = import_paths(writer, [portal_path]).created[0]
     finally:
@@ -526,7 +526,7 @@ def test_index_cached_before_an_import_shows_it_after(
 
     client = make_client()
     assert teasers(parse_html(client.get("/").text)) == []
-    writer = Store(db_path)
+    writer = open_store(db_path)
     try:
         slug = import_paths(writer, [portal_path]).created[0]
     finally:

@@ -293,9 +293,9 @@ def test_no_variant_is_served_from_a_stale_revision_after_an_update(
 
     from service.articles import validate
     from service.site import SYNC_SECONDS
-    from service.store import Store
+    from service.store import open_store
 
-    other = Store(tmp_path / "t.db")  # `legible import` in another process
+    other = open_store(tmp_path / "t.db")  # `legible import` in another process
     other.put(validate({**page, "title": "Lần thứ ba", "slug": SLUG}))
     time.sleep(SYNC_SECONDS * 2)
     for body in pages("identity") + pages("identity"):

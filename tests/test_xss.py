@@ -25,7 +25,7 @@ from starlette.testclient import TestClient
 
 from service import Settings, create_app
 from service.importers import import_paths
-from service.store import Store
+from service.store import open_store
 
 TOKEN = "tok"
 ROOT = Path(__file__).resolve().parents[1]
@@ -367,7 +367,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     (folder / "article.md").write_text(MARKDOWN, encoding="utf-8")
     (folder / "portal.txt").write_text(PORTAL, encoding="utf-8")
     db = folder / "t.db"
-    store = Store(db)
+    store = open_store(db)
     try:
         report = import_paths(store, [folder])
     finally:

@@ -1,4 +1,4 @@
-"""Articles in SQLite: WAL, versioned migrations, FTS5 search.
+"""Articles in SQLite (the embedded default): WAL, versioned migrations, FTS5 search.
 
 One connection per thread (WAL lets readers run beside one writer). Every
 article is written in its own transaction, so a crash leaves each article
@@ -7,20 +7,17 @@ either complete or absent.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import quote
 
-from .articles import Article
-from .errors import StoreUnavailable
-from .text import fold, fold_for_index, words
+from ..articles import Article
+from ..errors import StoreUnavailable
+from ..text import fold_for_index, words
+from .common import MAX_TERMS, Changes, Hit, Store, WriteResult, html_to_text, snippet
 
 # Each entry moves the schema one version up; never edit a shipped entry.
 MIGRATIONS: tuple[str, ...] = (
@@ -54,33 +51,15 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-_TAG = re.compile(r"<[^>]+>")
-_BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
 
-
-def html_to_text(body_html: str) -> str:
-    text = _BLOCK_END.sub(lambda m: m.group(0) + "\n", body_html)
-    text = html.unescape(_TAG.sub(" ", text))
-    return "\n".join(_SPACE.sub(" ", line).strip() for line in text.splitlines() if line.strip())
-
-
-@dataclass(frozen=True)
-class Hit:
-    article: Article
-    snippet_html: str  # escaped text with <mark> around matches
-
-
-WriteResult = Literal["created", "updated", "unchanged"]
-
-
-class Store:
+class SQLiteStore(Store):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
         self._watch: sqlite3.Connection | None = None
         self._created = False
         self._generation = 0
+        self._seen: int | None = None  # data_version at the last poll
         if self.path != ":memory:" and not self.path.startswith("file:"):
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.migrate()
@@ -153,6 +132,18 @@ class Store:
             self._watch = None
             raise StoreUnavailable(str(exc)) from exc
 
+    def poll(self) -> Changes | None:
+        """SQLite cannot say what changed, only that something did: re-read all."""
+        try:
+            version = self.data_version()
+        except StoreUnavailable:
+            self._seen = None  # resync once it is back
+            raise
+        if version == self._seen:
+            return None
+        self._seen = version
+        return Changes(slugs=None)
+
     def reset(self) -> None:
         """Make every thread reopen the file on its next query (after an outage)."""
         self._generation += 1
@@ -217,7 +208,7 @@ class Store:
             yield self._article(row)
 
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
-        terms = words(query)[:16]
+        terms = words(query)[:MAX_TERMS]
         if not terms:
             return [], 0
         # Each term is quoted, so the reader's text is never FTS5 syntax; the
@@ -317,32 +308,3 @@ class Store:
             self.close()
             raise StoreUnavailable(str(exc)) from exc
         return row is not None
-
-
-def snippet(text: str, terms: list[str], width: int = 220) -> str:
-    """An escaped excerpt of `text` around the first match, matches in <mark>."""
-    folded = fold(text)
-    spans: list[tuple[int, int]] = []
-    for term in terms:
-        for m in re.finditer(rf"(?<!\w){re.escape(term)}\w*", folded):
-            spans.append((m.start(), m.end()))
-    spans.sort()
-    start = max(0, spans[0][0] - width // 3) if spans else 0
-    if start:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < spans[0][0] else start
-    end = min(len(text), start + width)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start else end
-    out: list[str] = ["… " if start else ""]
-    pos = start
-    for s, e in spans:
-        if s < pos or e > end:
-            continue
-        out.append(html.escape(text[pos:s]))
-        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
-        pos = e
-    out.append(html.escape(text[pos:end]))
-    out.append(" …" if end < len(text) else "")
-    return "".join(out).replace("\n", " ")

@@ -1,0 +1,144 @@
+"""What every store does, whichever engine holds the articles, and the helpers
+both engines share: plain text from a body, a search snippet, the sort instant.
+
+A store raises `StoreUnavailable` whenever the engine cannot answer right now;
+the caller serves what it has cached and says 503 for the rest.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from ..articles import Article
+from ..text import fold
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+MAX_TERMS = 16  # of a reader's query; the rest is ignored
+
+
+def html_to_text(body_html: str) -> str:
+    text = _BLOCK_END.sub(lambda m: m.group(0) + "\n", body_html)
+    text = html.unescape(_TAG.sub(" ", text))
+    return "\n".join(_SPACE.sub(" ", line).strip() for line in text.splitlines() if line.strip())
+
+
+def published_instant(published: str) -> datetime | None:
+    """The moment `published` names, in UTC without a zone (a date is its midnight
+    UTC), as SQLite's datetime() reads it: lists sort by the instant, not the text."""
+    try:
+        moment = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    snippet_html: str  # escaped text with <mark> around matches
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What other writers changed since the last `Store.poll`.
+
+    `slugs` maps each changed article to its new revision (None: deleted). When
+    it is None the store cannot tell which articles changed: re-read them all;
+    `clear` also drops every cached page (the notifications in between may be lost).
+    """
+
+    slugs: dict[str, int | None] | None = field(default=None)
+    clear: bool = False
+
+
+WriteResult = Literal["created", "updated", "unchanged"]
+
+
+class Store(ABC):
+    """The articles, by slug. Every article is written in its own transaction."""
+
+    @abstractmethod
+    def migrate(self) -> int:
+        """Bring the schema up to date; the number of migrations it has."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of the connections this store holds (it may reconnect later)."""
+
+    @abstractmethod
+    def healthy(self) -> bool:
+        """True if the engine answers a fresh query right now."""
+
+    @abstractmethod
+    def poll(self) -> Changes | None:
+        """Commits by other connections since the last call (None: nothing new).
+        Cheap enough to call on every request; raises StoreUnavailable when it
+        cannot tell."""
+
+    @abstractmethod
+    def get(self, slug: str) -> Article | None: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
+        """Newest first by published instant; the page and the total."""
+
+    @abstractmethod
+    def revisions(self) -> list[tuple[str, int]]: ...
+
+    @abstractmethod
+    def all(self) -> Iterator[Article]: ...
+
+    @abstractmethod
+    def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
+        """Ranked matches for every word (the last one as a prefix), ignoring case
+        and diacritics; the page and the total."""
+
+    @abstractmethod
+    def put(self, article: Article) -> tuple[WriteResult, int]:
+        """Create or update by slug; the revision goes up only when something changed."""
+
+    @abstractmethod
+    def delete(self, slug: str) -> bool:
+        """Remove an article; False if there was none."""
+
+
+def snippet(text: str, terms: list[str], width: int = 220) -> str:
+    """An escaped excerpt of `text` around the first match, matches in <mark>."""
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        for m in re.finditer(rf"(?<!\w){re.escape(term)}\w*", folded):
+            spans.append((m.start(), m.end()))
+    spans.sort()
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < spans[0][0] else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    out: list[str] = ["… " if start else ""]
+    pos = start
+    for s, e in spans:
+        if s < pos or e > end:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    out.append(" …" if end < len(text) else "")
+    return "".join(out).replace("\n", " ")

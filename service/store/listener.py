@@ -1,0 +1,112 @@
+"""LISTEN for other writers' commits on a dedicated PostgreSQL connection.
+
+A daemon thread holds the connection and collects each notification (an
+article's slug and new revision); the site takes them on its next sync, on the
+event loop, and evicts those pages. A connection that drops is reopened with
+backoff. Notifications sent meanwhile are lost, so a reconnect asks the site to
+clear its whole cache (`Changes(clear=True)`) and re-read every revision.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from .common import Changes
+
+log = logging.getLogger("legible")
+
+CHANNEL = "legible"
+BACKOFF_FIRST, BACKOFF_MOST = 0.1, 5.0  # seconds between attempts, doubling
+WAIT = 0.5  # seconds a notifies() call waits; also how soon close() is noticed
+# A dead peer is noticed in about 20 s even when nothing says so.
+KEEPALIVE = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+}
+
+
+class Listener:
+    def __init__(self, url: str, writer: str) -> None:
+        self.conninfo = make_conninfo(
+            url, connect_timeout=3, application_name="legible-listener", **KEEPALIVE
+        )
+        self.writer = writer  # notifications from our own store: already handled
+        self.reconnects = 0  # times the connection was reopened after it dropped
+        self.connected = threading.Event()
+        self._lock = threading.Lock()
+        self._pending: dict[str, int | None] = {}
+        self._resync: Changes | None = None  # a (re)connect: everything may have changed
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="legible-listener", daemon=True)
+        self._thread.start()
+
+    def take(self) -> Changes | None:
+        """What was heard since the last call, or None."""
+        with self._lock:
+            if self._resync is not None:
+                resync, self._resync = self._resync, None
+                self._pending.clear()
+                return resync
+            if not self._pending:
+                return None
+            heard, self._pending = self._pending, {}
+        return Changes(slugs=heard)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=WAIT * 4)
+
+    def _heard(self, payload: str) -> None:
+        try:
+            note = json.loads(payload)
+            slug, revision = str(note["slug"]), note["revision"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("listener: ignored a notification that is not ours: %.200r", payload)
+            return
+        if note.get("by") == self.writer:
+            return
+        with self._lock:
+            self._pending[slug] = None if revision is None else int(revision)
+
+    def _run(self) -> None:
+        delay = BACKOFF_FIRST
+        first = True
+        while not self._stop.is_set():
+            try:
+                conn = psycopg.connect(self.conninfo, autocommit=True)
+            except psycopg.Error as exc:
+                if delay == BACKOFF_FIRST:
+                    log.warning("listener: cannot reach PostgreSQL, retrying: %s", _line(exc))
+                self._stop.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+                delay = min(delay * 2, BACKOFF_MOST)
+                continue
+            try:
+                with conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    with self._lock:  # heard nothing before LISTEN: re-read everything
+                        self._resync = Changes(slugs=None, clear=not first)
+                    if not first:
+                        self.reconnects += 1
+                        log.warning("listener: reconnected; the page cache is cleared")
+                    first, delay = False, BACKOFF_FIRST
+                    self.connected.set()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=WAIT):
+                            self._heard(note.payload)
+            except psycopg.Error as exc:
+                if not self._stop.is_set():
+                    log.warning("listener: lost the connection: %s", _line(exc))
+            finally:
+                self.connected.clear()
+
+
+def _line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

@@ -1,0 +1,301 @@
+"""Articles in PostgreSQL (`LEGIBLE_DB=postgresql://…`): one store shared by replicas.
+
+The same behaviour as the SQLite store: versioned migrations, one transaction
+per article, revisions, and ranked search that ignores case and diacritics.
+The search vector is built here from the same folded words a query is made of
+(`text.words`), so đ, Vietnamese tones and case fold exactly as in SQLite,
+whatever the server's locale; weights A, B and D rank title, summary and body.
+
+Every write sends a NOTIFY inside its transaction, so it is heard only once
+committed; each replica's `listener.Listener` turns it into cache evictions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from ..articles import Article
+from ..errors import SettingsInvalid, StoreUnavailable
+from ..text import words
+from .common import (
+    MAX_TERMS,
+    Changes,
+    Hit,
+    Store,
+    WriteResult,
+    html_to_text,
+    published_instant,
+    snippet,
+)
+from .listener import CHANNEL, Listener
+
+# Each entry moves the schema one version up; never edit a shipped entry.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        slug text NOT NULL UNIQUE,
+        title text NOT NULL,
+        lang text NOT NULL DEFAULT 'vi',
+        published text NOT NULL,
+        published_at timestamp,
+        updated text,
+        summary text NOT NULL DEFAULT '',
+        byline text NOT NULL DEFAULT '',
+        tags text NOT NULL DEFAULT '[]',
+        body_html text NOT NULL,
+        body_text text NOT NULL,
+        search tsvector NOT NULL,
+        revision integer NOT NULL DEFAULT 1,
+        modified_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX articles_by_instant ON articles (published_at DESC NULLS LAST, id DESC);
+    CREATE INDEX articles_search ON articles USING gin (search);
+    """,
+)
+
+MIGRATION_LOCK = 0x1E61B1E  # pg_advisory_xact_lock keys: replicas migrate one at a time
+WRITE_LOCK = 0x1E61B1F  # with hashtext(slug): one writer per slug, even for a new slug
+POOL_SIZE = 8  # connections a process may open; requests wait for one up to POOL_WAIT
+POOL_WAIT = 2.0  # seconds; then the request gets a 503
+CONNECT_TIMEOUT = 3  # seconds, for each new connection
+ARTICLE = "slug, title, lang, published, updated, summary, byline, tags, body_html, revision"
+FIELDS = "title, lang, published, updated, summary, byline, tags, body_html"
+# A tsvector keeps 256 positions a lexeme, positions up to 16383, lexemes under 2 KB.
+MAX_POSITIONS, LAST_POSITION, LONGEST_WORD = 256, 16383, 500
+RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D (body), C, B (summary), A (title), as SQLite's bm25
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def search_vector(title: str, summary: str, body: str) -> str:
+    """A tsvector literal of the folded words, title weighted A, summary B, body D."""
+    spots: dict[str, list[str]] = {}
+    position = 0
+    for weight, text in (("A", title), ("B", summary), ("D", body)):
+        for word in words(text):
+            if len(word) > LONGEST_WORD:
+                continue
+            position = min(position + 1, LAST_POSITION)
+            found = spots.setdefault(word, [])
+            if len(found) < MAX_POSITIONS:
+                found.append(f"{position}{weight}")
+    return " ".join(f"'{w}':{','.join(p)}" for w, p in spots.items())
+
+
+def search_query(terms: list[str]) -> str:
+    """Every term, the last as a prefix: `'kiem' & 'sa':*`. Terms are \\w+ only,
+    so quoting them is enough to keep the reader's text out of tsquery syntax."""
+    return " & ".join([*(f"'{t}'" for t in terms[:-1]), f"'{terms[-1]}':*"])
+
+
+class PostgresStore(Store):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.where = redacted(url)
+        try:
+            conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise SettingsInvalid(f"LEGIBLE_DB={self.where!r} is not a usable URL: {exc}") from None
+        self.writer = uuid.uuid4().hex  # our own notifications are not news to us
+        self.listener: Listener | None = None
+        self.migrate()  # also proves the database is there, with a clear message if not
+        self.pool: ConnectionPool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            timeout=POOL_WAIT,
+            kwargs={"connect_timeout": CONNECT_TIMEOUT, "application_name": "legible"},
+            check=ConnectionPool.check_connection,  # a restart leaves dead idle connections
+            name="legible",
+            open=True,
+        )
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(f"PostgreSQL at {self.where}: {one_line(exc)}")
+
+    # -- connections -----------------------------------------------------------
+    def migrate(self) -> int:
+        try:
+            with (
+                psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT) as conn,
+                conn.transaction(),
+            ):
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+                conn.execute("CREATE TABLE IF NOT EXISTS legible_schema (version integer)")
+                row = conn.execute("SELECT max(version) FROM legible_schema").fetchone()
+                version = int(row[0] or 0) if row else 0
+                for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                    for statement in filter(str.strip, script.split(";\n")):
+                        conn.execute(statement.encode())  # DDL, ours: no parameters
+                    conn.execute("DELETE FROM legible_schema")
+                    conn.execute("INSERT INTO legible_schema VALUES (%s)", (number,))
+        except psycopg.Error as exc:
+            raise self._unavailable(exc) from None
+        return len(MIGRATIONS)
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+        self.pool.close()
+
+    def healthy(self) -> bool:
+        try:
+            self._read("SELECT count(*) FROM articles")
+        except StoreUnavailable:
+            return False
+        return True
+
+    def poll(self) -> Changes | None:
+        if self.listener is None:  # the first call: serving starts, so listen
+            self.listener = Listener(self.url, self.writer)
+            self.listener.connected.wait(CONNECT_TIMEOUT)
+        return self.listener.take()
+
+    @property
+    def reconnects(self) -> int:
+        """How often the listener reconnected (each time the cache was cleared)."""
+        return self.listener.reconnects if self.listener is not None else 0
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                yield conn
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise self._unavailable(exc) from exc
+
+    # -- reads -------------------------------------------------------------------
+    @staticmethod
+    def _article(row: tuple[Any, ...]) -> Article:
+        slug, title, lang, published, updated, summary, byline, tags, body_html, revision = row[:10]
+        return Article(
+            slug=slug,
+            title=title,
+            lang=lang,
+            published=published,
+            updated=updated,
+            summary=summary,
+            byline=byline,
+            tags=tuple(json.loads(tags)),
+            body_html=body_html,
+            revision=revision,
+        )
+
+    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._transaction() as conn:
+            return conn.execute(sql.encode(), params).fetchall()
+
+    def get(self, slug: str) -> Article | None:
+        rows = self._read(f"SELECT {ARTICLE} FROM articles WHERE slug = %s", (slug,))
+        return self._article(rows[0]) if rows else None
+
+    def count(self) -> int:
+        return int(self._read("SELECT count(*) FROM articles")[0][0])
+
+    def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
+        rows = self._read(
+            f"SELECT {ARTICLE}, count(*) OVER () FROM articles"
+            " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
+            (limit, offset),
+        )
+        total = int(rows[0][10]) if rows else self.count()
+        return [self._article(r) for r in rows], total
+
+    def revisions(self) -> list[tuple[str, int]]:
+        return [(r[0], int(r[1])) for r in self._read("SELECT slug, revision FROM articles")]
+
+    def all(self) -> Iterator[Article]:
+        for row in self._read(f"SELECT {ARTICLE} FROM articles ORDER BY id"):
+            yield self._article(row)
+
+    def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
+        terms = words(query)[:MAX_TERMS]
+        if not terms:
+            return [], 0
+        match = search_query(terms)
+        total = int(
+            self._read("SELECT count(*) FROM articles WHERE search @@ %s::tsquery", (match,))[0][0]
+        )
+        rows = self._read(
+            f"SELECT {ARTICLE}, body_text, summary,"
+            f" ts_rank('{RANK_WEIGHTS}', search, %s::tsquery) AS score"
+            " FROM articles WHERE search @@ %s::tsquery"
+            " ORDER BY score DESC, published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
+            (match, match, limit, offset),
+        )
+        return [Hit(self._article(r), snippet(r[10] or r[11], terms)) for r in rows], total
+
+    # -- writes ------------------------------------------------------------------
+    def _notify(self, conn: psycopg.Connection[Any], slug: str, revision: int | None) -> None:
+        """Heard by every listener once (and only if) the transaction commits."""
+        payload = json.dumps({"slug": slug, "revision": revision, "by": self.writer})
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+
+    def put(self, article: Article) -> tuple[WriteResult, int]:
+        body_text = html_to_text(article.body_html)
+        values = (
+            article.title,
+            article.lang,
+            article.published,
+            article.updated,
+            article.summary,
+            article.byline,
+            json.dumps(list(article.tags), ensure_ascii=False),
+            article.body_html,
+        )
+        result: WriteResult
+        with self._transaction() as conn:
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (WRITE_LOCK, article.slug)
+            )
+            row = conn.execute(
+                f"SELECT id, revision, {FIELDS} FROM articles WHERE slug = %s", (article.slug,)
+            ).fetchone()
+            if row is not None and tuple(row[2:]) == values:
+                return "unchanged", int(row[1])
+            vector = search_vector(article.title, article.summary, body_text)
+            instant = published_instant(article.published)
+            if row is None:
+                revision, result = 1, "created"
+                conn.execute(
+                    f"INSERT INTO articles (slug, {FIELDS}, body_text, search, published_at)"
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::tsvector,%s)",
+                    (article.slug, *values, body_text, vector, instant),
+                )
+            else:
+                revision, result = int(row[1]) + 1, "updated"
+                conn.execute(
+                    "UPDATE articles SET title=%s, lang=%s, published=%s, updated=%s,"
+                    " summary=%s, byline=%s, tags=%s, body_html=%s, body_text=%s,"
+                    " search=%s::tsvector, published_at=%s, revision=%s, modified_at=now()"
+                    " WHERE id=%s",
+                    (*values, body_text, vector, instant, revision, row[0]),
+                )
+            self._notify(conn, article.slug, revision)
+        return result, revision
+
+    def delete(self, slug: str) -> bool:
+        with self._transaction() as conn:
+            gone = conn.execute("DELETE FROM articles WHERE slug = %s RETURNING id", (slug,))
+            existed = gone.fetchone() is not None
+            if existed:
+                self._notify(conn, slug, None)
+        return existed
