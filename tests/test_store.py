@@ -1,20 +1,24 @@
-"""The SQLite store: WAL, migrations, writes by slug, ordering, and diacritic-free search."""
+"""The store on both engines, SQLite and PostgreSQL: migrations, writes by slug, ordering,
+a write that fails midway, and diacritic-free search. Each test runs once per backend."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import portal_article as portal
+import psycopg
 import pytest
 
-import service.store as store_module
+import service.store.postgres as postgres_module
+import service.store.sqlite as sqlite_module
 from service.articles import Article
 from service.errors import StoreUnavailable
-from service.store import MIGRATIONS, Store
+from service.store import Store, is_postgres, open_store
 
 
 def make(slug: str, **fields: Any) -> Article:
@@ -27,46 +31,80 @@ def make(slug: str, **fields: Any) -> Article:
     return Article(slug=slug, **values)
 
 
-def raw(db_path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-    """Ask the file directly, the way another process would."""
-    conn = sqlite3.connect(db_path)
+def raw(db: str, sql: str) -> list[tuple[Any, ...]]:
+    """Ask the database directly, the way another process would."""
+    if is_postgres(db):
+        with psycopg.connect(db) as pg_conn:
+            return pg_conn.execute(sql.encode()).fetchall()
+    conn = sqlite3.connect(db)
     try:
-        return conn.execute(sql, params).fetchall()
+        return conn.execute(sql).fetchall()
     finally:
         conn.close()
 
 
-# -- the file -------------------------------------------------------------------------------------
-def test_database_runs_in_wal_mode(store: Store, db_path: Path) -> None:
-    assert raw(db_path, "PRAGMA journal_mode") == [("wal",)]
+def schema_version(db: str) -> int:
+    if is_postgres(db):
+        return int(raw(db, "SELECT max(version) FROM legible_schema")[0][0])
+    return int(raw(db, "PRAGMA user_version")[0][0])
 
 
-def test_schema_version_is_the_number_of_migrations(store: Store, db_path: Path) -> None:
-    assert raw(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
-    assert store.migrate() == len(MIGRATIONS)
+def index_rows(db: str) -> int:
+    """Rows in the search index: SQLite's FTS5 table, PostgreSQL's vectors in the rows."""
+    if is_postgres(db):
+        return int(raw(db, "SELECT count(*) FROM articles WHERE search <> ''::tsvector")[0][0])
+    return int(raw(db, "SELECT count(*) FROM articles_fts")[0][0])
 
 
-def test_reopening_keeps_the_data_and_does_not_migrate_again(db_path: Path) -> None:
-    first = Store(db_path)
+def migrations_of(db: str) -> tuple[Any, tuple[str, ...]]:
+    module = postgres_module if is_postgres(db) else sqlite_module
+    return module, module.MIGRATIONS
+
+
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    return any_store
+
+
+# -- the schema -----------------------------------------------------------------------------------
+def test_sqlite_runs_in_wal_mode(db_path: Path) -> None:
+    open_store(db_path).close()
+    assert raw(str(db_path), "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_schema_version_is_the_number_of_migrations(store: Store, db: str) -> None:
+    _, migrations = migrations_of(db)
+    assert schema_version(db) == len(migrations)
+    assert store.migrate() == len(migrations)
+    assert schema_version(db) == len(migrations)
+
+
+def test_reopening_keeps_the_data_and_does_not_migrate_again(db: str) -> None:
+    first = open_store(db)
     first.put(make("giu-lai"))
     first.close()
 
-    again = Store(db_path)  # a re-run of the first migration would fail: the table exists
+    again = open_store(db)  # a re-run of the first migration would fail: the table exists
     found = again.get("giu-lai")
     again.close()
     assert found is not None and found.revision == 1
-    assert raw(db_path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+    assert schema_version(db) == len(migrations_of(db)[1])
 
 
-def test_a_new_migration_runs_exactly_once(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    Store(db_path).close()
+def test_a_new_migration_runs_exactly_once(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_store(db).close()
+    module, migrations = migrations_of(db)
     # Not idempotent on purpose: a second run would fail with "duplicate column".
-    newer = (*MIGRATIONS, "ALTER TABLE articles ADD COLUMN note TEXT")
-    monkeypatch.setattr(store_module, "MIGRATIONS", newer)
-    Store(db_path).close()
-    Store(db_path).close()
-    assert raw(db_path, "PRAGMA user_version") == [(len(newer),)]
-    columns = [row[1] for row in raw(db_path, "PRAGMA table_info(articles)")]
+    newer = (*migrations, "ALTER TABLE articles ADD COLUMN note TEXT")
+    monkeypatch.setattr(module, "MIGRATIONS", newer)
+    open_store(db).close()
+    open_store(db).close()
+    assert schema_version(db) == len(newer)
+    if is_postgres(db):
+        sql = "SELECT column_name FROM information_schema.columns WHERE table_name = 'articles'"
+        columns = [row[0] for row in raw(db, sql)]
+    else:
+        columns = [row[1] for row in raw(db, "PRAGMA table_info(articles)")]
     assert columns.count("note") == 1
 
 
@@ -109,7 +147,7 @@ def test_a_change_in_any_field_bumps_the_revision(store: Store, change: dict[str
         assert getattr(found, name) == value
 
 
-def test_delete_removes_the_article_and_its_search_entry(store: Store, db_path: Path) -> None:
+def test_delete_removes_the_article_and_its_search_entry(store: Store, db: str) -> None:
     store.put(make("xoa-toi", title="Bài sẽ bị xóa khỏi kho"))
     store.put(make("o-lai", title="Bài ở lại"))
     assert store.search("xoa", 10)[1] == 1
@@ -118,7 +156,7 @@ def test_delete_removes_the_article_and_its_search_entry(store: Store, db_path: 
     assert store.get("xoa-toi") is None
     assert store.count() == 1
     assert store.search("xoa", 10) == ([], 0)
-    assert raw(db_path, "SELECT count(*) FROM articles_fts") == [(1,)]
+    assert index_rows(db) == 1
     assert store.delete("xoa-toi") is False
     assert store.get("o-lai") is not None
 
@@ -140,7 +178,7 @@ def test_latest_is_newest_first_and_pages(store: Store) -> None:
 
 # -- a failed write leaves nothing behind ---------------------------------------------------------
 class _FailingFtsWrite:
-    """A connection that fails the search-index write, i.e. after the article row is written."""
+    """A SQLite connection that fails the search-index write, after the article row is written."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -154,34 +192,49 @@ class _FailingFtsWrite:
         return getattr(self._conn, name)
 
 
-def _fail_next_index_write(store: Store) -> None:
-    store._local.conn = _FailingFtsWrite(store.conn)
+def _fail_next_index_write(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the write's last step, after its row is written: SQLite's index row,
+    PostgreSQL's NOTIFY."""
+    if isinstance(store, sqlite_module.SQLiteStore):
+        store._local.conn = _FailingFtsWrite(store.conn)
+        return
+
+    def fail(*args: object) -> None:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    notify: Callable[..., None] = fail
+    monkeypatch.setattr(store, "_notify", notify)
 
 
-def test_a_create_that_fails_midway_leaves_nothing(store: Store, db_path: Path) -> None:
-    _fail_next_index_write(store)
+def test_a_create_that_fails_midway_leaves_nothing(
+    store: Store, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fail_next_index_write(store, monkeypatch)
     with pytest.raises(StoreUnavailable):
         store.put(make("nua-chung", title="Bài viết dở dang"))
 
-    assert raw(db_path, "SELECT count(*) FROM articles WHERE slug = 'nua-chung'") == [(0,)]
-    assert raw(db_path, "SELECT count(*) FROM articles_fts") == [(0,)]
+    assert raw(db, "SELECT count(*) FROM articles WHERE slug = 'nua-chung'") == [(0,)]
+    assert index_rows(db) == 0
     assert store.get("nua-chung") is None
     assert store.search("dang", 10) == ([], 0)
+    monkeypatch.undo()
     # The write lock was released: the next write goes through.
     assert store.put(make("nua-chung", title="Bài viết dở dang")) == ("created", 1)
 
 
-def test_an_update_that_fails_midway_keeps_the_old_version(store: Store, db_path: Path) -> None:
+def test_an_update_that_fails_midway_keeps_the_old_version(
+    store: Store, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = make("cap-nhat", title="Tiêu đề cũ")
     store.put(original)
-    _fail_next_index_write(store)
+    _fail_next_index_write(store, monkeypatch)
     with pytest.raises(StoreUnavailable):
         store.put(replace(original, title="Tiêu đề mới toanh"))
 
     assert store.get("cap-nhat") == replace(original, revision=1)
     assert store.search("toanh", 10) == ([], 0)
     assert [h.article.slug for h in store.search("tieu de cu", 10)[0]] == ["cap-nhat"]
-    assert raw(db_path, "SELECT count(*) FROM articles_fts") == [(1,)]
+    assert index_rows(db) == 1
 
 
 # -- search ---------------------------------------------------------------------------------------
