@@ -1,9 +1,10 @@
-"""SIGKILL `legible import` in the middle of a 10,000-article batch, then check and resume.
+"""SIGKILL `legible import` in the middle of a 10,000-article batch, then check and resume,
+on SQLite and on PostgreSQL.
 
-Each article is written in its own transaction (WAL), so after a kill at any instant the
-database must open cleanly, every article in it must be complete (row, sanitised body, plain
-text and its full-text index row), none may be half-written, and running the same import
-again must finish the batch: exit 0, imported + unchanged = 10,000.
+Each article is written in its own transaction, so after a kill at any instant the database
+must open cleanly, every article in it must be complete (row, sanitised body, plain text and
+its full-text index entry), none may be half-written, and running the same import again must
+finish the batch: exit 0, imported + unchanged = 10,000.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import pytest
 
 from service.articles import validate
-from service.store import open_store
+from service.store import is_postgres, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TOTAL = 10_000
@@ -50,7 +53,14 @@ def _read_only(db: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{quote(str(db))}?mode=ro", uri=True, timeout=5)
 
 
-def _count(db: Path) -> int:
+def _count(db: str) -> int:
+    if is_postgres(db):
+        try:
+            with psycopg.connect(db) as conn:
+                row = conn.execute("SELECT count(*) FROM articles").fetchone()
+                return int(row[0]) if row else 0
+        except psycopg.Error:
+            return 0  # not migrated yet
     try:
         conn = _read_only(db)
         try:
@@ -61,7 +71,7 @@ def _count(db: Path) -> int:
         return 0  # not created or not migrated yet
 
 
-def _import(db: Path, folder: Path, log: Path) -> subprocess.Popen[bytes]:
+def _import(db: str, folder: Path, log: Path) -> subprocess.Popen[bytes]:
     out = log.open("wb")
     try:
         return subprocess.Popen(
@@ -75,9 +85,24 @@ def _import(db: Path, folder: Path, log: Path) -> subprocess.Popen[bytes]:
         out.close()
 
 
-def _check_complete(db: Path, expected_rows: int | None = None) -> int:
-    """Integrity, and every article present complete; returns how many there are."""
-    conn = sqlite3.connect(str(db))
+ROWS = "SELECT slug, title, published, summary, byline, tags, body_html, body_text, revision"
+
+
+def _check_complete_postgres(db: str) -> tuple[int, list[tuple[Any, ...]]]:
+    """Every article's search vector finds it; the rows, by slug."""
+    with psycopg.connect(db) as conn:
+        n = conn.execute("SELECT count(*) FROM articles").fetchall()[0][0]
+        matched = conn.execute(
+            "SELECT count(*) FROM articles WHERE search @@ %s::tsquery", (WORD,)
+        ).fetchall()[0][0]
+        assert matched == n, f"the index finds {matched} of {n} articles"
+        rows = conn.execute(f"{ROWS} FROM articles ORDER BY slug".encode()).fetchall()
+    return n, rows
+
+
+def _check_complete_sqlite(db: str) -> tuple[int, list[tuple[Any, ...]]]:
+    """SQLite's integrity and FTS5's own checks, index rows for every article; the rows."""
+    conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA quick_check").fetchall() == [("ok",)]
@@ -100,12 +125,18 @@ def _check_complete(db: Path, expected_rows: int | None = None) -> int:
             "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (WORD,)
         ).fetchone()[0]
         assert matched == n, f"the index finds {matched} of {n} articles"
-        rows = conn.execute(
-            "SELECT slug, title, published, summary, byline, tags, body_html, body_text, revision"
-            " FROM articles ORDER BY slug"
-        ).fetchall()
+        rows = conn.execute(f"{ROWS} FROM articles ORDER BY slug").fetchall()
     finally:
         conn.close()
+    return n, rows
+
+
+def _check_complete(db: str, expected_rows: int | None = None) -> int:
+    """Integrity, and every article present complete; returns how many there are."""
+    if is_postgres(db):
+        n, rows = _check_complete_postgres(db)
+    else:
+        n, rows = _check_complete_sqlite(db)
     # Files are imported in name order, so what landed is exactly a prefix of the batch.
     assert [r[0] for r in rows] == [f"crash-{i:05d}" for i in range(n)]
     for slug, title, published, summary, byline, tags, body_html, body_text, revision in rows:
@@ -132,9 +163,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_sigkill_mid_import_leaves_complete_articles_and_a_rerun_finishes(
-    batch: Path, tmp_path: Path
+    batch: Path, tmp_path: Path, db: str
 ) -> None:
-    db = tmp_path / "legible.db"
     proc = _import(db, batch, tmp_path / "first.log")
     seen = 0
     try:
