@@ -77,16 +77,17 @@ class Listener:
             self._pending[slug] = None if revision is None else int(revision)
 
     def _run(self) -> None:
-        delay = BACKOFF_FIRST
+        delay = 0.0  # before the next attempt: none at first, then doubling
         first = True
         while not self._stop.is_set():
+            if delay:
+                self._stop.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
             try:
                 conn = psycopg.connect(self.conninfo, autocommit=True)
             except psycopg.Error as exc:
-                if delay == BACKOFF_FIRST:
+                if delay <= BACKOFF_FIRST:  # once an outage
                     log.warning("listener: cannot reach PostgreSQL, retrying: %s", _line(exc))
-                self._stop.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
-                delay = min(delay * 2, BACKOFF_MOST)
+                delay = min(max(delay * 2, BACKOFF_FIRST), BACKOFF_MOST)
                 continue
             try:
                 with conn:
@@ -96,7 +97,7 @@ class Listener:
                     if not first:
                         self.reconnects += 1
                         log.warning("listener: reconnected; the page cache is cleared")
-                    first, delay = False, BACKOFF_FIRST
+                    first = False
                     self.connected.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=WAIT):
@@ -106,6 +107,7 @@ class Listener:
                     log.warning("listener: lost the connection: %s", _line(exc))
             finally:
                 self.connected.clear()
+            delay = BACKOFF_FIRST  # a server that just went away is rarely back at once
 
 
 def _line(exc: BaseException) -> str:
