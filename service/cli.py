@@ -35,10 +35,10 @@ def _serve(args: argparse.Namespace) -> int:
         header_timeout=args.header_timeout,
         backlog=args.backlog,
     )
-    capacity = plan(settings)  # raises the open-file limit the workers inherit
     # Reach and migrate the store once, here: a wrong LEGIBLE_DB is one line and
     # exit 2 (main), not a traceback from each worker; workers find it up to date.
     open_store(settings.db).close()
+    capacity = plan(settings)  # raises the open-file limit the workers inherit
     logging.getLogger("legible").info(capacity.line())
     # Workers are separate processes that build the app from the environment.
     for name, value in (("DB", settings.db), ("HOST", settings.host), ("PORT", settings.port)):

@@ -112,7 +112,9 @@ class PostgresStore(Store):
         try:
             conninfo_to_dict(url)
         except psycopg.Error as exc:
-            raise SettingsInvalid(f"LEGIBLE_DB={self.where!r} is not a usable URL: {exc}") from None
+            raise SettingsInvalid(
+                f"LEGIBLE_DB {self.where!r} is not a usable PostgreSQL URL: {one_line(exc)}"
+            ) from None
         self.writer = uuid.uuid4().hex  # our own notifications are not news to us
         self.listener: Listener | None = None
         self.migrate()  # also proves the database is there, with a clear message if not
