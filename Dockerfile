@@ -23,11 +23,12 @@ COPY . .
 
 # Build only our own wheel here (build deps such as hatchling come from
 # pyproject's [build-system]); runtime deps are resolved when the wheel is
-# installed into the venv below.
+# installed into the venv below, with the postgresql extra (psycopg ships its
+# own libpq), so one image serves LEGIBLE_DB as a file or a postgresql:// URL.
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
     && python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir /wheels/*.whl \
-    && /opt/venv/bin/python -c "import importlib.resources as r, service.cli; \
+    && /opt/venv/bin/pip install --no-cache-dir "$(ls /wheels/*.whl)[postgresql]" \
+    && /opt/venv/bin/python -c "import importlib.resources as r, service.cli, psycopg_pool; \
 d = r.files('service') / '_data'; \
 assert (d / 'themes').is_dir() and (d / 'widget').is_dir(), 'wheel lacks _data'"
 

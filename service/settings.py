@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 
 from .errors import SettingsInvalid
 
@@ -14,7 +13,7 @@ from .errors import SettingsInvalid
 class Settings:
     """Every setting, its environment variable, and its default.
 
-    db               LEGIBLE_DB               SQLite file                  ./data/legible.db
+    db               LEGIBLE_DB               SQLite file or postgresql:// URL  ./data/legible.db
     host             LEGIBLE_HOST             address to listen on         127.0.0.1
     port             LEGIBLE_PORT             port to listen on            8000
     admin_token      LEGIBLE_ADMIN_TOKEN      bearer token for /api; unset = API off
@@ -70,10 +69,6 @@ class Settings:
     @property
     def max_body_bytes(self) -> int:
         return int(self.max_body_mb * 1024 * 1024)
-
-    @property
-    def db_path(self) -> Path:
-        return Path(self.db)
 
 
 # Numbers with bounds, inclusive (None: no upper bound). Others need only be > 0.
