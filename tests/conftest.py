@@ -97,8 +97,15 @@ MakeClient = Callable[..., TestClient]
 
 
 @pytest.fixture
-def make_client(db_path: Path) -> Iterator[MakeClient]:
-    """`make_client(**settings)`: an app on `db_path` (demo off unless asked), in a client.
+def store_db(db_path: Path) -> str:
+    """The store `make_client`'s apps use: SQLite here; a test module that overrides
+    it with `db` runs its tests on both backends."""
+    return str(db_path)
+
+
+@pytest.fixture
+def make_client(store_db: str) -> Iterator[MakeClient]:
+    """`make_client(**settings)`: an app on `store_db` (demo off unless asked), in a client.
 
     The client is entered as a context manager, so every request runs on one event-loop
     thread, as under uvicorn. Redirects are not followed.
@@ -107,7 +114,8 @@ def make_client(db_path: Path) -> Iterator[MakeClient]:
 
         def make(**overrides: object) -> TestClient:
             overrides.setdefault("demo", False)
-            app = create_app(Settings(db=str(db_path), **overrides))  # type: ignore[arg-type]
+            app = create_app(Settings(db=store_db, **overrides))  # type: ignore[arg-type]
+            stack.callback(app.state.site.store.close)
             return stack.enter_context(TestClient(app, follow_redirects=False))
 
         yield make

@@ -1,4 +1,5 @@
-"""The admin API: auth, limits, validation, and changes a reader sees on the next request."""
+"""The admin API: auth, limits, validation, and changes a reader sees on the next request,
+on both backends (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ ARTICLE = {
     "byline": "HQ - TL",
 }
 VARIANTS = ["", "?theme=dark&size=150", "?theme=high-contrast&size=200&spacing=1", "?size=125"]
+
+
+@pytest.fixture
+def store_db(db: str) -> str:
+    return db
 
 
 @pytest.fixture
