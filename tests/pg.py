@@ -76,7 +76,10 @@ class Cluster:
         programs = programs or bindir()
         if programs is None:
             raise FileNotFoundError("no PostgreSQL here: set LEGIBLE_PG_BINDIR or install it")
-        root = Path(tempfile.mkdtemp(prefix="legible-pg-"))
+        # Under /tmp when root: the postgres user must reach the folder (TMPDIR may not let it).
+        root = Path(
+            tempfile.mkdtemp(prefix="legible-pg-", dir="/tmp" if os.geteuid() == 0 else None)
+        )
         cluster = cls(root, free_port(), programs)
         (root / "sockets").mkdir()
         if os.geteuid() == 0:  # postgres will not run as root: give it the folder

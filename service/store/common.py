@@ -85,6 +85,12 @@ class Store(ABC):
         Cheap enough to call on every request; raises StoreUnavailable when it
         cannot tell."""
 
+    @property
+    def reconnects(self) -> int:
+        """Times the feed of other writers' changes was lost and reopened, each time
+        clearing the page cache (PostgreSQL's listener; SQLite has no such feed)."""
+        return 0
+
     @abstractmethod
     def get(self, slug: str) -> Article | None: ...
 

@@ -173,7 +173,6 @@ class PostgresStore(Store):
 
     @property
     def reconnects(self) -> int:
-        """How often the listener reconnected (each time the cache was cleared)."""
         return self.listener.reconnects if self.listener is not None else 0
 
     @contextmanager
