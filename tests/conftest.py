@@ -55,14 +55,14 @@ BACKENDS = ("sqlite", "postgresql")
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
     """Where a test's articles live, once per backend: a SQLite file, or a new
-    PostgreSQL database's URL (dropped afterwards, connections and all)."""
+    PostgreSQL database's URL (emptied afterwards, connections and all)."""
     if request.param == "sqlite":
         yield str(db_path)
         return
     cluster: pg.Cluster = request.getfixturevalue("pg_cluster")
     url = cluster.database()
     yield url
-    cluster.drop(url)
+    cluster.release(url)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ test gets its own database:
     cluster = pg.Cluster.start()         # or the session fixture `pg_cluster`
     url = cluster.database()             # postgresql://legible@127.0.0.1:PORT/t_3
     cluster.stop(); cluster.resume()     # an outage, for outage tests
-    cluster.drop(url); cluster.close()
+    cluster.release(url); cluster.close()
 
 `bindir()` finds the server's programs: $LEGIBLE_PG_BINDIR, `pg_config --bindir`,
 or the newest /usr/lib/postgresql/*/bin; None if there is no PostgreSQL here.
@@ -69,6 +69,7 @@ class Cluster:
         self.data = root / "data"
         self.log = root / "server.log"
         self._numbers = itertools.count(1)
+        self._spare: list[str] = []  # released databases, emptied
 
     # -- the server ------------------------------------------------------------
     @classmethod
@@ -121,15 +122,26 @@ class Cluster:
     def url(self, name: str = "postgres") -> str:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{name}"
 
-    def database(self, prefix: str = "t") -> str:
-        """A new empty database; its URL."""
-        name = f"{prefix}_{next(self._numbers)}"
+    def database(self) -> str:
+        """An empty database of its own (a released one, emptied, or a new one); its URL."""
+        if self._spare:
+            return self.url(self._spare.pop())
+        name = f"t_{next(self._numbers)}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"'.encode())
         return self.url(name)
 
-    def drop(self, url: str) -> None:
-        """Drop a database from `database`, cutting whatever is still connected to it."""
+    def release(self, url: str) -> None:
+        """Give back a database from `database`: whatever is still connected to it is
+        cut off and its tables dropped, so the next `database()` can reuse it (an empty
+        schema costs a millisecond; CREATE DATABASE costs a second on a busy machine)."""
         name = urlsplit(url).path.lstrip("/")
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        self._spare.append(name)

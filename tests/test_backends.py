@@ -71,7 +71,7 @@ def test_an_export_imports_unchanged_into_the_other_backend(
     back.write_text(export(target, capsys), encoding="utf-8")
     assert main(["--db", source, "import", str(back)]) == 0
     assert "imported 0, updated 0, unchanged 9, failed 0" in capsys.readouterr().out
-    pg_cluster.drop(pg_db)
+    pg_cluster.release(pg_db)
 
 
 # -- start-up errors ---------------------------------------------------------------------------
