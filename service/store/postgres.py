@@ -67,6 +67,7 @@ MIGRATION_LOCK = 0x1E61B1E  # pg_advisory_xact_lock keys: replicas migrate one a
 WRITE_LOCK = 0x1E61B1F  # with hashtext(slug): one writer per slug, even for a new slug
 POOL_SIZE = 8  # connections a process may open; requests wait for one up to POOL_WAIT
 POOL_WAIT = 2.0  # seconds; then the request gets a 503
+DOWN_WAIT = 0.2  # seconds, while the last attempt failed: an outage answers 503 at once
 CONNECT_TIMEOUT = 3  # seconds, for each new connection
 ARTICLE = "slug, title, lang, published, updated, summary, byline, tags, body_html, revision"
 FIELDS = "title, lang, published, updated, summary, byline, tags, body_html"
@@ -117,6 +118,7 @@ class PostgresStore(Store):
             ) from None
         self.writer = uuid.uuid4().hex  # our own notifications are not news to us
         self.listener: Listener | None = None
+        self.down = False  # the last query failed: wait DOWN_WAIT, not POOL_WAIT
         self.migrate()  # also proves the database is there, with a clear message if not
         self.pool: ConnectionPool = ConnectionPool(
             url,
@@ -178,10 +180,17 @@ class PostgresStore(Store):
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection[Any]]:
         try:
-            with self.pool.connection() as conn, conn.transaction():
+            with (
+                self.pool.connection(timeout=DOWN_WAIT if self.down else POOL_WAIT) as conn,
+                conn.transaction(),
+            ):
                 yield conn
-        except (psycopg.Error, PoolTimeout) as exc:
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            self.down = True  # the pool keeps reconnecting in the background
             raise self._unavailable(exc) from exc
+        except psycopg.Error as exc:
+            raise self._unavailable(exc) from exc
+        self.down = False
 
     # -- reads -------------------------------------------------------------------
     @staticmethod
