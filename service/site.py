@@ -36,6 +36,7 @@ from .widget import widget_assets
 log = logging.getLogger("legible")
 
 SYNC_SECONDS = 0.05  # how stale a page may be after another process commits
+RETRY_SECONDS = 0.5  # between syncs while the store is unavailable
 HTML = "text/html; charset=utf-8"
 PARTS_SHARE = 4  # 1/4 of the cache budget holds articles' shared blocks, the rest pages
 
@@ -116,8 +117,9 @@ class Site:
                 self._clear = self._clear or news.clear
             if self._resync:
                 self.revisions = {a: r for a, r in self.store.revisions()}
-        except StoreUnavailable:
-            return  # keep serving what is cached; resync once the store is back
+        except StoreUnavailable:  # keep serving what is cached; resync once it is back,
+            self._next_sync = now + RETRY_SECONDS  # asking seldom: each try may wait
+            return
         if self._resync:
             self._resync = False
             if self._clear:  # notifications may have been missed
