@@ -71,8 +71,9 @@ DOWN_WAIT = 0.2  # seconds, while the last attempt failed: an outage answers 503
 CONNECT_TIMEOUT = 3  # seconds, for each new connection
 ARTICLE = "slug, title, lang, published, updated, summary, byline, tags, body_html, revision"
 FIELDS = "title, lang, published, updated, summary, byline, tags, body_html"
-# A tsvector keeps 256 positions a lexeme, positions up to 16383, lexemes under 2 KB.
-MAX_POSITIONS, LAST_POSITION, LONGEST_WORD = 256, 16383, 500
+# A tsvector keeps 256 positions a lexeme, positions up to 16383, lexemes under 2 KB,
+# and 1 MB in all: words past VECTOR_BYTES (far beyond any article) are not indexed.
+MAX_POSITIONS, LAST_POSITION, LONGEST_WORD, VECTOR_BYTES = 256, 16383, 500, 800_000
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D (body), C, B (summary), A (title), as SQLite's bm25
 
 
@@ -88,15 +89,21 @@ def one_line(exc: BaseException) -> str:
 def search_vector(title: str, summary: str, body: str) -> str:
     """A tsvector literal of the folded words, title weighted A, summary B, body D."""
     spots: dict[str, list[str]] = {}
-    position = 0
+    position = size = 0
     for weight, text in (("A", title), ("B", summary), ("D", body)):
         for word in words(text):
             if len(word) > LONGEST_WORD:
                 continue
             position = min(position + 1, LAST_POSITION)
-            found = spots.setdefault(word, [])
+            found = spots.get(word)
+            if found is None:
+                size += len(word.encode()) + 8  # the lexeme, its entry, alignment
+                if size > VECTOR_BYTES:
+                    continue
+                found = spots[word] = []
             if len(found) < MAX_POSITIONS:
                 found.append(f"{position}{weight}")
+                size += 2
     return " ".join(f"'{w}':{','.join(p)}" for w, p in spots.items())
 
 
