@@ -13,6 +13,7 @@ committed; each replica's `listener.Listener` turns it into cache evictions.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -75,6 +76,18 @@ FIELDS = "title, lang, published, updated, summary, byline, tags, body_html"
 # and 1 MB in all: words past VECTOR_BYTES (far beyond any article) are not indexed.
 MAX_POSITIONS, LAST_POSITION, LONGEST_WORD, VECTOR_BYTES = 256, 16383, 500, 800_000
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D (body), C, B (summary), A (title), as SQLite's bm25
+
+
+class _OneLine(logging.Filter):
+    """The pool's warnings (libpq's messages run over several lines) on one line each,
+    like every other line Legible logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = " ".join(record.getMessage().split()), None
+        return True
+
+
+logging.getLogger("psycopg.pool").addFilter(_OneLine())
 
 
 def redacted(url: str) -> str:
