@@ -135,13 +135,14 @@ class Site:
                     self.revisions.pop(slug, None)
                 else:
                     self.revisions[slug] = revision
-                self.changed(slug)
+            self.changed(*news.slugs)  # one pass over the cache for a whole import
 
-    def changed(self, slug: str) -> None:
+    def changed(self, *slugs: str) -> None:
         self.hot.clear()
         with self._parts_lock:
-            self._parts.pop(slug, None)
-        self.cache.invalidate({f"article:{slug}", "lists"})
+            for slug in slugs:
+                self._parts.pop(slug, None)
+        self.cache.invalidate({*(f"article:{slug}" for slug in slugs), "lists"})
 
     # -- rendering -------------------------------------------------------------
     def html(

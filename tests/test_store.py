@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -159,6 +160,29 @@ def test_delete_removes_the_article_and_its_search_entry(store: Store, db: str) 
     assert index_rows(db) == 1
     assert store.delete("xoa-toi") is False
     assert store.get("o-lai") is not None
+
+
+def test_writers_of_one_new_slug_at_once_take_turns(store: Store, db: str) -> None:
+    """Two processes create the same article at the same instant: one creates it, the
+    other updates it; neither fails (PostgreSQL: the per-slug lock; SQLite: BEGIN IMMEDIATE)."""
+    others = [open_store(db) for _ in range(4)]
+    start = threading.Barrier(len(others))
+    results: list[tuple[str, int]] = []
+
+    def write(n: int) -> None:
+        start.wait()
+        results.append(others[n].put(make("cung-luc", title=f"Bản {n}")))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(len(others))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    for other in others:
+        other.close()
+    assert sorted(results) == [("created", 1), ("updated", 2), ("updated", 3), ("updated", 4)]
+    found = store.get("cung-luc")
+    assert found is not None and found.revision == 4
 
 
 def test_latest_is_newest_first_and_pages(store: Store) -> None:
