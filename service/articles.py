@@ -75,6 +75,12 @@ def _parse_when(value: str) -> tuple[str, date]:
         raise ValueError("must be an ISO date (2023-09-21) or datetime") from None
 
 
+# PostgreSQL cannot store U+0000 in text (SQLite can): refused on both, so an article
+# that one store takes the other takes too. The body loses it in sanitising.
+NUL = "\x00"
+NUL_ERROR = "must not contain the NUL character (\\u0000)"
+
+
 def _text(value: Any, name: str, errors: dict[str, str], limit: int) -> str:
     if value is None:
         return ""
@@ -84,6 +90,8 @@ def _text(value: Any, name: str, errors: dict[str, str], limit: int) -> str:
     text: str = value.strip()
     if len(text) > limit:
         errors[name] = f"must be at most {limit} characters"
+    elif NUL in text:
+        errors[name] = NUL_ERROR
     return text
 
 
@@ -170,6 +178,8 @@ def validate(data: Any, slug: str | None = None) -> Article:
         errors["tags"] = "must be a list of strings"
     else:
         tags = tuple(dict.fromkeys(t.strip() for t in tags_raw if t.strip()))
+        if any(NUL in t for t in tags):
+            errors["tags"] = NUL_ERROR
 
     body_slug = data.get("slug")
     if body_slug is not None and not isinstance(body_slug, str):

@@ -96,6 +96,10 @@ def test_blank_required_text_is_refused(name: str) -> None:
         ({"slug": 7}, "slug"),
         ({"title": "!!! ???"}, "slug"),
         ({"colour": "red"}, "body"),
+        ({"title": "Tiêu\x00đề"}, "title"),
+        ({"summary": "a\x00"}, "summary"),
+        ({"byline": "\x00HQ"}, "byline"),
+        ({"tags": ["a\x00b"]}, "tags"),
     ],
 )
 def test_each_bad_field_is_named(change: dict[str, Any], field: str) -> None:
