@@ -162,6 +162,14 @@ def test_delete_removes_the_article_and_its_search_entry(store: Store, db: str) 
     assert store.get("o-lai") is not None
 
 
+def test_a_slug_no_article_can_have_is_simply_absent(store: Store) -> None:
+    store.put(make("co-that"))
+    for slug in ("co\x00that", "\x00", "co-that\x00"):
+        assert store.get(slug) is None
+        assert store.delete(slug) is False
+    assert store.get("co-that") is not None
+
+
 def test_writers_of_one_new_slug_at_once_take_turns(store: Store, db: str) -> None:
     """Two processes create the same article at the same instant: one creates it, the
     other updates it; neither fails (PostgreSQL: the per-slug lock; SQLite: BEGIN IMMEDIATE)."""

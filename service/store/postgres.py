@@ -24,7 +24,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..articles import Article
+from ..articles import NUL, Article
 from ..errors import SettingsInvalid, StoreUnavailable
 from ..text import words
 from .common import (
@@ -234,6 +234,8 @@ class PostgresStore(Store):
             return conn.execute(sql.encode(), params).fetchall()
 
     def get(self, slug: str) -> Article | None:
+        if NUL in slug:  # PostgreSQL refuses it in a parameter; no slug holds it
+            return None
         rows = self._read(f"SELECT {ARTICLE} FROM articles WHERE slug = %s", (slug,))
         return self._article(rows[0]) if rows else None
 
@@ -323,6 +325,8 @@ class PostgresStore(Store):
         return result, revision
 
     def delete(self, slug: str) -> bool:
+        if NUL in slug:
+            return False
         with self._transaction() as conn:
             gone = conn.execute("DELETE FROM articles WHERE slug = %s RETURNING id", (slug,))
             existed = gone.fetchone() is not None
