@@ -382,6 +382,11 @@ def test_search_pages_and_counts_all_matches(store: Store) -> None:
     }
 
 
+def test_a_huge_word_finds_nothing_and_never_raises(filled: Store) -> None:
+    for query in ("a" * 5000, "vien " + "kiem" * 1000, "ư" * 3000):
+        assert filled.search(query, 10) == ([], 0)
+
+
 def test_an_empty_or_punctuation_query_finds_nothing(filled: Store) -> None:
     for query in ("", "   ", "?!.,", "…"):
         assert filled.search(query, 10) == ([], 0)

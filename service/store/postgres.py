@@ -260,8 +260,8 @@ class PostgresStore(Store):
 
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
         terms = words(query)[:MAX_TERMS]
-        if not terms:
-            return [], 0
+        if not terms or any(len(t) > LONGEST_WORD for t in terms):
+            return [], 0  # such a word is not indexed (nor can a tsquery hold it)
         match = search_query(terms)
         total = int(
             self._read("SELECT count(*) FROM articles WHERE search @@ %s::tsquery", (match,))[0][0]
