@@ -26,11 +26,11 @@ browser:
 	scripts/setup-browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check service tests e2e bench conftest.py
-	$(BIN)/ruff format --check service tests e2e bench conftest.py
+	$(BIN)/ruff check service legible_audit tests e2e bench conftest.py
+	$(BIN)/ruff format --check service legible_audit tests e2e bench conftest.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy service
+	$(BIN)/mypy service legible_audit
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests

@@ -1,0 +1,15 @@
+() => {
+  const els = interactive().filter(e => e.tabIndex >= 0);
+  if (document.activeElement && document.activeElement !== document.body) {
+    document.activeElement.blur();
+  }
+  const before = new Map(els.map(e => [e, focusSnap(e)]));
+  const out = [];
+  for (const e of els) {
+    e.focus();
+    out.push(focusItem(e, before.get(e)));
+    e.blur();
+  }
+  window.scrollTo(0, 0);
+  return out;
+}

@@ -1,0 +1,5 @@
+() => {
+  window.__legibleBefore = new WeakMap(
+    deepAll().filter(e => e.matches(NATIVE) || e.tabIndex >= 0)
+      .map(e => [e, focusSnap(e)]));
+}
