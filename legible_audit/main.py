@@ -39,8 +39,9 @@ def write_reports(opts: Options, report: Report) -> list[str]:
     return written
 
 
-def audit(opts: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Raises UsageError for bad inputs found before the run (exit code 2)."""
+    out, err = out or sys.stdout, err or sys.stderr
     urls = pages(opts)
     known = baseline.load(opts.baseline) if opts.baseline else set()
     tasks = plan(urls, opts)

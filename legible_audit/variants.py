@@ -66,13 +66,18 @@ def _variant_problem(what: str) -> Problem:
 
 
 def applied(attrs: dict[str, str], variant: Variant, prefix: str) -> str | None:
-    """Why <html>'s attributes do not show `variant`, or None."""
+    """Why <html>'s attributes do not show `variant`, or None. Spacing is on when its
+    attribute is there (Legible writes "1", the widget an empty value)."""
     want = {
         f"{prefix}theme": variant.theme,
         f"{prefix}size": None if variant.size == 100 else str(variant.size),
-        f"{prefix}spacing": "" if variant.spacing else None,
+        f"{prefix}spacing": variant.spacing,
     }
-    got = {name: attrs.get(name) for name in want}
+    got = {
+        f"{prefix}theme": attrs.get(f"{prefix}theme"),
+        f"{prefix}size": attrs.get(f"{prefix}size"),
+        f"{prefix}spacing": f"{prefix}spacing" in attrs,
+    }
     return None if got == want else f"<html> has {got}, want {want}"
 
 
