@@ -68,6 +68,7 @@ class TaskResult:
     error: str | None = None  # the page did not load (its findings hold one `page` finding)
     axe: dict[str, Any] | None = None  # axe's raw violations and incomplete
     review: list[str] = field(default_factory=list)  # axe incomplete, non-contrast
+    axe_rules: list[str] = field(default_factory=list)  # the rules axe evaluated
     seconds: float = 0.0
 
     @property

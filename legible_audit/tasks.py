@@ -131,7 +131,7 @@ def _run_cell(
     level = task.variant.level
     problems = first_screen_problems(page)
     outcome = run_axe(page, level)
-    out.axe, out.review = outcome.raw, outcome.review
+    out.axe, out.review, out.axe_rules = outcome.raw, outcome.review, sorted(outcome.ran)
     problems += outcome.problems + focus_problems(page)
     problems += target_size_problems(page) + non_text_contrast_problems(page)
     problems += lang_problems(page)

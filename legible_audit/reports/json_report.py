@@ -33,6 +33,7 @@ def render(report: Report) -> str:
                 "seconds": round(r.seconds, 3),
                 "axe": r.axe,
                 "axe_incomplete_for_review": r.review,
+                "axe_rules_run": r.axe_rules,
             }
             for r in report.results
         ],
