@@ -78,9 +78,6 @@ def main() -> int:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
-        from service.importers import articles_from
-
-        slugs = [a.slug for f in files for a in articles_from(Path(f))]
         env = server_env({"PYTHONUNBUFFERED": "1"})
         with serve(env=env, log=work / "server.log", db=db) as server:
             urls = [f"{server.url}/articles/{s}" for s in slugs]
