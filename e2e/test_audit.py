@@ -21,6 +21,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
+
+from legible_audit.axe import run_axe
 
 from .conftest import ROOT
 from .test_canary import CANARY, PAGES, expected
@@ -32,8 +35,12 @@ HOST_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>A host page</title></head>
 <body><main><h1>A host page on another origin</h1>
-<p>Its own text, with <a href="#top">a link</a>, in its own colours.</p></main></body></html>
+<p>Its own text, with <a href="#top">a link</a>, in its own colours.</p>
+<img src="/logo.svg" width="40" height="40"></main></body></html>
 """
+LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4"/></svg>'
+)
 
 
 class Quiet(SimpleHTTPRequestHandler):
@@ -41,9 +48,21 @@ class Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def static_server(folder: Path) -> Iterator[str]:
-    """A plain static server for `folder` on a free loopback port (its own origin)."""
-    handler = functools.partial(Quiet, directory=str(folder))
+class LoggedIn(Quiet):
+    """Pages behind a login: a token header and a session cookie, or 401."""
+
+    def do_GET(self) -> None:
+        if self.headers.get("X-Token") != "t0ken" or "session=ok" not in (
+            self.headers.get("Cookie") or ""
+        ):
+            self.send_error(401, "log in first")
+            return
+        super().do_GET()
+
+
+def static_server(folder: Path, handler_class: type[Quiet] = Quiet) -> Iterator[str]:
+    """A static server for `folder` on a free loopback port (its own origin)."""
+    handler = functools.partial(handler_class, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -63,6 +82,7 @@ def canary_origin() -> Iterator[str]:
 def host_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("host")
     (folder / "host.html").write_text(HOST_PAGE, encoding="utf-8")
+    (folder / "logo.svg").write_text(LOGO, encoding="utf-8")
     yield from static_server(folder)
 
 
@@ -107,24 +127,25 @@ def test_every_canary_is_reported_by_exactly_its_check(canary_origin: str, tmp_p
     assert f"{len(urls) * 2} of {len(urls) * 2} tasks" in done.stdout
 
 
-def test_the_clean_page_passes_with_exit_0(canary_origin: str, tmp_path: Path) -> None:
+def test_the_clean_page_behind_a_login_passes_with_exit_0(tmp_path: Path) -> None:
     report = tmp_path / "clean.json"
-    done = audit(
-        f"{canary_origin}/clean.html",
-        "--widget",
-        "off",
-        "--viewports",
-        "320x640",
-        "--json",
-        str(report),
-    )
+    for origin in static_server(CANARY, LoggedIn):
+        url = f"{origin}/clean.html"
+        args = (url, "--widget", "off", "--viewports", "320x640", "--json", str(report))
+        locked = audit(*args, "--header", "X-Token: t0ken")
+        done = audit(*args, "--header", "X-Token: t0ken", "--cookie", "session=ok")
+    # Without the cookie: one clear line, the run goes on, and the page counts as failed.
+    assert locked.returncode == 1
+    said = [s for s in locked.stderr.splitlines() if s.startswith("legible audit: ")]
+    assert len(said) == 1 and said[0].startswith(f"legible audit: {url} (")
+    assert said[0].endswith("could not load: HTTP 401")
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["findings"] == [] and data["summary"]["tasks_done"] == 2
 
 
 def test_another_origin_gets_the_variant_from_an_injected_widget(
-    host_origin: str, base_url: str, tmp_path: Path
+    host_origin: str, base_url: str, tmp_path: Path, page: Page
 ) -> None:
     report, html = tmp_path / "host.json", tmp_path / "host.html"
     host, own = (
@@ -160,7 +181,16 @@ def test_another_origin_gets_the_variant_from_an_injected_widget(
         # High contrast promises AAA: 7:1 ran, through the widget and through the URL.
         assert "color-contrast-enhanced" in tasks[(url, variant)]["axe_rules_run"]
     assert not [f for f in data["findings"] if f["rule"] in ("variant-not-applied", "page-load")]
-    assert html.read_text(encoding="utf-8").startswith("<!doctype html>")
+    # The HTML report is itself accessible, and its filters work.
+    page.goto(html.as_uri())
+    assert [p.line() for p in run_axe(page, "AA").problems] == []
+    # The host page's image has no alt text, whatever the theme: axe says so.
+    on_host = [f for f in data["findings"] if f["url"] == host]
+    assert {f["rule"] for f in on_host} >= {"image-alt"}
+    page.select_option("select[name=page]", host)
+    assert page.locator(".finding:visible").count() == len(on_host)
+    total = len(data["findings"])
+    assert page.locator("#shown").text_content() == f"{len(on_host)} of {total} findings shown"
     # Without the injected widget the host page has none: one clear finding, not a crash.
     done = audit(
         host, "--themes", "dark", "--sizes", "100", "--viewports", "320x640", "--json", str(report)

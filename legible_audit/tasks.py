@@ -10,8 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 from playwright.sync_api import Error as PlaywrightError
 
 from .axe import run_axe
@@ -68,13 +69,26 @@ def new_context(browser: Browser, opts: Options, task: Task, **extra: Any) -> Br
         "forced_colors": "none",
         # An injected widget must run whatever the host's CSP says.
         "bypass_csp": opts.widget == "inject",
-        "extra_http_headers": dict(opts.headers) or None,
     }
     context = browser.new_context(**{**args, **extra})
     context.set_default_timeout(opts.timeout * 1000)
+    if opts.headers:
+        # Only to the audited page's origin: a login token must not reach a CDN or tracker.
+        origin = _origin(task.url)
+        headers = dict(opts.headers)
+
+        def add_headers(route: Route) -> None:
+            route.continue_(headers={**route.request.headers, **headers})
+
+        context.route(lambda url: _origin(url) == origin, add_headers)
     if opts.cookies:
         context.add_cookies([{"name": n, "value": v, "url": task.url} for n, v in opts.cookies])
     return context
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc)
 
 
 def _first_line(exc: BaseException) -> str:
