@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,14 @@ def test_an_empty_sitemap_is_an_error() -> None:
     empty = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
     with pytest.raises(UsageError, match="no pages"):
         sitemap_urls("https://a.example/s.xml", lambda _: empty)
+
+
+def test_without_the_audit_extra_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "playwright", None)  # import playwright -> ImportError
+    assert main(["audit", "https://a.example/"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "legible audit needs the audit extra: pip install 'legible[audit]' (playwright is missing)"
+    ]
