@@ -106,12 +106,14 @@ def main() -> int:
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
             seconds = time.monotonic() - start
         data = json.loads((work / "audit.json").read_text(encoding="utf-8"))
+        load = os.getloadavg()[0]
     summary = data["summary"]
     cells = URLS * THEMES * len(SIZES)
     print(done.stdout.strip().splitlines()[-2] if done.stdout.strip() else done.stderr[-2000:])
     print(
         f"legible audit: {URLS} URLs x {THEMES} themes x {len(SIZES)} sizes = {cells} cells"
-        f" (+ {URLS} page tasks) at {args.viewport}, --jobs {args.jobs}, {os.cpu_count()} cores"
+        f" (+ {URLS} page tasks) at {args.viewport}, --jobs {args.jobs}, {os.cpu_count()} cores,"
+        f" load average {load:.1f} at the end (other work on the machine slows this down)"
     )
     print(
         f"  tasks done {summary['tasks_done']}/{summary['tasks_planned']},"
@@ -121,7 +123,11 @@ def main() -> int:
         f"  wall time {seconds:.0f} s ({summary['tasks_done'] / seconds * 60:.0f} tasks/min);"
         f" goal <= {GOAL_SECONDS:.0f} s: {'met' if seconds <= GOAL_SECONDS else 'MISSED'}"
     )
+    errors = sorted({t["error"] for t in data["tasks"] if t["error"]})
+    for error in errors[:5]:
+        print(f"  a task could not check its page: {error[:300]}")
     ok = summary["tasks_done"] == summary["tasks_planned"] and done.returncode in (0, 1)
+    ok = ok and not errors  # a figure for pages that were not checked means nothing
     return 0 if ok and seconds <= GOAL_SECONDS else 1
 
 
