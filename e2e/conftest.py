@@ -3,8 +3,9 @@
 The server is the real CLI (`python -m service.cli serve`) on a free port with a
 fresh SQLite file holding the demo articles, the portal-format article of
 tests/fixtures/ and, when it is there, the real portal seed. Chromium comes
-through pytest-playwright, configured here as legible_audit.browser says: LEGIBLE_CHROMIUM,
-else Debian's /usr/bin/chromium, else Playwright's own download. Every test gets a new context.
+through pytest-playwright, launched as `legible audit` launches it
+(legible_audit/browser.py): LEGIBLE_CHROMIUM, else Debian's /usr/bin/chromium, else
+Playwright's own download. Every test gets a new context.
 """
 
 from __future__ import annotations
