@@ -4,6 +4,7 @@ and the exit code, with the browser run replaced by canned results."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from legible_audit import baseline
 from legible_audit.findings import CELL_CHECKS, Finding, TaskResult, findings_from
 from legible_audit.options import Options, add_arguments, from_args
 from legible_audit.problem import Problem
+from legible_audit.progress import Progress
 from legible_audit.reports import html_report, junit
 from legible_audit.reports.model import Report
 from legible_audit.runner import BrowserFailed, Run
@@ -208,3 +210,23 @@ def test_reports_are_written_when_the_run_fails(
     assert data["interrupted"] == (code == 130)
     if code == 2:
         assert "cannot start Chromium: no chromium" in capsys.readouterr().err
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log() -> None:
+    log = io.StringIO()
+    bar = Progress(4, log, tty=False)
+    bar.step("https://a.example/ theme=dark", 2)
+    bar.say("legible audit: https://b.example/: could not load: HTTP 503")
+    bar.step("https://b.example/ theme=dark", 0, "could not load: HTTP 503")
+    assert log.getvalue().splitlines() == [
+        "[1/4] https://a.example/ theme=dark: 2 findings",
+        "legible audit: https://b.example/: could not load: HTTP 503",
+        "[2/4] https://b.example/ theme=dark: could not load: HTTP 503",
+    ]
+    term = io.StringIO()
+    bar = Progress(4, term, tty=True)
+    bar.step("https://a.example/", 0)
+    bar.step("https://a.example/x", 1)
+    bar.close()
+    assert term.getvalue().count("\n") == 1  # redrawn in place, one newline at the end
+    assert "\r\x1b[2K[" + "#" * 12 + "." * 12 + "] 2/4" in term.getvalue()
