@@ -101,15 +101,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--widget-origin", metavar="URL", help="the Legible to inject /widget.js from")
     p.add_argument(
-        "--header", action="append", default=[], metavar="'NAME: VALUE'", help="(repeatable)"
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="an HTTP header for the audited pages' own origin, e.g. a login token (repeatable)",
     )
     p.add_argument(
-        "--cookie", action="append", default=[], metavar="NAME=VALUE", help="(repeatable)"
+        "--cookie",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a cookie set for each audited URL, e.g. a session (repeatable)",
     )
     p.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per page (default 30)"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds each page step (load, a check) may take (default 30)",
     )
-    p.add_argument("--jobs", type=int, default=2, help="browsers working at once (default 2)")
+    p.add_argument(
+        "--jobs", type=int, default=2, help="Chromiums working at once (default 2, at most 32)"
+    )
     p.add_argument("--junit", metavar="FILE", help="JUnit XML: one testcase per url×variant×check")
     p.add_argument("--json", metavar="FILE", help="every finding, with axe's raw output")
     p.add_argument("--html", metavar="FILE", help="one self-contained, filterable HTML report")
