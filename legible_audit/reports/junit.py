@@ -1,6 +1,7 @@
 """JUnit XML: one testsuite per URL, one testcase per url × variant × check. A check
 with new findings fails; known ones are listed in its system-out; a page that did
-not load is an error, and its checks are skipped."""
+not load is an error, and its checks are skipped. The checks of one task share one
+page load, so each testcase's time is its task's time split evenly among them."""
 
 from __future__ import annotations
 
