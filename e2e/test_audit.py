@@ -191,10 +191,14 @@ def test_another_origin_gets_the_variant_from_an_injected_widget(
     assert page.locator(".finding:visible").count() == len(on_host)
     total = len(data["findings"])
     assert page.locator("#shown").text_content() == f"{len(on_host)} of {total} findings shown"
-    # Without the injected widget the host page has none: one clear finding, not a crash.
-    done = audit(
-        host, "--themes", "dark", "--sizes", "100", "--viewports", "320x640", "--json", str(report)
-    )
+    # --widget page (the default): the widget's demo page has one, which applies the
+    # variant; the host page has none: one clear finding, not a crash.
+    demo = f"{base_url}/widget/demo"
+    args = ("--themes", "dark", "--sizes", "150", "--viewports", "320x640", "--json", str(report))
+    done = audit(host, demo, *args)
     assert done.returncode == 1
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert {f["rule"] for f in data["findings"] if f["check"] == "page"} == {"widget-missing"}
+    page_findings = {(f["url"], f["rule"]) for f in data["findings"] if f["check"] == "page"}
+    assert page_findings == {(host, "widget-missing")}
+    demo_cell = next(t for t in data["tasks"] if t["url"] == demo and t["theme"] == "dark")
+    assert demo_cell["error"] is None and "color-contrast" in demo_cell["axe_rules_run"]

@@ -4,7 +4,8 @@ page or one injected from Legible; with `--widget off` the page is tested as it 
 
 The widget reads the reader's last choice from localStorage at start-up, so the
 choice is stored before the page's first script runs and the widget does the rest,
-as it would for a returning reader."""
+as it would for a returning reader. On Legible's own origin the widget follows the
+page instead; there the variant is chosen in its panel, as a reader picks it."""
 
 from __future__ import annotations
 
@@ -114,9 +115,34 @@ def open_variant(
         ]
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done(null)))")
     # The widget on Legible's own origin drives data-*, anywhere else data-legible-*.
+    # On its own origin it follows the page, not the saved choice: choose in the panel.
+    if applied(page.evaluate(script("detect"))["attrs"], variant, "data-legible-"):
+        choose_in_panel(page, variant)
     attrs = page.evaluate(script("detect"))["attrs"]
     on_legible = "data-legible-theme" not in attrs and "data-theme" in attrs
     return _check(page, variant, "data-" if on_legible else "data-legible-", attrs)
+
+
+def choose_in_panel(page: Page, variant: Variant, max_steps: int = 12) -> None:
+    """Choose `variant` in the widget's panel as a reader would, then close it and put
+    focus and scroll back where a fresh load has them."""
+    widget = page.locator("legible-widget")
+    widget.locator("button.t").click()
+    panel = widget.locator(".p")
+    panel.wait_for()
+    panel.locator('button[data-d="0"]').click()  # the default size, then up
+    for _ in range(max_steps):
+        if panel.locator("output").text_content() == f"{variant.size}%":
+            break
+        panel.locator('button[data-d="1"]').click()
+    panel.locator(f'[role=radio][data-v="{variant.theme}"]').click()
+    spacing = panel.locator('button[data-k="spacing"]')
+    if (spacing.get_attribute("aria-pressed") == "true") != variant.spacing:
+        spacing.click()
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
+    page.mouse.move(0, 0)
+    page.evaluate(script("reset_focus"))
 
 
 def _check(
