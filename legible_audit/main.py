@@ -4,6 +4,7 @@ interrupted. The reports are written whatever happens once the run has started."
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
@@ -93,6 +94,10 @@ def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -
         print(f"reports: {', '.join(written)}", file=out)
     if outcome.interrupted:
         print("legible audit: interrupted; the reports hold the tasks done", file=err)
+        if outcome.stuck:  # a worker is still inside Playwright: do not wait for it
+            out.flush()
+            err.flush()
+            os._exit(INTERRUPTED)
         return INTERRUPTED
     if opts.update_baseline and opts.baseline is not None:
         n = baseline.write(opts.baseline, [f for r in outcome.results for f in r.findings])

@@ -4,8 +4,10 @@ out tasks, and the run returns what is done so the reports still get written."""
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +17,8 @@ from .browser import LAUNCH_ARGS, chromium_executable
 from .findings import TaskResult
 from .options import Options, Variant
 from .tasks import Shared, Task, run_task
+
+STOP_SECONDS = 15.0  # after Ctrl-C, how long workers get to finish
 
 
 class BrowserFailed(Exception):
@@ -26,6 +30,7 @@ class Run:
     results: list[TaskResult] = field(default_factory=list)
     interrupted: bool = False
     planned: int = 0
+    stuck: bool = False  # a worker was still busy when the run stopped
 
 
 def plan(urls: Sequence[str], opts: Options) -> list[Task]:
@@ -61,7 +66,8 @@ def _worker(
                     break
                 results.put(run_task(browser, opts, task, shared))
         finally:
-            browser.close()
+            with contextlib.suppress(Exception):  # Ctrl-C may have ended Chromium already
+                browser.close()
 
 
 def run(tasks: Sequence[Task], opts: Options, on_result: Callable[[TaskResult], None]) -> Run:
@@ -95,6 +101,12 @@ def run(tasks: Sequence[Task], opts: Options, on_result: Callable[[TaskResult], 
     except KeyboardInterrupt:
         out.interrupted = True
         stop.set()
+        # Let each worker end its task and its Playwright: a thread still inside
+        # Playwright when the interpreter exits can crash it.
+        deadline = time.monotonic() + STOP_SECONDS
+        for w in workers:
+            w.join(max(0.0, deadline - time.monotonic()))
+        out.stuck = any(w.is_alive() for w in workers)
     if failures and not out.results and not out.interrupted:
         raise BrowserFailed(str(failures[0]))
     return out
