@@ -1,3 +1,5 @@
+// Text cut off by an overflow: hidden/clip box, or a box smaller than its content
+// (text.py, for WCAG text spacing).
 () => {
   const clips = (v) => v === 'hidden' || v === 'clip';
   // The visually-hidden pattern (.vh: a 1px clipped box) hides text on purpose.

@@ -1,3 +1,4 @@
+// Mark the first in-page link to <main> (or into it) with data-legible-skip.
 () => {
   const main = document.querySelector('main');
   for (const a of document.querySelectorAll('a[href^="#"]')) {

@@ -1,3 +1,5 @@
+// Focus each element in the tab order by script, after one Tab (so :focus-visible
+// applies): its unfocused and focused styles, box and what covers it (focus.py).
 () => {
   const els = interactive().filter(e => e.tabIndex >= 0);
   if (document.activeElement && document.activeElement !== document.body) {

@@ -1,3 +1,4 @@
+// Under forced colours: each control's border sides and outline (osmodes.py).
 ([controlsSel, nativeSel]) => {
   const out = [];
   for (const e of interactive()) {

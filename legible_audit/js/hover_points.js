@@ -1,3 +1,4 @@
+// The centres of up to `limit` interactive elements on screen, to hover over.
 (limit) => {
   const out = [];
   for (const e of interactive()) {

@@ -1,3 +1,4 @@
+// Every lang attribute, with the language name Intl knows for it (language.py).
 () => {
   const names = new Intl.DisplayNames(['en'], {type: 'language', fallback: 'none'});
   const els = [document.documentElement,

@@ -1,3 +1,4 @@
+// Animations still running, and interactive elements with a transition (osmodes.py).
 () => {
   const roots = [document, ...deepAll().filter(e => e.shadowRoot).map(e => e.shadowRoot)];
   const seen = new Set();

@@ -1,3 +1,5 @@
+// Controls' borders and fills, and inline SVG icons' paints, with what is behind
+// them (nontext.py).
 ([controlsSel, nativeSel]) => {
   const sides = (s) => ['Top', 'Right', 'Bottom', 'Left'].map(k => ({
     width: s[`border${k}Width`], style: s[`border${k}Style`], color: s[`border${k}Color`]}));

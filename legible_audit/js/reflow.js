@@ -1,3 +1,4 @@
+// Horizontal overflow at the current viewport width, and the widest elements.
 () => {
   const width = window.innerWidth;
   const wide = [];

@@ -1,3 +1,4 @@
+// After Enter on the skip link: where focus is, and whether it is in <main>.
 () => {
   const main = document.querySelector('main');
   const a = deepActive();

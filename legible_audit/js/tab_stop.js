@@ -1,3 +1,5 @@
+// One Tab stop: the focused element as focus.js describes it, plus whether it
+// links into <main> (the skip link; keyboard.py).
 () => {
   const e = deepActive();
   if (!e || e === document.body || e === document.documentElement) return null;

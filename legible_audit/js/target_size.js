@@ -1,3 +1,5 @@
+// Every target's box (a radio or checkbox with its label), whether it is a link
+// inside a sentence, and whether it is one of Legible's own controls (layout.py).
 (own) => {
   const textOutside = (block, e) => {
     const w = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);

@@ -1,3 +1,5 @@
+// Every element under the root with text of its own: colour, opacity, font size
+// and the background layers behind it (text.py).
 (rootSelector) => {
   const root = document.querySelector(rootSelector);
   if (!root) return [];
