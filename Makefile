@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser bench bench-connections fuzz gallery clean
+.PHONY: run test lint typecheck unit e2e browser bench bench-connections bench-audit fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,11 @@ browser:
 	scripts/setup-browser
 
 lint: $(STAMP)
-	$(BIN)/ruff check service tests e2e bench conftest.py
-	$(BIN)/ruff format --check service tests e2e bench conftest.py
+	$(BIN)/ruff check service legible_audit tests e2e bench conftest.py
+	$(BIN)/ruff format --check service legible_audit tests e2e bench conftest.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy service
+	$(BIN)/mypy service legible_audit
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -45,6 +45,10 @@ bench: $(STAMP)
 ## bench-connections: 10,000 idle + 2,000 slow connections vs a new reader, legible alone and behind nginx and Varnish (installed if missing)
 bench-connections: $(STAMP)
 	$(BIN)/python bench/connections.py
+
+## bench-audit: `legible audit` on 20 URLs x 5 themes x 3 sizes, against its 10-minute goal
+bench-audit: $(STAMP) browser
+	$(BIN)/python bench/audit.py
 
 ## gallery: the README's screenshots (docs/gallery), taken by the e2e machinery
 gallery: $(STAMP) browser

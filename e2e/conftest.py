@@ -3,15 +3,15 @@
 The server is the real CLI (`python -m service.cli serve`) on a free port with a
 fresh SQLite file holding the demo articles, the portal-format article of
 tests/fixtures/ and, when it is there, the real portal seed. Chromium comes
-through pytest-playwright, configured here: LEGIBLE_CHROMIUM, else Debian's
-/usr/bin/chromium, else Playwright's own download. Every test gets a new context.
+through pytest-playwright, launched as `legible audit` launches it
+(legible_audit/browser.py): LEGIBLE_CHROMIUM, else Debian's /usr/bin/chromium, else
+Playwright's own download. Every test gets a new context.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,20 +23,14 @@ import pytest
 from live import ServerFailed, serve, server_env
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from legible_audit.browser import LAUNCH_ARGS, chromium_executable
+
 from .checks import Problem
 from .known import KnownBug
 
 E2E = Path(__file__).resolve().parent
 ROOT = E2E.parent
 ARTIFACTS = E2E / "artifacts"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 SHOT_MAX_PX = 4000
 
 
@@ -195,15 +189,6 @@ def seed(legible_server: tuple[str, Seed]) -> Seed:
 
 
 # -- the browser (pytest-playwright's fixtures, pointed at our Chromium) --------------
-
-
-def chromium_executable() -> str | None:
-    configured = os.environ.get("LEGIBLE_CHROMIUM")
-    if configured:
-        return configured
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    return None  # Playwright's bundled build
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import live  # noqa: E402
 import portal_article  # noqa: E402
 
-from e2e.conftest import LAUNCH_ARGS, chromium_executable  # noqa: E402
 from e2e.matrix import load  # noqa: E402
+from legible_audit.browser import LAUNCH_ARGS, chromium_executable  # noqa: E402
 from service.assets import build_css  # noqa: E402
 from service.importers import articles_from  # noqa: E402
 from service.site import pages_version  # noqa: E402

@@ -1,4 +1,4 @@
-"""The `legible` command: serve, import, export."""
+"""The `legible` command: serve, import, export, widget-snippet, audit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError
 from .settings import Settings
@@ -126,6 +128,35 @@ def _widget_snippet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    """The accessibility matrix against any site (legible_audit), with the themes and
+    sizes this Legible offers."""
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
+    except ImportError as exc:
+        print(
+            f"legible audit needs the audit extra: pip install 'legible[audit]' ({exc.name}"
+            " is missing)",
+            file=sys.stderr,
+        )
+        return 2
+    from legible_audit.main import audit
+    from legible_audit.options import UsageError, from_args
+
+    from .preferences import SIZES
+    from .themes import data_dir, load_themes
+
+    settings = Settings.from_env()
+    themes = load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
+    try:
+        options = from_args(args, {t.name: t.level for t in themes.values()}, SIZES)
+        return audit(options)
+    except UsageError as exc:
+        print(f"legible audit: {exc}", file=sys.stderr)
+        return 2
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="legible", description=__doc__)
     p.add_argument("--version", action="version", version=f"legible {__version__}")
@@ -172,6 +203,14 @@ def parser() -> argparse.ArgumentParser:
     )
     snip.add_argument("origin", help="where Legible is served, e.g. https://legible.example")
     snip.set_defaults(func=_widget_snippet)
+    aud = sub.add_parser(
+        "audit",
+        help="check any site's pages in every theme, size and viewport (needs legible[audit])",
+        description="Run axe and Legible's own checks on each page in each variant;"
+        " exit 0 clean or only known findings, 1 new findings, 2 usage or setup errors.",
+    )
+    add_audit_arguments(aud)
+    aud.set_defaults(func=_audit)
     return p
 
 

@@ -1,5 +1,6 @@
-"""The shape of `service/`: no import cycles, nothing imports back up the request
-chain, and no module grows past what a newcomer reads in one sitting.
+"""The shape of `service/` and `legible_audit/`: no import cycles, nothing imports back
+up the request chain, no module grows past what a newcomer reads in one sitting, and
+the audit's checks stand apart from the product they check.
 
 Every import counts, including those under TYPE_CHECKING and inside functions:
 a lazy or type-only import is still a dependency.
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-SERVICE = Path(__file__).resolve().parents[1] / "service"
+ROOT = Path(__file__).resolve().parents[1]
+SERVICE = ROOT / "service"
 PACKAGE = "service"
+AUDIT = ROOT / "legible_audit"
 MAX_LINES = 350
 # The top of the request chain, and the only modules allowed to import each.
 IMPORTED_ONLY_BY = {
@@ -23,13 +26,13 @@ IMPORTED_ONLY_BY = {
 }
 
 
-def module_name(path: Path) -> str:
-    parts = [PACKAGE, *path.relative_to(SERVICE).with_suffix("").parts]
+def module_name(path: Path, root: Path = SERVICE) -> str:
+    parts = [root.name, *path.relative_to(root).with_suffix("").parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def modules() -> dict[str, Path]:
-    return {module_name(p): p for p in sorted(SERVICE.rglob("*.py"))}
+def modules(root: Path = SERVICE) -> dict[str, Path]:
+    return {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
 
 
 def imports(name: str, path: Path, known: set[str]) -> set[str]:
@@ -56,9 +59,9 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
     return found
 
 
-def graph() -> dict[str, set[str]]:
-    found = modules()
-    known = set(found)
+def graph(root: Path = SERVICE, known_extra: frozenset[str] = frozenset()) -> dict[str, set[str]]:
+    found = modules(root)
+    known = set(found) | known_extra
     return {name: imports(name, path, known) for name, path in found.items()}
 
 
@@ -118,3 +121,22 @@ def test_no_module_is_too_long_to_read() -> None:
     lines = {name: len(p.read_text(encoding="utf-8").splitlines()) for name, p in modules().items()}
     too_long = {name: n for name, n in lines.items() if n > MAX_LINES}
     assert not too_long, f"split these modules (over {MAX_LINES} lines): {too_long}"
+
+
+def test_the_audit_has_no_cycle_and_short_modules() -> None:
+    cycle = find_cycle(graph(AUDIT))
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+    lines = {
+        name: len(p.read_text(encoding="utf-8").splitlines()) for name, p in modules(AUDIT).items()
+    }
+    too_long = {name: n for name, n in lines.items() if n > MAX_LINES}
+    assert not too_long, f"split these modules (over {MAX_LINES} lines): {too_long}"
+    assert len(lines) > 10, "legible_audit/ was not read"
+
+
+def test_the_audit_checks_do_not_use_the_product_code() -> None:
+    """One contrast implementation, and checks that judge Legible rather than repeat it:
+    legible_audit imports nothing from `service`."""
+    edges = graph(AUDIT, frozenset(modules()) | {PACKAGE})
+    uses = {name: sorted(deps & (set(modules()) | {PACKAGE})) for name, deps in edges.items()}
+    assert not {name: deps for name, deps in uses.items() if deps}

@@ -1,4 +1,5 @@
-"""The wheel (what the Docker image installs) carries everything the service reads at run time."""
+"""The wheel (what the Docker image installs) carries everything the service reads at run
+time, and `legible audit` with its scripts behind the `audit` extra."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ def test_wheel_carries_templates_themes_widget_and_demo(tmp_path: Path) -> None:
         *(f"service/templates/{p.name}" for p in (ROOT / "service/templates").glob("*.html")),
         *(f"service/demo/{p.name}" for p in (ROOT / "service/demo").glob("*.json")),
         *(f"service/static/demo/{p.name}" for p in (ROOT / "service/static/demo").glob("*.svg")),
+        # legible audit: its checks' scripts and the HTML report's stylesheet and script.
+        *(f"legible_audit/js/{p.name}" for p in (ROOT / "legible_audit/js").glob("*.js")),
+        "legible_audit/reports/report.css",
+        "legible_audit/reports/report.js",
+        "legible_audit/main.py",
     }
     assert expected - names == set()
     assert "service/_data/themes/high-contrast.toml" in names
@@ -42,3 +48,6 @@ def test_wheel_carries_templates_themes_widget_and_demo(tmp_path: Path) -> None:
     assert f"\nVersion: {__version__}\n" in zipfile.ZipFile(wheel).read(metadata).decode()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "legible = service.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    meta = zipfile.ZipFile(wheel).read(metadata).decode()
+    assert "Provides-Extra: audit" in meta
+    assert "playwright" in meta and "extra == 'audit'" in meta

@@ -1,0 +1,87 @@
+"""Which pages: the URLs given, a sitemap's pages (sitemap indexes followed), minus
+the excluded patterns."""
+
+from __future__ import annotations
+
+import fnmatch
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from urllib.parse import urljoin
+
+from .options import UsageError, check_url
+
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
+MAX_SITEMAPS = 200  # an index of indexes stops here
+Fetch = Callable[[str], bytes]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def parse_sitemap(data: bytes, source: str) -> tuple[list[str], list[str]]:
+    """A sitemap's bytes -> (page URLs, nested sitemap URLs). Relative locs resolve
+    against `source`."""
+    if data[:2] == b"\x1f\x8b":  # sitemap.xml.gz
+        inflate = zlib.decompressobj(wbits=31)
+        data = inflate.decompress(data, MAX_SITEMAP_BYTES + 1)
+        if len(data) > MAX_SITEMAP_BYTES:
+            raise UsageError(f"--sitemap {source}: larger than {MAX_SITEMAP_BYTES} bytes unpacked")
+    if b"<!DOCTYPE" in data[:2048].upper() or b"<!ENTITY" in data.upper():
+        raise UsageError(f"--sitemap {source}: a sitemap with a DTD or entities is not read")
+    try:
+        root = ET.fromstring(data)  # noqa: S314  (no DTD/entities: refused above)
+    except ET.ParseError as exc:
+        raise UsageError(f"--sitemap {source}: not XML ({exc})") from exc
+    kind = _local(root.tag)
+    if kind not in ("urlset", "sitemapindex"):
+        raise UsageError(f"--sitemap {source}: <{kind}> is neither <urlset> nor <sitemapindex>")
+    locs = [
+        urljoin(source, (el.text or "").strip())
+        for el in root.iter()
+        if _local(el.tag) == "loc" and (el.text or "").strip()
+    ]
+    return (locs, []) if kind == "urlset" else ([], locs)
+
+
+def fetch_url(url: str, headers: Sequence[tuple[str, str]] = (), timeout: float = 30) -> bytes:
+    request = urllib.request.Request(url, headers=dict(headers))  # noqa: S310  (http(s) only)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            data: bytes = response.read(MAX_SITEMAP_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise UsageError(f"--sitemap: cannot fetch {url}: {exc}") from exc
+    if len(data) > MAX_SITEMAP_BYTES:
+        raise UsageError(f"--sitemap: {url} is larger than {MAX_SITEMAP_BYTES} bytes")
+    return data
+
+
+def sitemap_urls(start: str, fetch: Fetch) -> list[str]:
+    """Every page URL of the sitemap at `start`, following sitemap indexes."""
+    pages: list[str] = []
+    queue, seen = [start], set()
+    while queue:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        if len(seen) > MAX_SITEMAPS:
+            raise UsageError(f"--sitemap: more than {MAX_SITEMAPS} sitemaps under {start}")
+        found, nested = parse_sitemap(fetch(url), url)
+        pages += [check_url(u, f"--sitemap {url}") for u in found]
+        queue += [check_url(u, f"--sitemap {url}") for u in nested]
+    if not pages:
+        raise UsageError(f"--sitemap {start}: no pages in it")
+    return pages
+
+
+def excluded(url: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(url, p) for p in patterns)
+
+
+def select(urls: Iterable[str], patterns: Sequence[str]) -> list[str]:
+    """`urls` without duplicates and without those matching an exclude glob."""
+    return [u for u in dict.fromkeys(urls) if not excluded(u, patterns)]

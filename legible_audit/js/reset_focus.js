@@ -1,0 +1,11 @@
+// Pointer-free focus back where a freshly loaded page has it: the next Tab goes
+// to the first stop, and the page is scrolled to the top.
+() => {
+  if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+  const start = document.createElement("span");
+  start.tabIndex = -1;
+  document.body.prepend(start);
+  start.focus({ preventScroll: true });
+  start.remove();
+  window.scrollTo(0, 0);
+}

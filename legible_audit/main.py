@@ -1,0 +1,106 @@
+"""`legible audit`: the matrix against any site. Pages in, reports and an exit code out:
+0 clean (or only known findings), 1 new findings, 2 usage or setup errors, 130
+interrupted. The reports are written whatever happens once the run has started."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from . import baseline
+from .findings import TaskResult
+from .inputs import fetch_url, select, sitemap_urls
+from .options import Options, UsageError
+from .progress import Progress
+from .reports import html_report, json_report, junit, write_atomic
+from .reports.model import Report
+from .runner import BrowserFailed, Run, plan, run
+
+SHOWN = 40  # new findings printed in the summary; the reports hold them all
+INTERRUPTED = 130
+
+
+def pages(opts: Options) -> list[str]:
+    urls = list(opts.urls)
+    if opts.sitemap:
+        urls += sitemap_urls(opts.sitemap, lambda u: fetch_url(u, opts.headers, opts.timeout))
+    chosen = select(urls, opts.excludes)
+    if not chosen:
+        raise UsageError(f"every one of the {len(urls)} URLs is excluded by --exclude")
+    return chosen
+
+
+def write_reports(opts: Options, report: Report) -> list[str]:
+    written = []
+    for path, render in ((opts.junit, junit), (opts.json, json_report), (opts.html, html_report)):
+        if path is not None:
+            write_atomic(path, render.render(report))
+            written.append(str(path))
+    return written
+
+
+def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Raises UsageError for bad inputs found before the run (exit code 2)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    urls = pages(opts)
+    known = baseline.load(opts.baseline) if opts.baseline else set()
+    tasks = plan(urls, opts)
+    progress = Progress(len(tasks), err)
+    reported: set[str] = set()
+
+    def on_result(result: TaskResult) -> None:
+        if (
+            result.error
+            and not result.error.startswith("not checked")
+            and result.url not in reported
+        ):
+            reported.add(result.url)
+            progress.say(f"legible audit: {result.url} ({result.variant}): {result.error}")
+        progress.step(f"{result.url} {result.variant}", len(result.findings), result.error)
+
+    outcome, setup_error = Run(planned=len(tasks)), None
+    try:
+        outcome = run(tasks, opts, on_result)
+    except BrowserFailed as exc:
+        setup_error = f"cannot start Chromium: {exc} (set LEGIBLE_CHROMIUM to a Chromium binary"
+        setup_error += " or run `playwright install chromium`)"
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    finally:
+        progress.close()
+        diff = baseline.diff(outcome.results, known)
+        report = Report(outcome.results, diff, len(tasks), outcome.interrupted)
+        written = write_reports(opts, report)
+    if setup_error:
+        print(f"legible audit: {setup_error}", file=err)
+        return 2
+    for f in diff.new[:SHOWN]:
+        crit = ", ".join(f.criteria) or "-"
+        print(
+            f"new: {f.url} · {f.variant} · {f.rule} · WCAG {crit} · {f.selector or '-'} · "
+            f"{f.message}",
+            file=out,
+        )
+    if len(diff.new) > SHOWN:
+        print(f"… {len(diff.new) - SHOWN} more new findings in the reports", file=out)
+    failed = len({r.url for r in outcome.results if r.error})
+    print(
+        f"legible audit: {len(outcome.results)} of {len(tasks)} tasks on {len(urls)} pages:"
+        f" {diff.summary()}" + (f"; {failed} page(s) could not be checked" if failed else ""),
+        file=out,
+    )
+    if written:
+        print(f"reports: {', '.join(written)}", file=out)
+    if outcome.interrupted:
+        print("legible audit: interrupted; the reports hold the tasks done", file=err)
+        if outcome.stuck:  # a worker is still inside Playwright: do not wait for it
+            out.flush()
+            err.flush()
+            os._exit(INTERRUPTED)
+        return INTERRUPTED
+    if opts.update_baseline and opts.baseline is not None:
+        n = baseline.write(opts.baseline, [f for r in outcome.results for f in r.findings])
+        print(f"baseline: {n} known findings written to {opts.baseline}", file=out)
+        return 0
+    return 1 if diff.new else 0
