@@ -17,6 +17,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .hotpath import HotPath
+from .metrics import Exporter
 from .middleware.accesslog import AccessLog
 from .middleware.security import SecurityHeaders
 from .middleware.trustedhost import HealthzOrTrustedHost
@@ -33,6 +34,7 @@ ROUTES = [
     Route("/preferences", forms.preferences_form, methods=["GET"]),
     Route("/preferences", forms.preferences_submit, methods=["POST"]),
     Route("/healthz", files.healthz, methods=["GET"]),
+    Route("/metrics", files.metrics, methods=["GET"]),
     Route("/assets/{path:path}", files.asset, methods=["GET"]),
     Route("/static/{path:path}", files.asset, methods=["GET"]),
     Route("/widget.js", files.widget_file, methods=["GET"]),
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     app.router.redirect_slashes = False  # its redirect would echo the Host header
     app.state.site = site
     hot = HotPath(app, site, allowed_hosts=settings.allowed_hosts)
+    app.state.metrics = Exporter(site, hot.hits) if settings.metrics else None
     outer: ASGIApp = hot
     if settings.access_log:
         outer = hot.access_log = AccessLog(outer)

@@ -20,12 +20,14 @@ from cachetools import LRUCache
 
 from . import assets
 from .answers import HotRoutes, Tail
+from .counters import store_error
 from .delivery import Entry, make_entry
 from .errors import StoreUnavailable
 from .fonts import shipped
 from .middleware.security import SecurityHeaders
 from .pagecache import PageCache
 from .preferences import Preference, build_url, variants
+from .purge import Purger
 from .render import ArticleParts, Renderer, template_hash
 from .settings import Settings
 from .store import Store
@@ -76,6 +78,7 @@ class Site:
         self.version = pages_version(css)
         self.renderer = Renderer(self.themes, self.css_url)
         self.store = Store(settings.db)
+        self.purger = Purger(settings.purge_urls)  # the HTTP caches in front, after a write
         self.hot = HotRoutes()
         parts_bytes = settings.cache_bytes // PARTS_SHARE
         self.cache = PageCache(
@@ -113,6 +116,7 @@ class Site:
                 return
             self.revisions = {a: r for a, r in self.store.revisions()}
         except StoreUnavailable:
+            store_error()
             self._data_version = None  # resync fully once the store is back
             return  # keep serving what is cached
         self._data_version = version
