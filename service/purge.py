@@ -6,8 +6,9 @@ tags it changed to `Purger.purge`, which only queues them: each cache has its ow
 thread that sends `PURGE /` with `xkey-purge: TAG TAG…`, so a slow or dead cache
 never delays the write, nor the purges of another cache. A failed purge is logged
 and retried with exponential backoff (RETRIES times); tags queued meanwhile are sent
-with the retry. `flush` waits, bounded, for what is queued (`legible import` calls it
-before it exits).
+with the retry. Each tag is purged a second time REPEAT seconds later, for the copy a
+replica that had not yet heard of the write may have given the cache meanwhile.
+`flush` waits, bounded, for all of it (`legible import` calls it before it exits).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ RETRIES = 5  # further attempts after a failure, then the tags are given up (log
 BACKOFF = 0.25  # seconds before the first retry; doubled each time
 MAX_BACKOFF = 8.0
 MAX_HEADER = 4000  # bytes of tags per request: Varnish's http_req_hdr_len is 8 KB
+# Each tag is purged again this long after its first purge: until every replica has
+# heard of the write (SQLite's data_version within 50 ms, a LISTEN/NOTIFY within ms),
+# the cache may fetch the old page again from one that has not and keep it.
+REPEAT = 0.5
 
 
 def article_tag(slug: str) -> str:
@@ -74,7 +79,9 @@ def chunks(tags: Sequence[str], limit: int = MAX_HEADER) -> list[str]:
 class _Cache(threading.Thread):
     """One cache: the tags waiting for it, and the thread that sends them."""
 
-    def __init__(self, url: str, timeout: float, retries: int, backoff: float) -> None:
+    def __init__(
+        self, url: str, timeout: float, retries: int, backoff: float, repeat: float
+    ) -> None:
         super().__init__(name=f"legible-purge {url}", daemon=True)
         parts = urlsplit(url)
         self.url = url
@@ -83,9 +90,11 @@ class _Cache(threading.Thread):
         self.port = parts.port
         self.path = parts.path or "/"
         self.timeout, self.retries, self.backoff = timeout, retries, backoff
+        self.repeat = repeat
         self.cond = threading.Condition()
         self.waiting: set[str] = set()
         self.busy = False  # a batch taken from `waiting` is being sent or retried
+        self.repeats: dict[str, float] = {}  # tag -> when to purge it a second time
         self.given_up = 0  # batches dropped after every retry failed
         self.stopping = False
 
@@ -95,25 +104,44 @@ class _Cache(threading.Thread):
             self.cond.notify_all()
 
     def idle(self) -> bool:
-        return not self.waiting and not self.busy
+        return not self.waiting and not self.busy and not self.repeats
+
+    def _due(self, now: float) -> set[str]:
+        """Second purges whose time has come, taken off the schedule."""
+        due = {tag for tag, when in self.repeats.items() if when <= now}
+        for tag in due:
+            del self.repeats[tag]
+        return due
+
+    def _until_next(self, now: float) -> float | None:
+        return max(0.0, min(self.repeats.values()) - now) if self.repeats else None
 
     def run(self) -> None:
         failures = 0
-        batch: set[str] = set()
+        batch: set[str] = set()  # tags of new writes
+        again: set[str] = set()  # second purges
         while True:
             delay = 0.0
             with self.cond:
-                while not self.waiting and not batch and not self.stopping:
-                    self.cond.wait()
+                while not (self.waiting or batch or again or self.stopping):
+                    again = self._due(time.monotonic())
+                    if again:
+                        break
+                    self.cond.wait(self._until_next(time.monotonic()))
                 if self.stopping:
                     return
                 batch |= self.waiting
                 self.waiting = set()
+                again -= batch
                 self.busy = True
-            error = self.send(batch)
+            error = self.send(batch | again)
             if error is None:
                 counters.COUNTERS.purges_sent += 1
-                batch, failures = set(), 0
+                if self.repeat:
+                    when = time.monotonic() + self.repeat
+                    with self.cond:
+                        self.repeats.update(dict.fromkeys(batch, when))
+                batch, again, failures = set(), set(), 0
             else:
                 counters.COUNTERS.purges_failed += 1
                 failures += 1
@@ -121,9 +149,9 @@ class _Cache(threading.Thread):
                     log.error(
                         "purge: gave up on %s after %d attempts (%s); these tags may be "
                         "stale there until their s-maxage ends: %s",
-                        self.url, failures, error, " ".join(sorted(batch)),
+                        self.url, failures, error, " ".join(sorted(batch | again)),
                     )  # fmt: skip
-                    batch, failures = set(), 0
+                    batch, again, failures = set(), set(), 0
                     self.given_up += 1
                 else:
                     delay = min(MAX_BACKOFF, self.backoff * 2 ** (failures - 1))
@@ -132,9 +160,9 @@ class _Cache(threading.Thread):
                         self.url, error, failures, self.retries, delay,
                     )  # fmt: skip
             with self.cond:
-                self.busy = bool(batch)
+                self.busy = bool(batch or again)
                 self.cond.notify_all()
-                if batch and not self.stopping:
+                if self.busy and not self.stopping:
                     self.cond.wait_for(lambda: self.stopping, timeout=delay)
 
     def send(self, tags: set[str]) -> str | None:
@@ -161,11 +189,22 @@ class Purger:
     def __init__(
         self,
         urls: Sequence[str],
-        timeout: float = TIMEOUT,
-        retries: int = RETRIES,
-        backoff: float = BACKOFF,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
+        repeat: float | None = None,
     ) -> None:
-        self.caches = [_Cache(check_url(u), timeout, retries, backoff) for u in urls]
+        """Defaults: TIMEOUT, RETRIES, BACKOFF and REPEAT (0: no second purge)."""
+        self.caches = [
+            _Cache(
+                check_url(url),
+                TIMEOUT if timeout is None else timeout,
+                RETRIES if retries is None else retries,
+                BACKOFF if backoff is None else backoff,
+                REPEAT if repeat is None else repeat,
+            )
+            for url in urls
+        ]
         self._started = False
         self._lock = threading.Lock()
 
