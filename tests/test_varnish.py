@@ -225,6 +225,12 @@ def test_kill_9_of_one_replica_under_load_sends_no_5xx_to_readers(
     ]
     script = tmp_path / "kill.lua"
     script.write_text(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    errors = tmp_path / "5xx.log"  # what Varnish logs of any 5xx, for the failure message
+    watch = subprocess.Popen(
+        ["varnishlog", "-n", str(cluster.work / "n"), "-g", "request", "-q", "RespStatus >= 500"],
+        stdout=errors.open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    time.sleep(0.05)
     run = subprocess.Popen(
         [wrk, "-t2", "-c16", "-d4s", "-s", str(script), cluster.front.url],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -234,6 +240,10 @@ def test_kill_9_of_one_replica_under_load_sends_no_5xx_to_readers(
     for pid in reversed(process_tree(victim.pid)):  # granian's supervisor and worker
         os.kill(pid, signal.SIGKILL)
     out, _ = run.communicate(timeout=30)
+    time.sleep(0.5)
+    watch.terminate()
+    watch.wait(5)
+    out += "\n" + errors.read_text()[-6000:]
     found = re.search(r"RESULT (\{.*\})", out)
     assert found, out
     result = json.loads(found.group(1))

@@ -25,9 +25,7 @@ from live import ROOT, LiveServer, free_port, serve, spawn
 
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
 TOKEN = "cluster-token"
-_BACKEND = re.compile(
-    r'(backend (\w+) \{\s*\.host = )"[^"]*";(\s*\.port = )"[^"]*";', flags=re.S
-)
+_BACKEND = re.compile(r'(backend (\w+) \{\s*\.host = )"[^"]*";(\s*\.port = )"[^"]*";', flags=re.S)
 
 
 def find_varnishd() -> str | None:

@@ -75,6 +75,7 @@ sub vcl_init {
 sub vcl_recv {
     set req.backend_hint = replicas.backend();
     unset req.http.X-Encoding;
+    unset req.http.X-Failed;
     if (req.method == "PURGE") {
         call legible_purge;
     }
@@ -168,6 +169,14 @@ sub vcl_hash {
 }
 
 sub vcl_backend_fetch {
+    if (bereq.retries > 0) {
+        # A retry goes to a replica this request has not failed on (one line each).
+        if (bereq.http.X-Failed !~ "\blegible1\b") {
+            set bereq.backend = legible1;
+        } elsif (bereq.http.X-Failed !~ "\blegible2\b") {
+            set bereq.backend = legible2;
+        }
+    }
     if (bereq.http.X-Encoding == "br" || bereq.http.X-Encoding == "gzip") {
         set bereq.http.Accept-Encoding = bereq.http.X-Encoding;
     } elsif (bereq.http.X-Encoding == "identity") {
@@ -186,7 +195,8 @@ sub vcl_backend_response {
 sub vcl_backend_error {
     # The replica died or refused (a kill, a restart): the next one, before its probe
     # notices. PUT and DELETE are idempotent, and their body was kept.
-    if (bereq.method != "POST" && bereq.retries < 2) {
+    if (bereq.method != "POST" && bereq.retries < 1) {
+        set bereq.http.X-Failed = bereq.http.X-Failed + " " + beresp.backend.name;
         return (retry);
     }
 }
