@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser bench bench-connections fuzz gallery clean
+.PHONY: run test lint typecheck unit e2e browser engines bench bench-connections fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/legible serve
 
-## test: lint, type-check, unit tests, then the browser suite
-test: $(STAMP) browser lint typecheck
+## test: lint, type-check, unit tests (with real Varnish in front of two replicas), then the browser suite
+test: $(STAMP) browser engines lint typecheck
 	CI=$${CI:-} $(BIN)/python -m pytest
 
 browser:
 	scripts/setup-browser
+
+engines:
+	scripts/setup-engines
 
 lint: $(STAMP)
 	$(BIN)/ruff check service tests e2e bench conftest.py

@@ -10,6 +10,8 @@ page family; `views/errors.py` renders every error response.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -44,6 +46,19 @@ ROUTES = [
 ]
 
 
+SHUTDOWN_PURGE_SECONDS = 2.0  # a stopping worker waits this long for its queued purges
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield
+    site = app.state.site
+    await asyncio.to_thread(site.purger.flush, SHUTDOWN_PURGE_SECONDS)
+    await asyncio.to_thread(site.purger.stop)
+    if app.state.metrics is not None:
+        app.state.metrics.stop()
+
+
 def create_app(settings: Settings | None = None) -> LegibleApp:
     settings = settings or Settings.from_env()
     site = Site(settings)
@@ -51,6 +66,7 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         routes=ROUTES,
         middleware=[Middleware(SecurityHeaders, headers=site.security_headers)],
         exception_handlers=HANDLERS,
+        lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # its redirect would echo the Host header
     app.state.site = site

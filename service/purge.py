@@ -240,8 +240,12 @@ class Purger:
         """The caches that dropped purges after every retry failed."""
         return [cache.url for cache in self.caches if cache.given_up]
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop sending (what is still queued is dropped) and wait for the threads."""
         for cache in self.caches:
             with cache.cond:
                 cache.stopping = True
                 cache.cond.notify_all()
+        for cache in self.caches:
+            if cache.is_alive():
+                cache.join(timeout)

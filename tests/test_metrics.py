@@ -1,0 +1,111 @@
+"""/metrics (LEGIBLE_METRICS=1): Prometheus' text format from prometheus-client, in
+one process and summed over `legible serve`'s workers (service/metrics.py)."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from live import serve, server_env
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.testclient import TestClient
+
+from service import counters
+from service.app import create_app
+from service.settings import Settings
+
+ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
+
+
+def samples(text: str) -> dict[str, float]:
+    """sample name (with labels) -> value."""
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()))
+            out[s.name + (f"{{{labels}}}" if labels else "")] = s.value
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+
+
+def test_off_by_default(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(db=str(tmp_path / "t.db")))) as client:
+        assert client.get("/metrics").status_code == 404
+
+
+def test_hits_misses_bytes_and_build_time(tmp_path: Path) -> None:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), metrics=True))
+    with TestClient(app) as client:
+        miss = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
+        hit = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
+        assert miss.status_code == hit.status_code == 200
+        scraped = client.get("/metrics")
+    assert scraped.status_code == 200
+    assert scraped.headers["content-type"].startswith("text/plain; version=")
+    assert scraped.headers["cache-control"] == "no-store"
+    got = samples(scraped.text)
+    assert got["legible_cache_misses_total"] == 1
+    assert got["legible_cache_hits_total"] == 1  # the second one, before routing
+    assert got["legible_cache_hit_bytes_total"] == int(hit.headers["content-length"])
+    assert got["legible_build_seconds_count"] == 1
+    assert 0 < got["legible_build_seconds_sum"] < 5
+    assert got['legible_build_seconds_bucket{le="+Inf"}'] == 1
+    assert got["legible_cache_pages"] == 1
+    assert got["legible_cache_bytes"] == app.state.site.cache.current_bytes > 0
+    assert got["legible_cache_evictions_total"] == 0
+
+
+def test_evictions_are_counted_apart_from_invalidations(tmp_path: Path) -> None:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), metrics=True, cache_mb=0.05))
+    with TestClient(app) as client:
+        for size in (100, 125, 150, 175, 200):
+            assert client.get(f"{ARTICLE}?size={size}").status_code == 200
+        got = samples(client.get("/metrics").text)
+    assert got["legible_cache_misses_total"] == 5
+    assert got["legible_cache_evictions_total"] == 5 - got["legible_cache_pages"] > 0
+
+
+def test_events_counted_elsewhere_are_published(tmp_path: Path) -> None:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), metrics=True))
+    with TestClient(app) as client:
+        before = samples(client.get("/metrics").text)
+        counters.listener_reconnected()
+        counters.store_error()
+        counters.COUNTERS.purges_sent += 2
+        counters.COUNTERS.purges_failed += 1
+        after = samples(client.get("/metrics").text)
+    for name, step in [
+        ("legible_listener_reconnects_total", 1),
+        ("legible_store_errors_total", 1),
+        ("legible_purges_sent_total", 2),
+        ("legible_purges_failed_total", 1),
+    ]:
+        assert after[name] - before[name] == step, name
+
+
+def test_several_workers_are_summed(tmp_path: Path) -> None:
+    folder = tmp_path / "prom"
+    folder.mkdir()
+    (folder / "counter_999999.db").write_bytes(b"left by an earlier run")
+    env = server_env({
+        "LEGIBLE_DB": str(tmp_path / "t.db"), "LEGIBLE_METRICS": "1", "LEGIBLE_WORKERS": "2",
+        "PROMETHEUS_MULTIPROC_DIR": str(folder), "LEGIBLE_ACCESS_LOG": "0",
+    })  # fmt: skip
+    requests = 40
+    with serve(env=env, log=tmp_path / "server.log") as server:
+        assert not (folder / "counter_999999.db").exists()  # wiped at start
+        for _ in range(requests):  # new connections: the kernel spreads them over workers
+            assert server.request("GET", ARTICLE, Accept_Encoding="gzip")[0] == 200
+        time.sleep(1.5)  # each worker publishes once a second
+        got = samples(server.request("GET", "/metrics")[2].decode())
+        pids = {re.search(r"_(\d+)\.db$", p.name).group(1) for p in folder.glob("*.db")}  # type: ignore[union-attr]
+    hits, misses = got["legible_cache_hits_total"], got["legible_cache_misses_total"]
+    assert hits + misses == requests  # whichever worker answered the scrape
+    assert misses in (1, 2)  # one build per worker that was asked
+    assert len(pids) >= misses  # each worker that built a page wrote its own files
