@@ -41,9 +41,10 @@ unit: $(STAMP)
 e2e: $(STAMP) browser
 	$(BIN)/python -m pytest e2e
 
-## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses); needs wrk and nginx (installed if missing)
+## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses); then two replicas behind Varnish: hits vs nginx, write-to-visible latency (BENCH_DB=postgresql://… for another store); needs wrk, nginx and varnish (installed if missing)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cluster.py $${BENCH_DB:+--db "$$BENCH_DB"}
 
 ## bench-connections: 10,000 idle + 2,000 slow connections vs a new reader, legible alone and behind nginx and Varnish (installed if missing)
 bench-connections: $(STAMP)
