@@ -8,10 +8,11 @@ import logging
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .errors import LegibleError
+from .errors import LegibleError, SettingsInvalid
 from .settings import Settings
 from .version import __version__
 
@@ -68,10 +69,32 @@ def _serve(args: argparse.Namespace) -> int:
         backlog=settings.backlog,
         backpressure=capacity.per_worker,
         http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
+        **granian_metrics(os.environ),
     ).serve()
     if metrics_dir is not None:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def granian_metrics(env: Mapping[str, str]) -> dict[str, Any]:
+    """granian's own Prometheus exporter (connections, requests per worker), turned on
+    with its GRANIAN_METRICS_* variables as its CLI reads them: off by default."""
+    if env.get("GRANIAN_METRICS_ENABLED", "").strip().lower() not in ("1", "true", "yes", "on"):
+        return {}
+    out: dict[str, Any] = {"metrics_enabled": True}
+    if env.get("GRANIAN_METRICS_ADDRESS"):
+        out["metrics_address"] = env["GRANIAN_METRICS_ADDRESS"]
+    for name, low, high in (("PORT", 1, 65535), ("SCRAPE_INTERVAL", 1, 60)):
+        raw = env.get(f"GRANIAN_METRICS_{name}", "").strip()
+        if not raw:
+            continue
+        if not (raw.isdigit() and low <= int(raw) <= high):
+            raise SettingsInvalid(
+                f"GRANIAN_METRICS_{name}={raw!r} is out of range: use a whole number from"
+                f" {low} to {high}"
+            )
+        out[f"metrics_{name.lower()}"] = int(raw)
+    return out
 
 
 def app_from_env() -> LegibleApp:

@@ -3,17 +3,21 @@ one process and summed over `legible serve`'s workers (service/metrics.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from live import serve, server_env
+from live import free_port, serve, server_env
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
 from service import counters
 from service.app import create_app
+from service.cli import granian_metrics
+from service.errors import SettingsInvalid
 from service.settings import Settings
 
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
@@ -109,3 +113,42 @@ def test_several_workers_are_summed(tmp_path: Path) -> None:
     assert hits + misses == requests  # whichever worker answered the scrape
     assert misses in (1, 2)  # one build per worker that was asked
     assert len(pids) >= misses  # each worker that built a page wrote its own files
+
+
+def test_granians_own_metrics_turn_on_with_its_variables(tmp_path: Path) -> None:
+    port = free_port()
+    env = server_env({
+        "LEGIBLE_DB": str(tmp_path / "t.db"), "GRANIAN_METRICS_ENABLED": "1",
+        "GRANIAN_METRICS_PORT": str(port), "GRANIAN_METRICS_SCRAPE_INTERVAL": "1",
+    })  # fmt: skip
+    with serve(env=env, log=tmp_path / "server.log") as server:
+        assert server.request("GET", "/")[0] == 200
+        deadline = time.monotonic() + 10
+        text = ""
+        while "granian_requests_handled" not in text and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with contextlib.suppress(OSError):
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    assert samples(text)['granian_requests_handled{worker="1"}'] >= 1
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, {}),
+        ({"GRANIAN_METRICS_ENABLED": "0", "GRANIAN_METRICS_PORT": "9"}, {}),
+        ({"GRANIAN_METRICS_ENABLED": "true"}, {"metrics_enabled": True}),
+        (
+            {"GRANIAN_METRICS_ENABLED": "1", "GRANIAN_METRICS_ADDRESS": "10.0.0.5",
+             "GRANIAN_METRICS_PORT": "9100"},
+            {"metrics_enabled": True, "metrics_address": "10.0.0.5", "metrics_port": 9100},
+        ),
+    ],
+)  # fmt: skip
+def test_granian_metrics_settings(env: dict[str, str], expected: dict[str, object]) -> None:
+    assert granian_metrics(env) == expected
+
+
+def test_a_bad_granian_metrics_port_is_refused_clearly() -> None:
+    with pytest.raises(SettingsInvalid, match=r"GRANIAN_METRICS_PORT='99999' is out of range"):
+        granian_metrics({"GRANIAN_METRICS_ENABLED": "1", "GRANIAN_METRICS_PORT": "99999"})
