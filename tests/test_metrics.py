@@ -129,7 +129,7 @@ def test_granians_own_metrics_turn_on_with_its_variables(tmp_path: Path) -> None
             time.sleep(0.5)
             with contextlib.suppress(OSError):
                 text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
-    assert samples(text)['granian_requests_handled{worker="1"}'] >= 1
+    assert samples(text)['granian_requests_handled_total{worker="1"}'] >= 1  # (parser adds _total)
 
 
 @pytest.mark.parametrize(
