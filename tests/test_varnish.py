@@ -21,7 +21,7 @@ from pathlib import Path
 import brotli
 import pytest
 from live import HOST, LiveServer, process_tree
-from varnish import VCL, Cluster, backend_names, find_varnishd, shipped_vcl, workdir
+from varnish import TOKEN, VCL, Cluster, backend_names, find_varnishd, shipped_vcl, workdir
 
 SLUG = "thu-vien-thanh-pho-mo-cua-den-21-gio"
 ARTICLE = f"/articles/{SLUG}"
@@ -190,6 +190,19 @@ def test_a_put_on_one_replica_shows_on_the_other_and_through_varnish_within_1s(
         for accept in ENCODINGS:
             for server in (front, b, a):
                 assert title in text(server, url, accept)[1], (server.port, url, accept)
+
+
+def test_writes_pass_through_varnish_to_a_replica(cluster: Cluster) -> None:
+    body = json.dumps(article("Qua Varnish")).encode()
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content_Type": "application/json"}
+    status, headers, _ = cluster.front.request("PUT", "/api/articles/qua-varnish", body, **auth)
+    assert status == 201 and headers["x-cache"] == "miss"
+    start = time.monotonic()  # the other replica may not have heard yet: 1 s at most
+    while "Qua Varnish" not in text(cluster.front, "/articles/qua-varnish")[1]:
+        assert time.monotonic() - start < 1.0, "not visible through Varnish within 1 s"
+        time.sleep(0.01)
+    too_big = b"x" * (2 * 1024 * 1024 + 1)  # kept for a retry up to LEGIBLE_MAX_BODY_MB
+    assert cluster.front.request("PUT", "/api/articles/qua-varnish", too_big, **auth)[0] == 413
 
 
 WRK_SCRIPT = """
