@@ -83,7 +83,8 @@ sub vcl_recv {
         return (synth(404, "Not Found"));
     }
     if (req.method == "PUT" || req.method == "DELETE") {
-        # Kept so a retry on the other replica can send it again (LEGIBLE_MAX_BODY_MB).
+        # Kept so a retry on the other replica can send it again: as large as
+        # LEGIBLE_MAX_BODY_MB (2 MB by default) allows; raise both together.
         if (!std.cache_req_body(2MB)) {
             return (synth(413, "Payload Too Large"));
         }
