@@ -219,3 +219,15 @@ def test_import_says_when_a_cache_was_not_purged(
     assert time.monotonic() - start < cli.PURGE_WAIT_SECONDS
     err = capsys.readouterr().err
     assert f"purging 1 articles at {dead} failed" in err and "s-maxage" in err
+
+
+def test_serve_with_a_bad_purge_url_stops_with_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEGIBLE_PURGE_URLS", "varnish:80")
+    assert cli.main(["serve"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "legible: LEGIBLE_PURGE_URLS: 'varnish:80' is not an http:// or https:// URL"
+        " (e.g. http://varnish:80)"
+    ]
