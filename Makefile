@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser bench bench-connections bench-audit fuzz gallery clean
+.PHONY: run test lint typecheck unit e2e browser engines bench bench-connections bench-audit fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/legible serve
 
-## test: lint, type-check, unit tests, then the browser suite
-test: $(STAMP) browser lint typecheck
+## test: lint, type-check, unit tests (with real Varnish in front of two replicas), then the browser suite
+test: $(STAMP) browser engines lint typecheck
 	CI=$${CI:-} $(BIN)/python -m pytest
 
 browser:
 	scripts/setup-browser
+
+engines:
+	scripts/setup-engines
 
 lint: $(STAMP)
 	$(BIN)/ruff check service legible_audit tests e2e bench conftest.py
@@ -38,9 +41,10 @@ unit: $(STAMP)
 e2e: $(STAMP) browser
 	$(BIN)/python -m pytest e2e
 
-## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses); needs wrk and nginx (installed if missing)
+## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses); then two replicas behind Varnish: hits vs nginx, write-to-visible latency (BENCH_DB=postgresql://… for another store); needs wrk, nginx and varnish (installed if missing)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cluster.py $${BENCH_DB:+--db "$$BENCH_DB"}
 
 ## bench-connections: 10,000 idle + 2,000 slow connections vs a new reader, legible alone and behind nginx and Varnish (installed if missing)
 bench-connections: $(STAMP)

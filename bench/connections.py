@@ -8,7 +8,7 @@ Loopback only and bounded in time (about 4 minutes with every front):
 Each front is measured the same way, one after the other, in one run:
 - `legible`: `legible serve` alone, as the README and the Docker image run it;
 - `nginx`: deploy/nginx/nginx.conf in front of `legible serve`;
-- `varnish`: varnishd with deploy/varnish/backend.vcl in front of `legible serve`.
+- `varnish`: varnishd with deploy/varnish/default.vcl in front of `legible serve`.
 
 1. capacity. Two identical fronts side by side: one holds --idle keep-alive connections
    (each after one whole request, as a browser leaves them) and --slow connections that
@@ -60,6 +60,7 @@ from live import (
     spawn,
 )
 from run import ROOT, Goal, need, wrk
+from varnish import shipped_vcl
 
 READER_GOAL_MS = 200.0  # a new reader's whole answer, with the crowd open
 HITS_GOAL = 0.5  # cache hits with the crowd open, as a fraction of without
@@ -165,9 +166,8 @@ def start_front(
             front.header_timeout = nginx_seconds(conf, "client_header_timeout")
             front.idle_timeout = nginx_seconds(conf, "keepalive_timeout")
         else:
-            vcl = work / "backend.vcl"
-            text = (ROOT / "deploy" / "varnish" / "backend.vcl").read_text()
-            vcl.write_text(text.replace('.port = "8000";', f'.port = "{legible.port}";'))
+            vcl = work / "default.vcl"  # both of its backends at the one legible serve
+            vcl.write_text(shipped_vcl([legible.port]))
             idle = HOLD_SECONDS if phase == "capacity" else 5
             front.entry = spawn(
                 [need("varnishd", "varnish"), "-F", "-n", str(work / f"varnish-{label}"),

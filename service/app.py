@@ -10,6 +10,8 @@ page family; `views/errors.py` renders every error response.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,6 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .hotpath import HotPath
+from .metrics import Exporter
 from .middleware.accesslog import AccessLog
 from .middleware.security import SecurityHeaders
 from .middleware.trustedhost import HealthzOrTrustedHost
@@ -33,6 +36,7 @@ ROUTES = [
     Route("/preferences", forms.preferences_form, methods=["GET"]),
     Route("/preferences", forms.preferences_submit, methods=["POST"]),
     Route("/healthz", files.healthz, methods=["GET"]),
+    Route("/metrics", files.metrics, methods=["GET"]),
     Route("/assets/{path:path}", files.asset, methods=["GET"]),
     Route("/static/{path:path}", files.asset, methods=["GET"]),
     Route("/widget.js", files.widget_file, methods=["GET"]),
@@ -42,6 +46,19 @@ ROUTES = [
 ]
 
 
+SHUTDOWN_PURGE_SECONDS = 2.0  # a stopping worker waits this long for its queued purges
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield
+    site = app.state.site
+    await asyncio.to_thread(site.purger.flush, SHUTDOWN_PURGE_SECONDS)
+    await asyncio.to_thread(site.purger.stop)
+    if app.state.metrics is not None:
+        app.state.metrics.stop()
+
+
 def create_app(settings: Settings | None = None) -> LegibleApp:
     settings = settings or Settings.from_env()
     site = Site(settings)
@@ -49,10 +66,12 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
         routes=ROUTES,
         middleware=[Middleware(SecurityHeaders, headers=site.security_headers)],
         exception_handlers=HANDLERS,
+        lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # its redirect would echo the Host header
     app.state.site = site
     hot = HotPath(app, site, allowed_hosts=settings.allowed_hosts)
+    app.state.metrics = Exporter(site, hot.hits) if settings.metrics else None
     outer: ASGIApp = hot
     if settings.access_log:
         outer = hot.access_log = AccessLog(outer)

@@ -6,15 +6,19 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from legible_audit.options import add_arguments as add_audit_arguments
 
-from .errors import LegibleError
+from .errors import LegibleError, SettingsInvalid
 from .settings import Settings
 from .version import __version__
+
+PURGE_WAIT_SECONDS = 15.0  # `legible import` waits this long, at most, for its purges
 
 if TYPE_CHECKING:
     from .app import LegibleApp
@@ -43,6 +47,11 @@ def _serve(args: argparse.Namespace) -> int:
     capacity = plan(settings)  # raises the open-file limit the workers inherit
     logging.getLogger("legible").info(capacity.line())
     # Workers are separate processes that build the app from the environment.
+    metrics_dir = None
+    if settings.metrics:  # each worker writes its values there; a scrape sums them
+        from .metrics import prepare_multiprocess
+
+        metrics_dir = prepare_multiprocess()  # None: the operator's folder, which stays
     for name, value in (("DB", settings.db), ("HOST", settings.host), ("PORT", settings.port)):
         os.environ[f"LEGIBLE_{name}"] = str(value)
     # granian over RSGI, not uvicorn: a cache hit is one response_bytes call, and
@@ -66,8 +75,32 @@ def _serve(args: argparse.Namespace) -> int:
         backlog=settings.backlog,
         backpressure=capacity.per_worker,
         http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
+        **granian_metrics(os.environ),
     ).serve()
+    if metrics_dir is not None:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def granian_metrics(env: Mapping[str, str]) -> dict[str, Any]:
+    """granian's own Prometheus exporter (connections, requests per worker), turned on
+    with its GRANIAN_METRICS_* variables as its CLI reads them: off by default."""
+    if env.get("GRANIAN_METRICS_ENABLED", "").strip().lower() not in ("1", "true", "yes", "on"):
+        return {}
+    out: dict[str, Any] = {"metrics_enabled": True}
+    if env.get("GRANIAN_METRICS_ADDRESS"):
+        out["metrics_address"] = env["GRANIAN_METRICS_ADDRESS"]
+    for name, low, high in (("PORT", 1, 65535), ("SCRAPE_INTERVAL", 1, 60)):
+        raw = env.get(f"GRANIAN_METRICS_{name}", "").strip()
+        if not raw:
+            continue
+        if not (raw.isdigit() and low <= int(raw) <= high):
+            raise SettingsInvalid(
+                f"GRANIAN_METRICS_{name}={raw!r} is out of range: use a whole number from"
+                f" {low} to {high}"
+            )
+        out[f"metrics_{name.lower()}"] = int(raw)
+    return out
 
 
 def app_from_env() -> LegibleApp:
@@ -95,7 +128,31 @@ def _import(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(report.summary())
+    _purge(settings, report.created + report.updated)
     return 0 if report.ok else 1
+
+
+def _purge(settings: Settings, slugs: list[str]) -> None:
+    """Purge the imported articles' pages from LEGIBLE_PURGE_URLS, waiting (bounded) for
+    the answers; a failure is reported but does not fail the import, which is stored."""
+    from .purge import Purger, write_tags
+
+    purger = Purger(settings.purge_urls)
+    if not purger or not slugs:
+        return
+    purger.purge(write_tags(slugs))
+    done = purger.flush(PURGE_WAIT_SECONDS)
+    failed = purger.given_up()
+    if not done or failed:
+        where = ", ".join(failed) if failed else ", ".join(settings.purge_urls)
+        what = "failed" if done else f"not confirmed within {PURGE_WAIT_SECONDS:g} s"
+        print(
+            f"legible: purging {len(slugs)} articles at {where} {what}: those caches may serve"
+            " the old pages until their s-maxage (300 s) ends",
+            file=sys.stderr,
+        )
+    else:
+        print(f"purged {len(slugs)} articles at {len(settings.purge_urls)} caches")
 
 
 def _export(args: argparse.Namespace) -> int:

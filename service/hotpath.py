@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .answers import HotRoute
+from .counters import Hits
 from .middleware.accesslog import AccessLog
 from .preferences import COOKIE, Resolved
 from .site import Site
@@ -54,6 +55,7 @@ class HotPath:
         # only; anything else (a wildcard pattern, an unknown host) takes the full path.
         self.any_host = not allowed_hosts or "*" in allowed_hosts
         self.exact_hosts = frozenset(h for h in allowed_hosts if "*" not in h)
+        self.hits = Hits()  # read by metrics.Exporter; counting is all a hit pays for it
 
     def _route(self, path: str, query: str) -> HotRoute | None:
         site = self.site
@@ -85,6 +87,9 @@ class HotPath:
                     status, raw = answer.status, answer.headers
                     await send({"type": "http.response.start", "status": status, "headers": raw})
                     await send({"type": "http.response.body", "body": body})
+                    hits = self.hits
+                    hits.count += 1
+                    hits.bytes += len(body)
                     self._asked_again(route)
                     return
         await self.app(scope, receive, send)
@@ -113,7 +118,7 @@ class HotPath:
             return False
         if route.vary_cookie and "cookie" in headers and self._pref_cookie(headers):
             return False
-        if not self._answer(scope, proto, route, start):
+        if not self._answer(scope, proto, route, start, self.hits):
             return False
         self._asked_again(route)
         return True
@@ -123,14 +128,25 @@ class HotPath:
         if not route.final:  # worth brotli 11 if asked for often enough, in the background
             self.site.cache.upgrade(route.key, route.entry)
 
-    def _answer(self, scope: RSGIScope, proto: RSGIProtocol, route: HotRoute, start: float) -> bool:
-        """Send `route`'s prepared answer; False when its encoding is not made yet."""
+    def _answer(
+        self,
+        scope: RSGIScope,
+        proto: RSGIProtocol,
+        route: HotRoute,
+        start: float,
+        hits: Hits | None = None,
+    ) -> bool:
+        """Send `route`'s prepared answer (counted in `hits` if it is a hit); False when
+        its encoding is not made yet."""
         headers = scope.headers
         answer = route.respond(headers.get("accept-encoding"), headers.get("if-none-match"), True)
         if answer is None:
             return False
         body = answer.body if scope.method == "GET" else b""
         proto.response_bytes(answer.status, answer.headers, body)
+        if hits is not None:
+            hits.count += 1
+            hits.bytes += len(body)
         if self.access_log is not None:
             self.access_log.hit(
                 scope.method, route.log_target, answer.status, len(body), start, scope.client

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -45,6 +46,11 @@ class _Entries(LRUCache[Key, Entry]):
         super().__init__(maxsize=max_bytes, getsizeof=_size)
         self._on_drop = on_drop
         self.asked: dict[Key, int] = {}  # requests of an entry not yet upgraded, after its build
+        self.evictions = 0  # entries dropped to make room (not invalidations)
+
+    def popitem(self) -> tuple[Key, Entry]:  # the LRU makes room: an eviction
+        self.evictions += 1
+        return super().popitem()
 
     def __delitem__(self, key: Key) -> None:  # eviction, pop and invalidation all land here
         super().__delitem__(key)
@@ -105,9 +111,15 @@ class _Builds:
             loop.call_soon_threadsafe(landed, result, error)
 
 
-def _built(build: Callable[[], Entry], encoding: str | None) -> Entry:
+def _built(
+    build: Callable[[], Entry], encoding: str | None, timed: Callable[[float], None] | None
+) -> Entry:
+    start = time.perf_counter()
     entry = build()
-    return entry if encoding is None else entry.with_encoding(encoding)
+    entry = entry if encoding is None else entry.with_encoding(encoding)
+    if timed is not None:
+        timed(time.perf_counter() - start)
+    return entry
 
 
 class PageCache:
@@ -133,8 +145,10 @@ class PageCache:
         self._inflight: dict[Key, asyncio.Future[Entry]] = {}
         self._upgrading: dict[Key, Future[bytes]] = {}
         self._epoch = 0
-        self.builds = 0
+        self.builds = 0  # misses: each key built (single flight: once for its readers)
+        self.hits = 0  # gets answered from a cached entry (the hot path counts its own)
         self.upgrades = 0
+        self.on_built: Callable[[float], None] | None = None  # a build's seconds (metrics)
         # Rendering is CPU-bound: more threads than this only add memory and latency,
         # not throughput.
         self._builds = _Builds(BUILD_THREADS)
@@ -144,6 +158,10 @@ class PageCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def evictions(self) -> int:
+        return self._entries.evictions
 
     @property
     def current_bytes(self) -> int:
@@ -164,9 +182,12 @@ class PageCache:
         if entry is None:
             self.builds += key not in self._inflight
             store = partial(self._store, key, self._epoch)
-            entry = await self._flight(key, partial(_built, build, encoding), store)
-        elif not entry.final:
-            self.upgrade(key, entry)
+            job = partial(_built, build, encoding, self.on_built)
+            entry = await self._flight(key, job, store)
+        else:
+            self.hits += 1
+            if not entry.final:
+                self.upgrade(key, entry)
         if encoding is not None and entry.lacks(encoding):
             swap = partial(self._swapped, key, entry)
             entry = await self._flight(

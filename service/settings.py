@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from .errors import SettingsInvalid
+from .purge import check_url
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Settings:
     header_timeout   LEGIBLE_HEADER_TIMEOUT   s to send a request head, from connect or the
                                               last response (ends idle keep-alives too)  5
     backlog          LEGIBLE_BACKLOG          listen queue length          4096
+    purge_urls       LEGIBLE_PURGE_URLS       comma-separated caches to purge by tag after a write
+    metrics          LEGIBLE_METRICS          serve /metrics (Prometheus)  0
     """
 
     db: str = "./data/legible.db"
@@ -46,6 +49,8 @@ class Settings:
     max_connections: int | None = None
     header_timeout: float = 5.0
     backlog: int = 4096
+    purge_urls: tuple[str, ...] = field(default_factory=tuple)
+    metrics: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -96,6 +101,8 @@ def _convert(name: str, raw: str, kind: object) -> object:
             return _check(name, int(raw), f"{var}={raw!r}")
         if text == "float":
             return _check(name, float(raw), f"{var}={raw!r}")
+        if name == "purge_urls":
+            return _urls(raw, var)
         if "tuple" in text:
             return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
     except ValueError:
@@ -119,3 +126,14 @@ def _check(name: str, value: object, given: str) -> object:
     else:
         bounds = f"from {low:g} to {high:g}"
     raise SettingsInvalid(f"{given} is out of range: use {whole} {bounds}")
+
+
+def _urls(raw: str, var: str) -> tuple[str, ...]:
+    """Comma-separated http(s) URLs, each checked (purge.check_url)."""
+    urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    for url in urls:
+        try:
+            check_url(url)
+        except ValueError as exc:
+            raise SettingsInvalid(f"{var}: {exc}") from None
+    return urls

@@ -20,12 +20,14 @@ from cachetools import LRUCache
 
 from . import assets
 from .answers import HotRoutes, Tail
+from .counters import store_error
 from .delivery import Entry, make_entry
 from .errors import StoreUnavailable
 from .fonts import shipped
 from .middleware.security import SecurityHeaders
 from .pagecache import PageCache
 from .preferences import Preference, build_url, variants
+from .purge import Purger
 from .render import ArticleParts, Renderer, template_hash
 from .settings import Settings
 from .store import open_store
@@ -77,6 +79,7 @@ class Site:
         self.version = pages_version(css)
         self.renderer = Renderer(self.themes, self.css_url)
         self.store = open_store(settings.db)
+        self.purger = Purger(settings.purge_urls)  # the HTTP caches in front, after a write
         self.hot = HotRoutes()
         parts_bytes = settings.cache_bytes // PARTS_SHARE
         self.cache = PageCache(
@@ -118,6 +121,7 @@ class Site:
             if self._resync:
                 self.revisions = {a: r for a, r in self.store.revisions()}
         except StoreUnavailable:  # keep serving what is cached; resync once it is back,
+            store_error()
             self._next_sync = now + RETRY_SECONDS  # asking seldom: each try may wait
             return
         if self._resync:

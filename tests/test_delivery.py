@@ -153,6 +153,8 @@ def test_variant_pages_are_publicly_cacheable_with_purge_keys(client: TestClient
     assert r.headers["vary"] == "Accept-Encoding"
     assert "article:thu-vien-thanh-pho-mo-cua-den-21-gio" in r.headers["surrogate-key"]
     assert "article:thu-vien-thanh-pho-mo-cua-den-21-gio" in r.headers["cache-tag"]
+    assert r.headers["xkey"] == "article:thu-vien-thanh-pho-mo-cua-den-21-gio"
+    assert client.get("/search?q=thu").headers["xkey"] == "lists"
     bare = client.get(ARTICLE)
     assert bare.headers["vary"] == "Accept-Encoding, Cookie"
 
@@ -298,7 +300,8 @@ def test_cache_hits_skip_routing_and_preference_parsing(
     hit = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
     assert hit.status_code == 200
     assert hit.content == first.content
-    for name in ("etag", "cache-control", "vary", "content-security-policy", "surrogate-key"):
+    for name in ("etag", "cache-control", "vary", "content-security-policy", "surrogate-key",
+                 "xkey"):  # fmt: skip
         assert hit.headers[name] == first.headers[name]
 
 

@@ -22,6 +22,7 @@ import service.store.listener as listener_module
 from service import Settings, create_app
 from service.app import LegibleApp
 from service.articles import validate
+from service.counters import COUNTERS
 from service.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,6 +143,7 @@ def test_a_listener_that_reconnects_clears_its_cache_and_misses_nothing(
     _, b = replicas
     store = b.app.state.site.store  # type: ignore[attr-defined]
     builds = warm(b)
+    counted = COUNTERS.listener_reconnects
     monkeypatch.setattr(listener_module, "BACKOFF_FIRST", 1.5)  # a gap to miss a write in
     assert _cut_listeners(db) == 2
     # While B's listener is away: the article is deleted and created again, so its
@@ -154,6 +156,7 @@ def test_a_listener_that_reconnects_clears_its_cache_and_misses_nothing(
     finally:
         writer.close()
     _until(lambda: store.reconnects == 1, 5)
+    _until(lambda: COUNTERS.listener_reconnects == counted + 2, 5)  # /metrics: both replicas
     assert seen_within(b, ARTICLE, lambda body, _: "<h1>Tạo lại khi vắng</h1>" in body) < WITHIN
     assert b.app.state.site.cache.builds > builds  # type: ignore[attr-defined]
     assert "Tạo lại khi vắng" in b.get("/?theme=sepia").text  # a page it had not cached

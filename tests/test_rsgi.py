@@ -150,7 +150,7 @@ def test_a_hit_is_the_same_answer_as_the_asgi_path_without_touching_it(
     assert brotli.decompress(hit.body) == asgi.content  # httpx decoded its copy
     assert len(hit.body) == int(asgi.headers["content-length"])
     for name in ("etag", "vary", "cache-control", "content-encoding", "content-length",
-                 "content-type", "surrogate-key", "content-security-policy"):  # fmt: skip
+                 "content-type", "surrogate-key", "xkey", "content-security-policy"):  # fmt: skip
         assert hit.header(name) == asgi.headers[name], name
 
 
@@ -180,7 +180,7 @@ def test_an_article_miss_skips_the_bridge_and_answers_as_the_full_path_does(
     assert miss.status == 200 and app.state.site.cache.builds == 1
     assert brotli.decompress(miss.body) == asgi.content
     for name in ("etag", "vary", "cache-control", "content-encoding", "content-length",
-                 "content-type", "surrogate-key", "cache-tag",
+                 "content-type", "surrogate-key", "cache-tag", "xkey",
                  "content-security-policy"):  # fmt: skip
         assert miss.header(name) == asgi.headers[name], name
     assert app.state.site.hot.get(ARTICLE, query) is not None  # the next one is a hit

@@ -17,6 +17,7 @@ import threading
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from ..counters import listener_reconnected
 from .common import Changes
 
 log = logging.getLogger("legible")
@@ -96,6 +97,7 @@ class Listener:
                         self._resync = Changes(slugs=None, clear=not first)
                     if not first:
                         self.reconnects += 1
+                        listener_reconnected()  # /metrics
                         log.warning("listener: reconnected; the page cache is cleared")
                     first = False
                     self.connected.set()

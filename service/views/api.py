@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..articles import validate
 from ..errors import ApiError, ArticleInvalid
+from ..purge import write_tags
 from .common import read_limited, site_of
 
 audit = logging.getLogger("legible.audit")
@@ -59,6 +60,7 @@ async def put_article(request: Request) -> Response:
     result, revision = await asyncio.to_thread(site.store.put, article)
     if result != "unchanged":
         site.changed(slug)
+        site.purger.purge(write_tags([slug]))  # queued: a cache that is down never fails this
     site.revisions[slug] = revision
     audit_line(request, "put", slug, result)
     return JSONResponse(
@@ -77,4 +79,5 @@ async def delete_article(request: Request) -> Response:
         raise ApiError(404, {"error": f"no article {slug!r}"})
     site.revisions.pop(slug, None)
     site.changed(slug)
+    site.purger.purge(write_tags([slug]))
     return Response(status_code=204)

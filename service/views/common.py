@@ -19,7 +19,8 @@ from ..site import Site
 MAX_URL = 4096
 URL_TOO_LONG = "địa chỉ quá dài"
 # Browsers revalidate after a minute; shared caches keep pages 5 minutes and
-# are purged by Surrogate-Key on change; stale copies bridge a slow or failing origin.
+# are purged by tag on change (xkey, Surrogate-Key, Cache-Tag: service/purge.py);
+# stale copies bridge a slow or failing origin.
 PAGE_CACHE_CONTROL = (
     "public, max-age=60, s-maxage=300, stale-while-revalidate=60, stale-if-error=86400"
 )
@@ -94,8 +95,9 @@ def page_headers(resolved: Resolved, tags: Sequence[str]) -> dict[str, str]:
     if resolved.vary_cookie:
         headers["Vary"] = "Cookie"
     keys = " ".join(tags)
-    headers["Surrogate-Key"] = keys
-    headers["Cache-Tag"] = keys.replace(" ", ",")
+    headers["Surrogate-Key"] = keys  # Fastly
+    headers["Cache-Tag"] = keys.replace(" ", ",")  # Cloudflare
+    headers["xkey"] = keys  # Varnish's xkey vmod (deploy/varnish/default.vcl)
     return headers
 
 

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..counters import store_error
 from ..delivery import Entry
 from ..errors import ApiError, PageError, StoreUnavailable
 from ..i18n import strings
@@ -86,6 +87,7 @@ async def api_error(request: Request, exc: Exception) -> Response:
 
 
 async def store_unavailable(request: Request, exc: Exception) -> Response:
+    store_error()
     if _api(request):
         return JSONResponse({"error": "the store is unavailable; retry"}, 503, RETRY_AFTER)
     return error_page(request, 503, "unavailable", headers=RETRY_AFTER)

@@ -1,5 +1,5 @@
 """Files served from memory: the hashed stylesheet, the demo images, the
-widget (`/widget.js`, its hashed copy and `/widget/demo`), and `/healthz`."""
+widget (`/widget.js`, its hashed copy and `/widget/demo`), `/healthz` and `/metrics`."""
 
 from __future__ import annotations
 
@@ -53,3 +53,13 @@ async def healthz(request: Request) -> Response:
         "cache_builds": site.cache.builds,  # pages rendered since start: the misses
     }
     return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus' text format, every worker summed (service/metrics.py); 404 unless
+    LEGIBLE_METRICS=1."""
+    exporter = request.app.state.metrics
+    if exporter is None:
+        raise PageError(404, "not_found")
+    body, media_type = await asyncio.to_thread(exporter.scrape)
+    return Response(body, headers={"Content-Type": media_type, "Cache-Control": "no-store"})

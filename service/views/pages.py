@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from ..delivery import Entry
 from ..errors import PageError
 from ..preferences import DEFAULT, Preference, build_url
+from ..purge import LISTS, article_tag
 from ..render import page_links
 from ..site import Site
 from .common import (
@@ -40,11 +41,11 @@ async def index(request: Request) -> Response:
         articles, total = site.store.latest(PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
         pages = max(1, -(-total // PAGE_SIZE))
         if page_no > pages:
-            return site.html("error.html", pref, ["lists"], status=404, **not_found_context())
+            return site.html("error.html", pref, [LISTS], status=404, **not_found_context())
         return site.html(
             "index.html",
             pref,
-            ["lists"],
+            [LISTS],
             here=build_url("/", params, DEFAULT),
             articles=articles,
             page_no=page_no,
@@ -52,7 +53,7 @@ async def index(request: Request) -> Response:
             page_url=page_links("/", [], pref),
         )
 
-    return await serve_page(request, ("index", page_no), resolved, ["lists"], build)
+    return await serve_page(request, ("index", page_no), resolved, [LISTS], build)
 
 
 async def article(request: Request) -> Response:
@@ -77,7 +78,7 @@ def article_page(
 ) -> tuple[tuple[str, str, int], list[str], Callable[[], Entry]]:
     """An article page's cache key, purge tags and build (also used by the hot path's
     misses, `hotpath.HotPath.rsgi_article`)."""
-    tags = [f"article:{slug}"]
+    tags = [article_tag(slug)]
 
     def build() -> Entry:
         entry = site.article_html(slug, revision, pref, tags)
@@ -109,7 +110,7 @@ async def search(request: Request) -> Response:
         return site.html(
             "search.html",
             pref,
-            ["lists"],
+            [LISTS],
             here=build_url("/search", params + ([("page", canon)] if canon else []), DEFAULT),
             query=query,
             hits=hits,
@@ -119,4 +120,4 @@ async def search(request: Request) -> Response:
             page_url=page_links("/search", params, pref),
         )
 
-    return await serve_page(request, ("search", query, page_no), resolved, ["lists"], build)
+    return await serve_page(request, ("search", query, page_no), resolved, [LISTS], build)

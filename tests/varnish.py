@@ -1,0 +1,166 @@
+"""Varnish in front of `legible serve` replicas, on loopback: for tests and bench.
+
+`shipped_vcl(ports)` is deploy/varnish/default.vcl with only its backends' addresses
+changed (to 127.0.0.1 and the replicas' ports), so tests run the file operators run.
+`Cluster` starts replicas of `legible serve` on one store (LEGIBLE_DB is whatever the
+caller passes: a SQLite file, or a postgresql:// URL) with LEGIBLE_PURGE_URLS pointing
+at a varnishd it then starts with that VCL. Imported as `varnish` (like `live`) by
+tests/ and by bench/ scripts, which put tests/ on sys.path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from live import ROOT, LiveServer, free_port, serve, spawn
+
+VCL = ROOT / "deploy" / "varnish" / "default.vcl"
+TOKEN = "cluster-token"
+_BACKEND = re.compile(r'(backend (\w+) \{\s*\.host = )"[^"]*";(\s*\.port = )"[^"]*";', flags=re.S)
+
+
+def find_varnishd() -> str | None:
+    return shutil.which("varnishd") or next(
+        (p for p in ("/usr/sbin/varnishd",) if Path(p).exists()), None
+    )
+
+
+def backend_names(text: str) -> list[str]:
+    return [m.group(2) for m in _BACKEND.finditer(text)]
+
+
+def shipped_vcl(ports: Sequence[int], host: str = "127.0.0.1") -> str:
+    """default.vcl with its backends at `host`:`ports` (one port: every backend there)."""
+    text = VCL.read_text(encoding="utf-8")
+    names = backend_names(text)
+    if len(ports) not in (1, len(names)):
+        raise ValueError(f"{VCL} has {len(names)} backends, not {len(ports)}")
+    where = iter(ports if len(ports) == len(names) else list(ports) * len(names))
+    return _BACKEND.sub(lambda m: f'{m.group(1)}"{host}";{m.group(3)}"{next(where)}";', text)
+
+
+def workdir(prefix: str = "legible-varnish-") -> Path:
+    """A folder varnishd's unprivileged child can read (it drops root)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)
+    return folder
+
+
+def start_varnishd(
+    vcl: str, work: Path, port: int, log: Path, *, ready: str = "/healthz"
+) -> LiveServer:
+    """varnishd -F on 127.0.0.1:`port` with `vcl`, its state in `work`."""
+    varnishd = find_varnishd()
+    if varnishd is None:
+        raise FileNotFoundError("varnishd is missing: install Debian's varnish")
+    path = work / "default.vcl"
+    path.write_text(vcl, encoding="utf-8")
+    path.chmod(0o644)
+    command = [
+        varnishd, "-F", "-n", str(work / "n"), "-a", f"127.0.0.1:{port}", "-f", str(path),
+        "-s", "malloc,64m", "-p", "timeout_idle=5", "-p", "backend_idle_timeout=4",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEGIBLE_")}
+    return spawn(command, port=port, env=env, log=log, cwd=work, ready=ready, timeout=60)
+
+
+def varnishadm(work: Path, *args: str) -> str:
+    found = shutil.which("varnishadm") or "/usr/bin/varnishadm"
+    out = subprocess.run(
+        [found, "-n", str(work / "n"), *args], capture_output=True, text=True, timeout=20
+    )
+    return out.stdout + out.stderr
+
+
+class Cluster:
+    """`replicas` × `legible serve` on the store `db` behind one varnishd."""
+
+    def __init__(
+        self,
+        db: str,
+        *,
+        replicas: int = 2,
+        env: Mapping[str, str] | None = None,
+        command: Sequence[str] | None = None,
+    ) -> None:
+        self.db = db
+        self.count = replicas
+        self.extra = dict(env or {})
+        self.command = command
+        self.work = workdir()
+        self.log = self.work / "servers.log"
+        self.replicas: list[LiveServer] = []
+        self.varnish: LiveServer | None = None
+
+    def start(self) -> Cluster:
+        port = free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("LEGIBLE_")},
+            "LEGIBLE_DB": self.db,
+            "LEGIBLE_ADMIN_TOKEN": TOKEN,
+            "LEGIBLE_PURGE_URLS": f"http://127.0.0.1:{port}",
+            "LEGIBLE_ACCESS_LOG": "0",
+            **self.extra,
+        }
+        try:
+            for _ in range(self.count):  # one after another: the first loads the demo
+                extra = {"command": self.command} if self.command else {}
+                self.replicas.append(serve(env=env, log=self.log, **extra))
+            vcl = shipped_vcl([r.port for r in self.replicas])
+            self.varnish = start_varnishd(vcl, self.work, port, self.work / "varnish.log")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def front(self) -> LiveServer:
+        assert self.varnish is not None
+        return self.varnish
+
+    def put(self, replica: LiveServer, slug: str, article: Mapping[str, object]) -> int:
+        import json
+
+        status, _, body = replica.request(
+            "PUT", f"/api/articles/{slug}", json.dumps(article).encode(),
+            Authorization=f"Bearer {TOKEN}", Content_Type="application/json",
+        )  # fmt: skip
+        assert status in (200, 201), body
+        return status
+
+    def sick(self, names: Sequence[str], timeout: float = 15.0) -> bool:
+        """Wait until Varnish's probes call each backend in `names` sick."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            listing = varnishadm(self.work, "backend.list").splitlines()
+            rows = [line for line in listing if any(f".{n} " in line for n in names)]
+            if len(rows) == len(names) and all("sick" in row for row in rows):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def stop(self) -> None:
+        for server in [*self.replicas, *([self.varnish] if self.varnish else [])]:
+            with contextlib.suppress(Exception):
+                server.stop(10)
+        shutil.rmtree(self.work / "n", ignore_errors=True)
+
+    def __enter__(self) -> Cluster:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
