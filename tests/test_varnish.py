@@ -1,7 +1,8 @@
 """deploy/varnish/default.vcl on the real varnishd, in front of two real `legible serve`
-replicas sharing one store (tests/varnish.py starts them; LEGIBLE_DB is a parameter:
-a SQLite file here). `make test` installs varnish, varnish-modules and wrk
-(scripts/setup-engines). The tests run in file order: the last ones kill replicas.
+replicas sharing one PostgreSQL database, the reference deployment (tests/varnish.py
+starts them; tests/pg.py starts the throwaway PostgreSQL). `make test` installs
+varnish, varnish-modules and wrk (scripts/setup-engines). The tests run in file
+order: the last ones kill replicas.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import brotli
+import pg
 import pytest
 from live import HOST, LiveServer, process_tree
 from varnish import TOKEN, VCL, Cluster, backend_names, find_varnishd, shipped_vcl, workdir
@@ -39,11 +41,14 @@ def need(tool: str | None, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(pg_cluster: pg.Cluster) -> Iterator[Cluster]:
     need(find_varnishd(), "varnishd")
-    db = tmp_path_factory.mktemp("cluster") / "shared.db"  # one SQLite file, two replicas
-    with Cluster(str(db)) as running:
-        yield running
+    db = pg_cluster.database()
+    try:
+        with Cluster(db) as running:
+            yield running
+    finally:
+        pg_cluster.release(db)
 
 
 def article(title: str) -> dict[str, object]:
@@ -201,6 +206,34 @@ def test_writes_pass_through_varnish_to_a_replica(cluster: Cluster) -> None:
     while "Qua Varnish" not in text(cluster.front, "/articles/qua-varnish")[1]:
         assert time.monotonic() - start < 1.0, "not visible through Varnish within 1 s"
         time.sleep(0.01)
+
+
+def test_postgresql_stopped_and_started_cached_pages_stay_the_rest_503_then_recover(
+    cluster: Cluster, pg_cluster: pg.Cluster
+) -> None:
+    front, (a, _) = cluster.front, cluster.replicas
+    assert text(front, ARTICLE, "br, gzip")[0] == 200  # cached in Varnish
+    pg_cluster.stop()
+    try:
+        assert text(front, ARTICLE, "br, gzip")[0] == 200
+        uncached = f"/search?q=kh%C3%B4ng+c%C3%B3+{time.monotonic_ns()}"
+        status, headers, _ = front.request("GET", uncached)
+        assert status == 503 and int(headers["retry-after"]) > 0, (status, headers)
+        body = json.dumps(article("Khi hỏng")).encode()
+        auth = {"Authorization": f"Bearer {TOKEN}", "Content_Type": "application/json"}
+        status, headers, answer = a.request("PUT", "/api/articles/khi-hong", body, **auth)
+        assert status == 503 and int(headers["retry-after"]) > 0, (status, answer)
+        assert headers["content-type"] == "application/json" and json.loads(answer)["error"]
+    finally:
+        pg_cluster.resume()
+    start = time.monotonic()  # no restart: the pools and listeners reconnect by themselves
+    body = json.dumps(article("Sau khi hỏng")).encode()
+    while a.request("PUT", "/api/articles/sau-khi-hong", body, **auth)[0] != 201:
+        assert time.monotonic() - start < 10, "writes did not recover within 10 s"
+        time.sleep(0.2)
+    while "Sau khi hỏng" not in text(front, "/articles/sau-khi-hong")[1]:
+        assert time.monotonic() - start < 11, "not visible through Varnish after recovery"
+        time.sleep(0.05)
 
 
 WRK_SCRIPT = """
