@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser bench bench-connections fuzz gallery clean
+.PHONY: run test lint typecheck unit e2e browser widget widget-tools bench bench-connections fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,18 @@ run: $(STAMP)
 	$(BIN)/legible serve
 
 ## test: lint, type-check, unit tests, then the browser suite
-test: $(STAMP) browser lint typecheck
+test: $(STAMP) browser widget-tools lint typecheck
 	CI=$${CI:-} $(BIN)/python -m pytest
 
 browser:
 	scripts/setup-browser
+
+## widget: minify widget/widget.js into widget/widget.min.js (after editing the widget)
+widget:
+	scripts/build-widget
+
+widget-tools:
+	scripts/build-widget --tools
 
 lint: $(STAMP)
 	$(BIN)/ruff check service tests e2e bench conftest.py
@@ -32,7 +39,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy service
 
-unit: $(STAMP)
+unit: $(STAMP) widget-tools
 	$(BIN)/python -m pytest tests
 
 e2e: $(STAMP) browser
