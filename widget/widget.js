@@ -190,36 +190,53 @@ const untag = () => {
 };
 // Measured with the bucket rules off, so a new element inherits base sizes.
 const unscaled = (work) => {
+  const off = sizeSheet.disabled;
   sizeSheet.disabled = true;
   work();
-  sizeSheet.disabled = false;
-  grow();
+  sizeSheet.disabled = off;
+  if (!off) grow();
 };
-// Content the host adds later (infinite scroll, an app's navigation, a cookie banner).
+// Content the host adds later (infinite scroll, an app's navigation, a cookie
+// banner) is measured and tagged as it comes. A class or style the host changes
+// while the text is at its own size makes the sizes read so far stale.
 const observer = new MutationObserver((records) => {
   const added = [];
-  for (const record of records) for (const node of record.addedNodes) if (node.nodeType === 1) added.push(node, ...node.querySelectorAll("*"));
-  if (added.length) unscaled(() => tag(added));
+  for (const record of records) {
+    if (record.type === "attributes") {
+      if (sizeSheet.disabled) tagged = false;
+    } else for (const node of record.addedNodes) if (node.nodeType === 1) added.push(node, ...node.querySelectorAll("*"));
+  }
+  if (tagged && added.length) unscaled(() => tag(added));
 });
+// Reading 5,000 sizes takes a few tens of ms: done when the panel opens, so a
+// step itself costs only the browser's restyle and layout.
+const prepare = (again) => {
+  if (onLegible || !doc.body || (tagged && !again)) return;
+  unscaled(() => {
+    untag();
+    tag(doc.body.querySelectorAll("*"));
+  });
+  observer.observe(doc.body, { childList: true, subtree: true, attributeFilter: ["class", "style"] });
+  tagged = true;
+};
 const measure = (again) => {
   if (onLegible) return;
   const on = choice.size !== DEFAULT_SIZE;
   sizeSheet.deleteRule(0);
   sizeSheet.insertRule(`:root{${SCALE}:${choice.size / DEFAULT_SIZE}}`, 0);
-  if (on && doc.body && (again || !tagged)) {
-    unscaled(() => {
-      untag();
-      tag(doc.body.querySelectorAll("*"));
-    });
-    observer.observe(doc.body, { childList: true, subtree: true });
-    tagged = true;
-  } else if (!on && tagged) {
+  if (on || (again && tagged)) prepare(again);
+  else if (!sizeSheet.disabled) {
+    // Back to the host's own sizes: the page is left as it was.
     observer.disconnect();
     untag();
     tagged = false;
-  } else grow();
+    if (!panel.hidden) soon(prepare);
+  }
   sizeSheet.disabled = !on;
+  if (on) grow();
 };
+const soon = (work) => requestAnimationFrame(() => setTimeout(work));
+sizeSheet.disabled = true;
 sizeSheet.replaceSync(`:root{}[${GROW}]:not(#_):not(#_){height:auto!important;max-height:none!important}`);
 doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, pageSheet, sizeSheet];
 const setAttribute = (node, name, on, value = "") => on ? node.setAttribute(name, value) : node.removeAttribute(name);
@@ -357,6 +374,7 @@ const render = () => {
   for (const select of choiceSelects) select.value = choice[select.dataset.c];
 };
 const show = () => {
+  soon(prepare);
   panel.hidden = false;
   trigger.setAttribute("aria-expanded", "true");
   smallerButton.focus();
