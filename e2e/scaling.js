@@ -7,13 +7,28 @@
 // Elements added later are compared with the base of their "kind": the same
 // tag and classes under the same kind of parent.
 async ({ mode, late }) => {
+  // A readable selector; nth-of-type from one pass over the page (a listing's
+  // parent may hold thousands of children).
+  // Made on the first call, once the page has stopped changing.
+  const nth = new Map();
+  const seen = new Map();
+  const index = () => {
+    for (const e of document.body.querySelectorAll("*")) {
+      const key = e.localName;
+      const counts = seen.get(e.parentElement) || new Map();
+      seen.set(e.parentElement, counts);
+      counts.set(key, (counts.get(key) || 0) + 1);
+      nth.set(e, counts.get(key));
+    }
+  };
   const path = (e) => {
+    if (!nth.size) index();
     const parts = [];
     for (; e && e.nodeType === 1 && e !== document.documentElement; e = e.parentElement) {
       if (e.id) { parts.unshift("#" + e.id); break; }
-      const same = e.parentElement ? [...e.parentElement.children].filter((c) => c.localName === e.localName) : [];
+      const many = (seen.get(e.parentElement)?.get(e.localName) || 0) > 1;
       parts.unshift(e.localName + [...e.classList].slice(0, 2).map((c) => "." + c).join("") +
-        (same.length > 1 ? `:nth-of-type(${same.indexOf(e) + 1})` : ""));
+        (many ? `:nth-of-type(${nth.get(e)})` : ""));
     }
     return parts.join(" > ") || "html";
   };

@@ -26,7 +26,7 @@ from .checks import (
     clipped_text_problems,
     text_contrast_problems,
 )
-from .conftest import Ledger
+from .conftest import Ledger, MakePage
 from .hosts import HOST_BY_NAME, HOST_PAGES, MANY_ELEMENTS, HostPage, HostServer
 from .matrix import WIDGET_STATES, load_cached
 from .scaling import remember_base, reset_problems, scaled_problems
@@ -223,3 +223,88 @@ def test_bench_a_step_on_5000_elements(page: Page, hosts: HostServer, capsys) ->
         for name, times in runs.items():
             times.sort()
             print(f"  {name:<28} median {times[len(times) // 2]:.1f}  max {times[-1]:.1f}")
+
+
+# -- the panel follows the theme the page shows; data-offset -----------------------------
+
+_PANEL_BG_JS = """() => getComputedStyle(document.querySelector('legible-widget').shadowRoot
+  .querySelector('.p')).backgroundColor"""
+_OS_THEME_JS = """(themes) => (themes.find(([, media]) => media && matchMedia(media).matches)
+  || themes[0])[0]"""
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "contrast"),
+    [("light", "no-preference"), ("dark", "no-preference"), ("dark", "more"), ("light", "more")],
+)
+def test_the_panel_follows_the_os_until_a_theme_is_chosen(
+    make_page: MakePage, hosts: HostServer, scheme: str, contrast: str
+) -> None:
+    themes = load_cached()
+    page = make_page(color_scheme=scheme, contrast=contrast)
+    host = HOST_BY_NAME["portal"]
+    open_host(page, hosts, host.path, host)
+    page.locator("legible-widget button.t").click()
+    # What the OS asks for, read from the theme files' `media` (first match in menu order).
+    wanted = page.evaluate(_OS_THEME_JS, [[t.name, t.media] for t in themes.values()])
+    assert page.evaluate(_PANEL_BG_JS) == _rgb(themes[wanted].colors["background"])
+    if (scheme, contrast) != ("light", "no-preference"):
+        assert wanted != "default", "the emulated OS preference matched no theme"
+    chosen = next(t for t in themes.values() if t.name != wanted)
+    page.get_by_role("radio", name=chosen.label_vi, exact=True).click()
+    assert page.evaluate(_PANEL_BG_JS) == _rgb(chosen.colors["background"])
+
+
+_TRIGGER_JS = """() => {
+  const r = document.querySelector('legible-widget').shadowRoot
+    .querySelector('button.t').getBoundingClientRect();
+  return [r.top, innerHeight - r.bottom];
+}"""
+
+
+@pytest.mark.parametrize(
+    ("attributes", "top", "bottom", "warns"),
+    [
+        ("", None, 8, False),
+        (' data-offset="96"', None, 96, False),
+        (' data-offset="40px" data-position="top-left"', 40, None, False),
+        (' data-offset="lots"', None, 8, True),
+        (' data-offset="-5"', None, 8, True),
+        (' data-offset="401"', None, 8, True),
+    ],
+    ids=["default", "96", "40px-top", "word", "negative", "too-far"],
+)
+def test_data_offset(
+    make_page: MakePage,
+    hosts: HostServer,
+    attributes: str,
+    top: float | None,
+    bottom: float | None,
+    warns: bool,
+) -> None:
+    host = HOST_BY_NAME["portal"]
+    path = hosts.add(f"/hosts/offset-{abs(hash(attributes))}.html", host, attributes)
+    page = make_page()
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    open_host(page, hosts, path, host)
+    got_top, got_bottom = page.evaluate(_TRIGGER_JS)
+    if top is not None:
+        assert got_top == pytest.approx(top, abs=0.5)
+    if bottom is not None:
+        assert got_bottom == pytest.approx(bottom, abs=0.5)
+    offset_warnings = [w for w in warnings if "data-offset" in w]
+    assert bool(offset_warnings) == warns, warnings
+    if warns:
+        (warning,) = offset_warnings
+        assert "whole number of CSS pixels from 0 to 400" in warning and "using 8" in warning
+    # The open panel sits beside the trigger, clear of the same edge.
+    page.locator("legible-widget button.t").click()
+    box = page.locator("legible-widget .p").bounding_box()
+    assert box is not None and box["y"] >= 0
+    assert box["y"] + box["height"] <= page.viewport_size["height"]  # type: ignore[index]
