@@ -224,14 +224,14 @@ const measure = (again) => {
   const on = choice.size !== DEFAULT_SIZE;
   sizeSheet.deleteRule(0);
   sizeSheet.insertRule(`:root{${SCALE}:${choice.size / DEFAULT_SIZE}}`, 0);
-  if (on || (again && tagged)) prepare(again);
+  if (on) prepare(again);
   else if (!sizeSheet.disabled) {
     // Back to the host's own sizes: the page is left as it was.
     observer.disconnect();
     untag();
     tagged = false;
     if (!panel.hidden) soon(prepare);
-  }
+  } else if (again) tagged = false;
   sizeSheet.disabled = !on;
   if (on) grow();
 };
