@@ -133,6 +133,16 @@ def test_widget_host_cell(
     report(cell.id, page, checks, cell.label)
 
 
+def test_the_strict_csp_host_reports_a_violation(page: Page, hosts: HostServer) -> None:
+    # Canary: its zero violations mean something only if the CSP is enforced and seen.
+    host = HOST_BY_NAME["csp"]
+    open_host(page, hosts, host.path, host)
+    assert csp_violations(page) == []
+    page.evaluate("document.body.setAttribute('style', 'color: red')")
+    page.wait_for_function("window.__violations.length > 0")
+    assert any("style-src" in p.targets[0] for p in csp_violations(page))
+
+
 # -- the canary: with the scaling switched off, the growth check must say so --------------
 
 _SCALING_OFF_JS = """() => {
@@ -216,7 +226,10 @@ def test_bench_a_step_on_5000_elements(page: Page, hosts: HostServer, capsys) ->
             run("later step", larger)
         run("reset", default)
     with capsys.disabled():
-        print(f"\nwidget step on a {count}-element page, Chromium, median of {len(relayout)} (ms):")
+        print(
+            f"\nwidget step on a {count}-element page, Chromium, median of {len(relayout)} (ms;"
+            " the goal: a step <= 50):"
+        )
         print(
             f"  the page's own text-size change (a class, no widget):    {sorted(relayout)[2]:.1f}"
         )
