@@ -101,6 +101,8 @@ def test_every_theme_token_and_label_is_in_the_bundle(assets: dict[str, WidgetAs
     for theme in THEMES.values():
         assert f'"name":"{theme.name}"' in text
         assert theme.label_vi in text and theme.label_en in text
+        # The OS preference that picks the theme: the panel follows it too.
+        assert f'"media":{json.dumps(theme.media)}' in text, theme.name
         for token in TOKENS:
             assert f'"{token}":"{theme.colors[token]}"' in text, (theme.name, token)
     for prop in TOKENS.values():
