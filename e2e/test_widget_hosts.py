@@ -27,8 +27,8 @@ from .checks import (
     text_contrast_problems,
 )
 from .conftest import Ledger, MakePage
-from .hosts import HOST_BY_NAME, HOST_PAGES, MANY_ELEMENTS, HostPage, HostServer
-from .matrix import WIDGET_STATES, load_cached
+from .hosts import HOST_BY_NAME, HOST_PAGES, HOSTS_DIR, MANY_ELEMENTS, HostPage, HostServer
+from .matrix import WIDGET_STATES, load_cached, themes_dir
 from .scaling import remember_base, reset_problems, scaled_problems
 
 pytestmark = pytest.mark.e2e
@@ -66,6 +66,15 @@ def build_host_matrix() -> list[HostCell]:
 
 
 HOST_CELLS = build_host_matrix()
+
+
+def test_host_matrix_covers_every_host_page_and_theme() -> None:
+    files = {p.stem for p in themes_dir().glob("*.toml")}
+    assert {c.theme for c in HOST_CELLS} == files
+    pages = {p.stem for p in HOSTS_DIR.glob("*.html")}
+    assert {c.host.name for c in HOST_CELLS} == pages == set(HOST_BY_NAME)
+    assert len(HOST_CELLS) == len(pages) * len(files) * len(WIDGET_STATES)
+    assert any(h.strict_csp for h in HOST_PAGES) and any(h.late for h in HOST_PAGES)
 
 
 @pytest.fixture(scope="module")
