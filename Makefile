@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit e2e browser engines bench bench-connections bench-audit fuzz gallery clean
+.PHONY: run test lint typecheck unit e2e browser engines widget widget-tools bench bench-connections bench-audit fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/legible serve
 
 ## test: lint, type-check, unit tests (with real Varnish in front of two replicas), then the browser suite
-test: $(STAMP) browser engines lint typecheck
+test: $(STAMP) browser engines widget-tools lint typecheck
 	CI=$${CI:-} $(BIN)/python -m pytest
 
 browser:
@@ -28,6 +28,13 @@ browser:
 engines:
 	scripts/setup-engines
 
+## widget: minify widget/widget.js into widget/widget.min.js (after editing the widget)
+widget:
+	scripts/build-widget
+
+widget-tools:
+	scripts/build-widget --tools
+
 lint: $(STAMP)
 	$(BIN)/ruff check service legible_audit tests e2e bench conftest.py
 	$(BIN)/ruff format --check service legible_audit tests e2e bench conftest.py
@@ -35,7 +42,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy service legible_audit
 
-unit: $(STAMP)
+unit: $(STAMP) widget-tools
 	$(BIN)/python -m pytest tests
 
 e2e: $(STAMP) browser

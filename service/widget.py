@@ -2,9 +2,11 @@
 
 One script holds the whole widget: the theme tokens from `themes/*.toml`, the
 preference rules from `service/preferences.py` (parameter names, sizes, the
-cookie) and the panel CSS from `widget/widget.css` are embedded into
-`widget/widget.js` here, so themes stay data and the widget never restates a
-rule the server owns. It is served twice, byte for byte:
+cookie) and the panel CSS from `widget/widget.css` are embedded here into
+`widget/widget.min.js`, so themes stay data and the widget never restates a
+rule the server owns. `widget.min.js` is `widget/widget.js` (the readable
+source) minified by `scripts/build-widget` with a pinned terser, committed, so
+neither the server nor its image needs Node. It is served twice, byte for byte:
 
 - `/widget.js`, the stable URL operators embed, with a short cache;
 - `/widget/legible-widget.<sha256-16>.js`, immutable, for operators who pin a
@@ -28,6 +30,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from string import Template
 
 from .i18n import strings
@@ -66,15 +69,21 @@ class WidgetAsset:
     cache_control: str
 
 
-def minify_js(source: str) -> str:
-    """Drop whole-line `//` comments, blank lines and indentation.
+_BUILT = re.compile(r"// Built from widget\.js sha256=([0-9a-f]{64}) [^\n]*\n")
 
-    Deliberately small and safe for widget.js as written: every statement keeps
-    its own line (no reliance on automatic semicolon insertion across lines is
-    introduced), and no template literal spans lines.
-    """
-    lines = (line.strip() for line in source.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
+
+def minified_js(folder: Path) -> str:
+    """widget.min.js without its first line, which names the widget.js it was built
+    from: a build older than the source is refused, not served."""
+    built = (folder / "widget.min.js").read_text(encoding="utf-8")
+    source = hashlib.sha256((folder / "widget.js").read_bytes()).hexdigest()
+    header = _BUILT.match(built)
+    if header is None or header.group(1) != source:
+        raise RuntimeError(
+            f"{folder / 'widget.min.js'} was not built from the current widget.js: "
+            "run `make widget` (scripts/build-widget)"
+        )
+    return built[header.end() :]
 
 
 def minify_css(source: str) -> str:
@@ -121,15 +130,16 @@ def _preference_rules() -> dict[str, object]:
 
 
 def build_widget(themes: dict[str, Theme]) -> bytes:
-    """widget.js with the themes, preference rules and CSS filled in, minified."""
+    """widget.min.js (widget.js, minified by scripts/build-widget) with the themes,
+    preference rules and CSS filled in."""
     folder = data_dir("widget")
-    source = (folder / "widget.js").read_text(encoding="utf-8")
     css = minify_css((folder / "widget.css").read_text(encoding="utf-8"))
     data = [
         {
             "name": t.name,
             "labels": {"vi": t.label_vi, "en": t.label_en},
             "scheme": t.scheme,
+            "media": t.media,
             "underlineLinks": t.underline_links,
             "colors": {token: t.colors[token] for token in TOKENS},
         }
@@ -141,7 +151,7 @@ def build_widget(themes: dict[str, Theme]) -> bytes:
         "__LEGIBLE_PREFERENCES__": _json(_preference_rules()),
         "__LEGIBLE_CSS__": _json(css),
     }
-    script = minify_js(source)
+    script = minified_js(folder)
     # Both ways: a placeholder left unfilled, or a value the script no longer
     # reads, is a widget.js/widget.py mismatch worth failing start-up for.
     wanted = set(_PLACEHOLDER.findall(script))

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import brotli
@@ -36,8 +37,8 @@ from service.widget import (
     WidgetAsset,
     build_widget,
     integrity_for,
+    minified_js,
     minify_css,
-    minify_js,
     snippets,
     widget_assets,
 )
@@ -100,6 +101,8 @@ def test_every_theme_token_and_label_is_in_the_bundle(assets: dict[str, WidgetAs
     for theme in THEMES.values():
         assert f'"name":"{theme.name}"' in text
         assert theme.label_vi in text and theme.label_en in text
+        # The OS preference that picks the theme: the panel follows it too.
+        assert f'"media":{json.dumps(theme.media)}' in text, theme.name
         for token in TOKENS:
             assert f'"{token}":"{theme.colors[token]}"' in text, (theme.name, token)
     for prop in TOKENS.values():
@@ -110,17 +113,19 @@ def test_every_theme_token_and_label_is_in_the_bundle(assets: dict[str, WidgetAs
 
 
 def _injected(text: str) -> dict[str, str]:
-    """The bundle's injected lines (`const NAME = <json>;`), by NAME.
-
-    Found through the source, whose lines read `const NAME = __LEGIBLE_…__;`.
-    """
-    source = (data_dir("widget") / "widget.js").read_text(encoding="utf-8")
-    names = re.findall(r"^const (\w+) = __LEGIBLE_[A-Z]+__;$", source, re.M)
-    found = {}
-    for name in names:
-        line = re.search(rf"^const {name} = (.*);$", text, re.M)
-        assert line, name
-        found[name] = line.group(1)
+    """The JSON the build put in place of each `__LEGIBLE_NAME__` in widget.min.js, by
+    NAME, and "" for the rest of the bundle (the script itself)."""
+    script = minified_js(data_dir("widget"))
+    decoder = json.JSONDecoder()
+    found, code, shift, last = {}, [], 0, 0
+    for match in re.finditer(r"__LEGIBLE_([A-Z]+)__", script):
+        start = match.start() + shift
+        _, end = decoder.raw_decode(text, start)
+        found[match.group(1)] = text[start:end]
+        code.append(text[last:start])
+        last = end
+        shift += (end - start) - len(match.group(0))
+    found[""] = "".join(code) + text[last:]
     return found
 
 
@@ -157,13 +162,9 @@ def test_the_script_restates_no_server_rule(assets: dict[str, WidgetAsset]) -> N
     # Everything but the injected data: a literal here would drift from preferences.py.
     text = _bundle(assets).body.decode()
     injected = _injected(text)
-    assert set(injected) >= {"PREFERENCES", "THEMES"}
-    code = "\n".join(
-        line
-        for line in text.splitlines()
-        if not any(line.startswith(f"const {name} = ") for name in injected)
-    )
-    assert "const doc = document;" in code  # the script itself is still there
+    assert set(injected) >= {"PREFERENCES", "THEMES", ""}
+    code = injected[""]
+    assert "adoptedStyleSheets" in code and len(code) > 5000  # the script itself is there
     assert str(COOKIE_MAX_AGE) not in code
     assert COOKIE not in code
     for size in SIZES:
@@ -192,15 +193,17 @@ def test_placeholders_and_values_match_both_ways(
 ) -> None:
     import service.widget
 
-    source = (data_dir("widget") / "widget.js").read_text(encoding="utf-8")
-    (tmp_path / "widget.css").write_text((data_dir("widget") / "widget.css").read_text())
+    folder = data_dir("widget")
+    for name in ("widget.js", "widget.css"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    header, script = (folder / "widget.min.js").read_text(encoding="utf-8").split("\n", 1)
     monkeypatch.setattr(service.widget, "data_dir", lambda name: tmp_path)
     for broken in (
-        source.replace("__LEGIBLE_PREFERENCES__", "{}"),  # a value nothing reads
-        source.replace("(() => {", "(() => {\nconst EXTRA = __LEGIBLE_EXTRA__;", 1),  # unfilled
+        script.replace("__LEGIBLE_PREFERENCES__", "{}"),  # a value nothing reads
+        script.replace("(()=>{", "(()=>{const EXTRA=__LEGIBLE_EXTRA__;", 1),  # unfilled
     ):
-        assert broken != source
-        (tmp_path / "widget.js").write_text(broken)
+        assert broken != script
+        (tmp_path / "widget.min.js").write_text(f"{header}\n{broken}", encoding="utf-8")
         with pytest.raises(RuntimeError, match="disagree"):
             build_widget(THEMES)
 
@@ -272,24 +275,40 @@ def test_the_shadow_root_is_open_and_styled_by_adopted_sheets(
     assets: dict[str, WidgetAsset],
 ) -> None:
     text = _bundle(assets).body.decode()
-    assert 'attachShadow({ mode: "open" })' in text
+    assert 'attachShadow({mode:"open"})' in text
     assert "adoptedStyleSheets" in text and "replaceSync" in text
     assert ":host{all:initial!important" in text
     assert "createElementNS" in text
 
 
-def test_minifiers_keep_meaningful_spaces() -> None:
+def test_css_minifier_keeps_meaningful_spaces() -> None:
     css = "/* x */ .a :is(.b, .c) { width: calc(1em + 2px) !important; }\n"
     assert minify_css(css) == ".a :is(.b,.c){width:calc(1em + 2px)!important}"
-    js = "// comment\n  const a = `x // y`;\n\n  // more\n  f(a);\n"
-    assert minify_js(js) == "const a = `x // y`;\nf(a);\n"
 
 
-def test_source_template_literals_stay_on_one_line() -> None:
-    # minify_js strips indentation line by line: a template literal spanning lines
-    # would change. Keep every backtick pair on one line.
-    for number, line in enumerate((data_dir("widget") / "widget.js").read_text().splitlines()):
-        assert line.count("`") % 2 == 0, f"widget.js:{number + 1}: {line.strip()}"
+ROOT = Path(__file__).resolve().parents[1]
+TERSER = ROOT / "scripts" / "terser" / "node_modules" / ".bin" / "terser"
+
+
+def test_the_served_script_is_a_fresh_build_of_widget_js() -> None:
+    # The pinned terser rebuilds widget.min.js byte for byte from widget.js.
+    if not TERSER.exists():
+        pytest.fail("the widget's minifier is missing: run `make widget-tools`", pytrace=False)
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "build-widget"), "--check"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_stale_build_is_refused(tmp_path: Path) -> None:
+    folder = data_dir("widget")
+    for name in ("widget.js", "widget.min.js"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    assert minified_js(tmp_path).startswith("(()=>{")
+    with (tmp_path / "widget.js").open("a", encoding="utf-8") as source:
+        source.write("// an edit after the last build\n")
+    with pytest.raises(RuntimeError, match="make widget"):
+        minified_js(tmp_path)
 
 
 def test_demo_page(assets: dict[str, WidgetAsset]) -> None:

@@ -47,6 +47,15 @@ try {
 } catch (e) {}
 const lang = /^vi\b/i.test(options.lang || html.lang || "vi") ? "vi" : "en";
 const position = /^(top|bottom)-(left|right)$/.test(options.position) ? options.position : "bottom-right";
+// data-offset: CSS px between the trigger and the top or bottom edge, to keep it
+// clear of a chat bubble or a cookie bar.
+const OFFSET = { default: 8, max: 400 };
+let offset = OFFSET.default;
+if (options.offset !== undefined) {
+  const value = options.offset.trim().replace(/px$/, "");
+  if (/^\d+$/.test(value) && +value <= OFFSET.max) offset = +value;
+  else console.warn(`Legible widget: data-offset="${options.offset}" is not a whole number of CSS pixels from 0 to ${OFFSET.max}; using ${OFFSET.default}.`);
+}
 const I18N = {
   vi: {
     displayOptions: "Tùy chọn hiển thị",
@@ -121,22 +130,117 @@ for (const { name, scheme, underlineLinks, colors } of THEMES) {
 }
 const pageSheet = new CSSStyleSheet();
 pageSheet.replaceSync(pageCss + "}");
-// Text size: the root font size, scaled from the host's own root size (a host
-// may set html{font-size:62.5%}), and the body's size too, for hosts that set
-// body text in px. Measured with these rules off; re-measured on load/resize.
-// The default size leaves the host's sizes as they are.
+// -- larger text ----------------------------------------------------------------
+// Hosts set sizes in px, pt, em, rem, %, keywords or clamp()/vw, often on every
+// element, so scaling the root is not enough. Each element's own computed size,
+// read with the scaling off, goes into a bucket attribute (data-legible-fs="13");
+// one rule per bucket sets calc(13px * scale). Line heights in px likewise, so
+// lines never overlap. The scale is one custom property: after the first step a
+// step changes one rule. Boxes of fixed height that clip (overflow: hidden) and
+// held their text at the base size are let grow (data-legible-grow).
+const SCALE = "--legible-scale";
+const [FONT, LINE, GROW] = ["fs", "lh", "grow"].map((name) => "data-legible-" + name);
 const sizeSheet = new CSSStyleSheet();
-const fontPx = (element) => parseFloat(getComputedStyle(element).fontSize);
-const measure = () => {
-  if (sizeSheet.cssRules.length) sizeSheet.replaceSync("");
-  if (onLegible || choice.size === DEFAULT_SIZE) return;
-  const scale = choice.size / DEFAULT_SIZE;
-  const body = doc.body;
-  sizeSheet.replaceSync(`html:not(#_):not(#_){font-size:${fontPx(html) * scale}px!important}` +
-    (body ? `body:not(#_):not(#_){font-size:${fontPx(body) * scale}px!important}` : ""));
+const bucketed = new Set();
+// Overflow-hidden boxes whose text fitted at the base size.
+let clippers = [];
+let tagged = false;
+const px = (value) => +parseFloat(value).toFixed(2);
+const HTML_ELEMENT = window.HTMLElement;
+const UNSIZED = /^(SCRIPT|STYLE|LINK|META|TEMPLATE|NOSCRIPT|BR|WBR|LEGIBLE-WIDGET)$/;
+// Font sizes beat the host's own important rules; line heights yield to the
+// text-spacing option's (a more specific selector).
+const bucket = (attribute, size, property, lift) => {
+  const key = attribute + size;
+  if (bucketed.has(key)) return;
+  bucketed.add(key);
+  sizeSheet.insertRule(`[${attribute}="${size}"]:not(#_)${lift}{${property}:calc(${size}px*var(${SCALE}))!important}`, 1);
 };
+// All reads first, then all writes: one style recalc and one layout, whatever the count.
+const tag = (elements) => {
+  const found = [];
+  for (const e of elements) {
+    if (!(e instanceof HTML_ELEMENT) || UNSIZED.test(e.tagName) || !e.isConnected) continue;
+    const s = getComputedStyle(e);
+    const clips = /hidden|clip/.test(s.overflowY) && e.scrollHeight <= e.clientHeight + 1;
+    found.push([e, px(s.fontSize), s.lineHeight.endsWith("px") && px(s.lineHeight), clips]);
+  }
+  for (const [e, fontSize, lineHeight, clips] of found) {
+    e.setAttribute(FONT, fontSize);
+    bucket(FONT, fontSize, "font-size", ":not(#_)");
+    if (lineHeight) {
+      e.setAttribute(LINE, lineHeight);
+      bucket(LINE, lineHeight, "line-height", "");
+    }
+    if (clips) clippers.push(e);
+  }
+};
+const grow = () => {
+  const over = [];
+  for (const e of clippers) if (e.scrollHeight > e.clientHeight + 1) over.push(e);
+  for (const e of over) e.setAttribute(GROW, "");
+};
+const untag = () => {
+  for (const e of doc.querySelectorAll(`[${FONT}],[${LINE}],[${GROW}]`)) {
+    e.removeAttribute(FONT);
+    e.removeAttribute(LINE);
+    e.removeAttribute(GROW);
+  }
+  clippers = [];
+};
+// Measured with the bucket rules off, so a new element inherits base sizes.
+const unscaled = (work) => {
+  const off = sizeSheet.disabled;
+  sizeSheet.disabled = true;
+  work();
+  sizeSheet.disabled = off;
+  if (!off) grow();
+};
+// Content the host adds later (infinite scroll, an app's navigation, a cookie
+// banner) is measured and tagged as it comes. A class or style the host changes
+// while the text is at its own size makes the sizes read so far stale.
+const observer = new MutationObserver((records) => {
+  const added = [];
+  for (const record of records) {
+    if (record.type === "attributes") {
+      if (sizeSheet.disabled) tagged = false;
+    } else for (const node of record.addedNodes) if (node.nodeType === 1) added.push(node, ...node.querySelectorAll("*"));
+  }
+  if (tagged && added.length) unscaled(() => tag(added));
+});
+// Reading 5,000 sizes takes a few tens of ms: done when the panel opens, so a
+// step itself costs only the browser's restyle and layout.
+const prepare = (again) => {
+  if (onLegible || !doc.body || (tagged && !again)) return;
+  unscaled(() => {
+    untag();
+    tag(doc.body.querySelectorAll("*"));
+  });
+  observer.observe(doc.body, { childList: true, subtree: true, attributeFilter: ["class", "style"] });
+  tagged = true;
+};
+const measure = (again) => {
+  if (onLegible) return;
+  const on = choice.size !== DEFAULT_SIZE;
+  sizeSheet.deleteRule(0);
+  sizeSheet.insertRule(`:root{${SCALE}:${choice.size / DEFAULT_SIZE}}`, 0);
+  if (on) prepare(again);
+  else if (!sizeSheet.disabled) {
+    // Back to the host's own sizes: the page is left as it was.
+    observer.disconnect();
+    untag();
+    tagged = false;
+    if (!panel.hidden) soon(prepare);
+  } else if (again) tagged = false;
+  sizeSheet.disabled = !on;
+  if (on) grow();
+};
+const soon = (work) => requestAnimationFrame(() => setTimeout(work));
+sizeSheet.disabled = true;
+sizeSheet.replaceSync(`:root{}[${GROW}]:not(#_):not(#_){height:auto!important;max-height:none!important}`);
 doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, pageSheet, sizeSheet];
-const setHtmlAttribute = (name, on, value = "") => on ? html.setAttribute(name, value) : html.removeAttribute(name);
+const setAttribute = (node, name, on, value = "") => on ? node.setAttribute(name, value) : node.removeAttribute(name);
+const setHtmlAttribute = (name, on, value) => setAttribute(html, name, on, value);
 const apply = (atStartUp) => {
   const prefix = onLegible ? "data-" : "data-legible-";
   if (!(onLegible && atStartUp)) {
@@ -152,14 +256,15 @@ const apply = (atStartUp) => {
 // On our own pages the server already rendered the variant: at load, touch
 // nothing but the two options it does not know about.
 apply(true);
-// Render-blocking stylesheets have loaded by the first frame: measure again then.
-requestAnimationFrame(measure);
+// An async script may run before the host's stylesheets apply, and vw or media
+// queries change base sizes: measure again on load and after a resize.
+const remeasure = () => measure(true);
 let resizeFrame = 0;
 addEventListener("resize", () => {
   cancelAnimationFrame(resizeFrame);
-  resizeFrame = requestAnimationFrame(measure);
+  resizeFrame = requestAnimationFrame(remeasure);
 });
-addEventListener("load", measure);
+addEventListener("load", remeasure);
 
 const save = () => {
   try {
@@ -256,7 +361,7 @@ const panel = element("div", { class: "p", id: "p", role: "dialog", "aria-labell
 const wrapper = element("div", { class: "w", lang, "data-p": position }, trigger, panel);
 
 const render = () => {
-  wrapper.dataset.t = choice.theme || THEME_NAMES[0];
+  setAttribute(wrapper, "data-t", choice.theme, choice.theme);
   sizeOutput.value = choice.size + "%";
   smallerButton.setAttribute("aria-disabled", choice.size === SIZES[0]);
   largerButton.setAttribute("aria-disabled", choice.size === SIZES[SIZES.length - 1]);
@@ -269,6 +374,7 @@ const render = () => {
   for (const select of choiceSelects) select.value = choice[select.dataset.c];
 };
 const show = () => {
+  soon(prepare);
   panel.hidden = false;
   trigger.setAttribute("aria-expanded", "true");
   smallerButton.focus();
@@ -330,15 +436,16 @@ const mount = () => {
   const host = (hostElement = doc.createElement("legible-widget"));
   const shadow = host.attachShadow({ mode: "open" });
   const sheet = new CSSStyleSheet();
-  // Each theme's tokens as the custom properties widget.css reads: the panel
-  // wears the reader's theme (or the default's, until one is chosen).
-  let themeVariables = "";
-  for (const theme of THEMES) {
-    themeVariables += `.w[data-t="${theme.name}"]{color-scheme:${theme.scheme}`;
-    for (const token in TOKEN_PROPERTIES) themeVariables += `;${TOKEN_PROPERTIES[token]}:${theme.colors[token]}`;
-    themeVariables += "}";
-  }
-  sheet.replaceSync(PANEL_CSS + themeVariables);
+  // Each theme's tokens as the custom properties widget.css reads. The panel
+  // wears the reader's theme; until one is chosen, the one the OS asks for
+  // through a theme's media query (dark, more contrast), as Legible's own pages
+  // do, else the default. Of several matching, the earlier theme wins: last rule.
+  const variables = (theme) => `{color-scheme:${theme.scheme}` +
+    Object.keys(TOKEN_PROPERTIES).map((token) => `;${TOKEN_PROPERTIES[token]}:${theme.colors[token]}`).join("") + "}";
+  let css = PANEL_CSS + `.w{--o:${offset}px}.w:not([data-t])` + variables(THEMES[0]);
+  for (const theme of [...THEMES].reverse()) if (theme.media) css += `@media ${theme.media}{.w:not([data-t])${variables(theme)}}`;
+  for (const theme of THEMES) css += `.w[data-t="${theme.name}"]${variables(theme)}`;
+  sheet.replaceSync(css);
   shadow.adoptedStyleSheets = [sheet];
   shadow.append(wrapper);
   render();
