@@ -8,7 +8,9 @@ one store behind varnishd with deploy/varnish/default.vcl (tests/varnish.py), th
    Varnish serve the new page (each polled every millisecond), p50 and p99 over
    --writes writes, each page cached on B and in Varnish before its write.
 
-The store is --db: a SQLite file by default, or a postgresql:// URL (any LEGIBLE_DB).
+The store is --db: by default PostgreSQL, as in the reference deployment (a throwaway
+cluster from tests/pg.py; a shared SQLite file when PostgreSQL is not installed), or any
+LEGIBLE_DB value.
 Exit status 0 when the goals below are met, 1 when one is missed.
 
     python bench/cluster.py [--duration 5] [--rounds 2] [--connections 64] [--writes 50] [--db URL]
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # live.py, varnish.py: the tests' helpers
 sys.path.insert(0, str(ROOT / "bench"))
 from live import LiveServer, ServerFailed, free_port, installed_cli, server_env, spawn  # noqa: E402
-from measure import Goal, fetch, need, verdict, wrk  # noqa: E402
+from measure import Goal, describe_db, fetch, need, postgresql, verdict, wrk  # noqa: E402
 from run import ARTICLE, nginx_conf, upgraded_page  # noqa: E402
 from varnish import Cluster  # noqa: E402
 
@@ -151,19 +153,23 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=2, help="rounds; the report is the median")
     ap.add_argument("--writes", type=int, default=50, help="PUTs timed to visible")
-    ap.add_argument("--db", help="LEGIBLE_DB for both replicas (default: a new SQLite file)")
+    ap.add_argument(
+        "--db",
+        help="LEGIBLE_DB for both replicas (default: a throwaway PostgreSQL, else a SQLite file)",
+    )
     args = ap.parse_args()
     need("wrk", "wrk")
     need("varnishd", "varnish")
     work = Path(tempfile.mkdtemp(prefix="legible-cluster-"))
     work.chmod(0o755)  # nginx's workers read the page from here
-    db = args.db or str(work / "shared.db")
-    print(f"store: {db if not args.db else args.db.split('@')[-1]} (LEGIBLE_DB)")
     goals: list[Goal] = []
     try:
-        with Cluster(db, command=installed_cli()) as cluster:
-            goals += hits(args, cluster, work, work / "nginx.log")
-            goals += visible(args, cluster)
+        with postgresql("auto" if args.db is None else "off") as pg_db:
+            db = args.db or pg_db or str(work / "shared.db")
+            print(f"store: {describe_db(db)} (LEGIBLE_DB)")
+            with Cluster(db, command=installed_cli()) as cluster:
+                goals += hits(args, cluster, work, work / "nginx.log")
+                goals += visible(args, cluster)
     except ServerFailed as exc:
         sys.exit(f"bench: {exc}")
     print()

@@ -13,7 +13,10 @@ that is not cached, so this measures cache misses as an operator meets them:
 3. side by side, round after round: `legible serve` with 1 worker and with 2
    workers, the naive renderer (bench/naive.py) under granian through the same
    RSGI bridge and on the same URLs, and cache hits (one page, same server);
-4. a deploy: the server restarts (its in-process cache starts empty, as after
+4. the same 1-worker long tail on PostgreSQL (--postgresql: a throwaway cluster from
+   tests/pg.py by default when PostgreSQL is installed), its own copy of the articles
+   PUT the same way, side by side with SQLite in every round;
+5. a deploy: the server restarts (its in-process cache starts empty, as after
    a template change, which changes every key) under the long tail, while 8
    readers ask for a popular page at once; their time to first byte is compared
    with the same readers' before the restart.
@@ -21,6 +24,7 @@ that is not cached, so this measures cache misses as an operator meets them:
 It prints the table and the goals; bench/run.py runs it as part of `make bench`.
 
     python bench/longtail.py [--longtail 3000] [--duration 10] [--rounds 2] [--before REV]
+                             [--postgresql auto|off|URL]
 """
 
 from __future__ import annotations
@@ -45,7 +49,17 @@ sys.path.insert(0, str(ROOT / "tests"))  # tests/live.py: the live-server helper
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 from live import HOST, LiveServer, ServerFailed, free_port, installed_cli, serve, spawn  # noqa: E402
-from measure import ACCEPT, Goal, need, verdict, wrk, wrk_command, wrk_result  # noqa: E402
+from measure import (  # noqa: E402
+    ACCEPT,
+    Goal,
+    describe_db,
+    need,
+    postgresql,
+    verdict,
+    wrk,
+    wrk_command,
+    wrk_result,
+)
 
 from service.preferences import build_url, variants  # noqa: E402
 from service.themes import data_dir, load_themes  # noqa: E402
@@ -60,9 +74,10 @@ NAIVE_GOAL = 1.0  # long-tail req/s at least the naive renderer's, same server, 
 # tail's misses, so it is answered no slower than a typical miss (it must not collapse).
 DEPLOY_GOAL = 1.0
 READERS = 8  # readers of the popular page at once
-ONE, TWO, NAIVE, HITS = (
+ONE, TWO, PG, NAIVE, HITS = (
     "long tail, 1 worker",
     "long tail, 2 workers",
+    "long tail, 1 worker, PostgreSQL",
     "naive",
     "cache hits, 1 worker",
 )
@@ -312,7 +327,7 @@ def measure_rounds(
     for n in range(1, args.rounds + 1):
         for name, (server, url, lua) in scenarios.items():
             wrk(url, 2, args.connections, lua)  # warm-up
-            counted = name == ONE
+            counted = name in (ONE, PG)
             before = builds(server) if counted else float("nan")
             result = wrk(url, args.duration, args.connections, lua)
             if counted:
@@ -341,9 +356,10 @@ def deploy(
     return fresh, before, after, load
 
 
-ONE, TWO, NAIVE, HITS = (
+ONE, TWO, PG, NAIVE, HITS = (
     "long tail, 1 worker",
     "long tail, 2 workers",
+    "long tail, 1 worker, PostgreSQL",
     "naive",
     "cache hits, 1 worker",
 )
@@ -351,6 +367,13 @@ ONE, TWO, NAIVE, HITS = (
 
 def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path) -> list[Goal]:
     """The long-tail scenario; returns its goals (printed as it goes)."""
+    with postgresql(args.postgresql) as pg_db:
+        return run_on(args, env, work, log, pg_db)
+
+
+def run_on(
+    args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path, pg_db: str | None
+) -> list[Goal]:
     env = {
         **env,
         "LEGIBLE_DB": str(work / "longtail.db"),
@@ -370,6 +393,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
         f"{args.longtail * len(queries):,} URLs, random, {args.connections} connections"
     )
     starts = {ONE: starter(env, log, None), TWO: starter(env, log, None, workers=2)}
+    if pg_db is not None:
+        starts[PG] = starter({**env, "LEGIBLE_DB": pg_db}, log, None)
+        print(f"stores: {describe_db(env['LEGIBLE_DB'])}; {describe_db(pg_db)}")
     if args.before:
         starts[f"long tail, before ({args.before})"] = starter(env, log, export(args.before, work))
     servers: dict[str, LiveServer] = {}
@@ -378,6 +404,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
         began = time.monotonic()
         put_articles(one, args.longtail)
         print(f"PUT {args.longtail} articles through the API in {time.monotonic() - began:.1f} s")
+        if PG in starts:
+            servers[PG] = starts[PG]()
+            began = time.monotonic()
+            put_articles(servers[PG], args.longtail)
+            print(f"PUT them into PostgreSQL in {time.monotonic() - began:.1f} s")
         for name, start in starts.items():
             servers[name] = servers.get(name) or start()
         servers[NAIVE] = naive_server(env, log, ready=popular)
@@ -395,11 +426,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str], work: Path, log: Path)
         print(f"median of {args.rounds} rounds, {args.duration}s each; naive: bench/naive.py under "
               f"granian (RSGI, the same bridge), same URLs; "
               f"2 workers / 1 worker: {med[TWO]['rps'] / med[ONE]['rps']:.2f}")  # fmt: skip
+        if PG in med:
+            print(f"PostgreSQL / SQLite, 1 worker: req/s {med[PG]['rps'] / med[ONE]['rps']:.2f}, "
+                  f"p99 {med[PG]['p99'] / med[ONE]['p99']:.2f} (the cluster runs with fsync off)")  # fmt: skip
 
         print(f"\ndeploy: {READERS} readers ask for {popular} at once, under the long tail")
         print(f"  first byte, ms{'first requests':>34}{'worst':>9}{'all':>9}{'tail req/s':>12}")
         first = float("nan")
-        for name in [n for n in starts if n != TWO]:
+        for name in [n for n in starts if n not in (TWO, PG)]:
             servers[name], before, after, load = deploy(
                 starts[name], servers[name], script, popular, args.connections
             )
@@ -428,6 +462,13 @@ def arguments(ap: argparse.ArgumentParser) -> None:
     )
     ap.add_argument(
         "--before", metavar="REV", help="also serve git revision REV, side by side (before/after)"
+    )
+    ap.add_argument(
+        "--postgresql",
+        default="auto",
+        metavar="auto|off|URL",
+        help="also run the long tail on PostgreSQL: a throwaway cluster (auto, when installed),"
+        " none (off), or this empty database",
     )
 
 

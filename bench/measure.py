@@ -6,13 +6,14 @@ bench/run.py and bench/longtail.py import it as `measure` (bench/ is on sys.path
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,3 +124,35 @@ def wrk(
 ) -> dict[str, float]:
     cmd = wrk_command(url, duration, connections, script, timeout)
     return wrk_result(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+@contextlib.contextmanager
+def postgresql(choice: str) -> Iterator[str | None]:
+    """The PostgreSQL database a scenario runs on: `choice` is a postgresql:// URL (used
+    as given), "auto" (a throwaway cluster from tests/pg.py when PostgreSQL and psycopg
+    are installed, else None) or "off" (None)."""
+    if choice == "off":
+        yield None
+        return
+    if choice != "auto":
+        yield choice
+        return
+    try:
+        import pg  # tests/pg.py (tests/ is on the bench's sys.path)
+    except ImportError:  # no psycopg: pip install 'legible[postgresql]'
+        yield None
+        return
+    programs = pg.bindir()
+    if programs is None:
+        yield None
+        return
+    cluster = pg.Cluster.start(programs)
+    try:
+        yield cluster.database()
+    finally:
+        cluster.close()
+
+
+def describe_db(db: str) -> str:
+    """LEGIBLE_DB for a report: a PostgreSQL URL without its user and password."""
+    return "PostgreSQL " + db.rsplit("@", 1)[-1] if "://" in db else f"SQLite {db}"

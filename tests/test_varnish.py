@@ -234,6 +234,11 @@ def test_postgresql_stopped_and_started_cached_pages_stay_the_rest_503_then_reco
     while "Sau khi hỏng" not in text(front, "/articles/sau-khi-hong")[1]:
         assert time.monotonic() - start < 11, "not visible through Varnish after recovery"
         time.sleep(0.05)
+    for replica in cluster.replicas:  # each replica answers what it never cached
+        start = time.monotonic()  # its pool's next attempt: RECONNECT_GIVE_UP (5 s) at most
+        while (status := text(replica, f"/search?q=sau+{time.monotonic_ns()}")[0]) != 200:
+            assert time.monotonic() - start < 6, f"{replica.url} still {status} after recovery"
+            time.sleep(0.1)
 
 
 WRK_SCRIPT = """

@@ -70,6 +70,11 @@ POOL_SIZE = 8  # connections a process may open; requests wait for one up to POO
 POOL_WAIT = 2.0  # seconds; then the request gets a 503
 DOWN_WAIT = 0.2  # seconds, while the last attempt failed: an outage answers 503 at once
 CONNECT_TIMEOUT = 3  # seconds, for each new connection
+# The pool retries a failed connection with doubling delays until this many seconds,
+# then gives up until a request asks again. Left at psycopg's 300 s, a minute's outage
+# grows the delay to a minute, and a replica served 503s for that long after PostgreSQL
+# came back (tests/test_varnish.py); bounded, a request starts a fresh attempt at once.
+RECONNECT_GIVE_UP = 5.0
 ARTICLE = "slug, title, lang, published, updated, summary, byline, tags, body_html, revision"
 FIELDS = "title, lang, published, updated, summary, byline, tags, body_html"
 # A tsvector keeps 256 positions a lexeme, positions up to 16383, lexemes under 2 KB,
@@ -147,6 +152,7 @@ class PostgresStore(Store):
             timeout=POOL_WAIT,
             kwargs={"connect_timeout": CONNECT_TIMEOUT, "application_name": "legible"},
             check=ConnectionPool.check_connection,  # a restart leaves dead idle connections
+            reconnect_timeout=RECONNECT_GIVE_UP,
             name="legible",
             open=True,
         )
@@ -205,8 +211,11 @@ class PostgresStore(Store):
                 conn.transaction(),
             ):
                 yield conn
-        except (psycopg.OperationalError, PoolTimeout) as exc:
+        except psycopg.OperationalError as exc:
             self.down = True  # the pool keeps reconnecting in the background
+            raise self._unavailable(exc) from exc
+        except PoolTimeout as exc:  # an outage when no connection is left, else only busy
+            self.down = self.down or not self.pool.get_stats().get("pool_size")
             raise self._unavailable(exc) from exc
         except psycopg.Error as exc:
             raise self._unavailable(exc) from exc
