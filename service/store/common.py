@@ -8,6 +8,7 @@ the caller serves what it has cached and says 503 for the rest.
 from __future__ import annotations
 
 import html
+import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -28,6 +29,21 @@ def html_to_text(body_html: str) -> str:
     text = _BLOCK_END.sub(lambda m: m.group(0) + "\n", body_html)
     text = html.unescape(_TAG.sub(" ", text))
     return "\n".join(_SPACE.sub(" ", line).strip() for line in text.splitlines() if line.strip())
+
+
+def stored_fields(article: Article) -> tuple[str | None, ...]:
+    """What both engines store of an article beside its slug, in their column order
+    (title, lang, published, updated, summary, byline, tags, body_html)."""
+    return (
+        article.title,
+        article.lang,
+        article.published,
+        article.updated,
+        article.summary,
+        article.byline,
+        json.dumps(list(article.tags), ensure_ascii=False),
+        article.body_html,
+    )
 
 
 def published_instant(published: str) -> datetime | None:

@@ -36,6 +36,7 @@ from .common import (
     html_to_text,
     published_instant,
     snippet,
+    stored_fields,
 )
 from .listener import CHANNEL, Listener
 
@@ -292,16 +293,7 @@ class PostgresStore(Store):
 
     def put(self, article: Article) -> tuple[WriteResult, int]:
         body_text = html_to_text(article.body_html)
-        values = (
-            article.title,
-            article.lang,
-            article.published,
-            article.updated,
-            article.summary,
-            article.byline,
-            json.dumps(list(article.tags), ensure_ascii=False),
-            article.body_html,
-        )
+        values = stored_fields(article)
         result: WriteResult
         with self._transaction() as conn:
             conn.execute(

@@ -17,7 +17,16 @@ from urllib.parse import quote
 from ..articles import Article
 from ..errors import StoreUnavailable
 from ..text import fold_for_index, words
-from .common import MAX_TERMS, Changes, Hit, Store, WriteResult, html_to_text, snippet
+from .common import (
+    MAX_TERMS,
+    Changes,
+    Hit,
+    Store,
+    WriteResult,
+    html_to_text,
+    snippet,
+    stored_fields,
+)
 
 # Each entry moves the schema one version up; never edit a shipped entry.
 MIGRATIONS: tuple[str, ...] = (
@@ -236,16 +245,7 @@ class SQLiteStore(Store):
         """Create or update by slug; the revision goes up only when something changed."""
         conn = self.conn
         body_text = html_to_text(article.body_html)
-        values = (
-            article.title,
-            article.lang,
-            article.published,
-            article.updated,
-            article.summary,
-            article.byline,
-            json.dumps(list(article.tags), ensure_ascii=False),
-            article.body_html,
-        )
+        values = stored_fields(article)
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
