@@ -37,7 +37,7 @@ async ({ mode, late }) => {
     return (e.parentElement ? own(e.parentElement) + " > " : "") + own(e);
   };
   const ownText = (e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-  const elements = () => [...document.body.querySelectorAll("*")].filter(
+  const elements = () => [document.body, ...document.body.querySelectorAll("*")].filter(
     (e) => e instanceof HTMLElement && e.localName !== "legible-widget" &&
       !/^(script|style|template|noscript)$/.test(e.localName));
   const read = (e) => {

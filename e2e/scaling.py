@@ -101,3 +101,18 @@ def reset_problems(page: Page) -> list[Problem]:
     return [
         _problem("reset-exact", targets, f"after Reset: {key}") for key, targets in found.items()
     ]
+
+
+# Two frames and a task after the panel closed: long enough for anything the widget
+# scheduled while it was open (reading sizes ahead of a step) to have run.
+_LEFT_ON_PAGE = """() => new Promise((done) => requestAnimationFrame(() => setTimeout(() =>
+  done([...document.querySelectorAll("[data-legible-fs],[data-legible-lh],[data-legible-grow]")]
+    .slice(0, 5).map((e) => e.localName + (e.className ? "." + e.className : ""))), 50)))"""
+
+
+def leftover_problems(page: Page) -> list[Problem]:
+    """After Reset and closing the panel: nothing of the widget's is left on the page."""
+    left = page.evaluate(_LEFT_ON_PAGE)
+    if not left:
+        return []
+    return [_problem("reset-clean", left, "after Reset, closed: data-legible-* still on elements")]

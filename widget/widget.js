@@ -176,8 +176,13 @@ const tag = (elements) => {
   }
 };
 const grow = () => {
-  const over = [];
-  for (const e of clippers) if (e.scrollHeight > e.clientHeight + 1) over.push(e);
+  const [over, kept] = [[], []];
+  for (const e of clippers) {
+    if (!e.isConnected) continue; // removed by the host (a feed, an app): let it go
+    kept.push(e);
+    if (e.scrollHeight > e.clientHeight + 1) over.push(e);
+  }
+  clippers = kept;
   for (const e of over) e.setAttribute(GROW, "");
 };
 const untag = () => {
@@ -188,12 +193,14 @@ const untag = () => {
   }
   clippers = [];
 };
-// Measured with the bucket rules off, so a new element inherits base sizes.
+// Measured with the widget's rules off (the bucket rules, and text spacing's line
+// heights), so every size read is the host's own.
 const unscaled = (work) => {
-  const off = sizeSheet.disabled;
-  sizeSheet.disabled = true;
+  const [off, pageOff] = [sizeSheet.disabled, pageSheet.disabled];
+  sizeSheet.disabled = pageSheet.disabled = true;
   work();
   sizeSheet.disabled = off;
+  pageSheet.disabled = pageOff;
   if (!off) grow();
 };
 // Content the host adds later (infinite scroll, an app's navigation, a cookie
@@ -214,7 +221,7 @@ const prepare = (again) => {
   if (onLegible || !doc.body || (tagged && !again)) return;
   unscaled(() => {
     untag();
-    tag(doc.body.querySelectorAll("*"));
+    tag([doc.body, ...doc.body.querySelectorAll("*")]);
   });
   observer.observe(doc.body, { childList: true, subtree: true, attributeFilter: ["class", "style"] });
   tagged = true;
@@ -226,16 +233,21 @@ const measure = (again) => {
   sizeSheet.insertRule(`:root{${SCALE}:${choice.size / DEFAULT_SIZE}}`, 0);
   if (on) prepare(again);
   else if (!sizeSheet.disabled) {
-    // Back to the host's own sizes: the page is left as it was.
-    observer.disconnect();
-    untag();
-    tagged = false;
-    if (!panel.hidden) soon(prepare);
+    // Back to the host's own sizes: the page is left as it was (read again while
+    // the panel is open, for the next step; dropped when it closes).
+    release();
+    ready();
   } else if (again) tagged = false;
   sizeSheet.disabled = !on;
   if (on) grow();
 };
-const soon = (work) => requestAnimationFrame(() => setTimeout(work));
+const release = () => {
+  observer.disconnect();
+  untag();
+  tagged = false;
+};
+// While the panel is open, at the host's size: read sizes ahead of the first step.
+const ready = () => requestAnimationFrame(() => setTimeout(() => panel.hidden || prepare()));
 sizeSheet.disabled = true;
 sizeSheet.replaceSync(`:root{}[${GROW}]:not(#_):not(#_){height:auto!important;max-height:none!important}`);
 doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, pageSheet, sizeSheet];
@@ -259,8 +271,13 @@ apply(true);
 // An async script may run before the host's stylesheets apply, and vw or media
 // queries change base sizes: measure again on load and after a resize.
 const remeasure = () => measure(true);
+// Only a change of width: a phone's toolbar showing or hiding while the reader
+// scrolls changes the height alone, and re-reading 5,000 sizes each time would jank.
 let resizeFrame = 0;
+let width = innerWidth;
 addEventListener("resize", () => {
+  if (innerWidth === width) return;
+  width = innerWidth;
   cancelAnimationFrame(resizeFrame);
   resizeFrame = requestAnimationFrame(remeasure);
 });
@@ -374,13 +391,14 @@ const render = () => {
   for (const select of choiceSelects) select.value = choice[select.dataset.c];
 };
 const show = () => {
-  soon(prepare);
+  ready();
   panel.hidden = false;
   trigger.setAttribute("aria-expanded", "true");
   smallerButton.focus();
 };
 const hide = (refocus) => {
   panel.hidden = true;
+  if (sizeSheet.disabled) release(); // at the host's size nothing of ours stays on the page
   trigger.setAttribute("aria-expanded", "false");
   if (refocus) trigger.focus();
 };
