@@ -72,6 +72,9 @@ def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -
         diff = baseline.diff(outcome.results, known)
         report = Report(outcome.results, diff, len(tasks), outcome.interrupted)
         written = write_reports(opts, report)
+    if not setup_error and outcome.unfinished:  # a worker stopped: do not pass on less
+        why = outcome.failures[0] if outcome.failures else "a browser worker stopped"
+        setup_error = f"{outcome.unfinished} of {len(tasks)} tasks were not run: {why}"
     if setup_error:
         print(f"legible audit: {setup_error}", file=err)
         return 2

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import legible_audit.main as audit_main
-from legible_audit import baseline
+from legible_audit import baseline, runner
 from legible_audit.findings import CELL_CHECKS, Finding, TaskResult, findings_from
 from legible_audit.options import Options, add_arguments, from_args
 from legible_audit.problem import Problem
@@ -162,7 +162,9 @@ def fake(results: list[TaskResult], raise_: BaseException | None = None) -> Runn
             on_result(r)
         if raise_ is not None:
             raise raise_
-        return Run(results, planned=len(tasks))
+        # The tasks with no canned result are clean: every planned task comes back.
+        rest = [TaskResult(t.url, t.label, t.variant.theme, CELL_CHECKS) for t in tasks]
+        return Run([*results, *rest[len(results) :]], planned=len(tasks))
 
     return run
 
@@ -230,3 +232,28 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log() -> None:
     bar.close()
     assert term.getvalue().count("\n") == 1  # redrawn in place, one newline at the end
     assert "\r\x1b[2K[" + "#" * 12 + "." * 12 + "] 2/4" in term.getvalue()
+
+
+def test_a_playwright_that_cannot_start_is_a_setup_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_driver() -> None:
+        raise RuntimeError("driver not found")
+
+    monkeypatch.setattr(runner, "sync_playwright", no_driver)
+    tasks = runner.plan([URL], opts(tmp_path))
+    with pytest.raises(BrowserFailed, match="driver not found"):
+        runner.run(tasks, opts(tmp_path), lambda r: None)
+
+
+def test_fewer_results_than_tasks_is_exit_2_not_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def half(tasks: list[Task], o: Options, on_result: Callable[[TaskResult], None]) -> Run:
+        return Run([], planned=len(tasks), failures=["Chromium crashed"])
+
+    monkeypatch.setattr(audit_main, "run", half)
+    assert audit_main.audit(opts(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "2 of 2 tasks were not run: Chromium crashed" in err
+    assert (tmp_path / "r.json").stat().st_size > 0  # the reports still hold what was done
