@@ -72,6 +72,12 @@ def test_widget_off_tests_the_page_as_it_is() -> None:
         (("https://a.example/", "--jobs", "0"), "--jobs"),
         (("https://a.example/", "--update-baseline"), "needs --baseline"),
         (("--urls", "/nonexistent/urls.txt"), "cannot read"),
+        (("https://a.example/", "--junit", "/dev/null/r.xml"), "not a writable directory"),
+        (("https://a.example/", "--html", "/tmp"), "is a directory"),
+        (
+            ("https://a.example/", "--baseline", "/dev/null/b.json", "--update-baseline"),
+            "not a writable directory",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(

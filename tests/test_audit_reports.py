@@ -257,3 +257,17 @@ def test_fewer_results_than_tasks_is_exit_2_not_a_pass(
     err = capsys.readouterr().err
     assert "2 of 2 tasks were not run: Chromium crashed" in err
     assert (tmp_path / "r.json").stat().st_size > 0  # the reports still hold what was done
+
+
+def test_a_report_that_cannot_be_written_keeps_no_other_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(audit_main, "run", fake([cell(found())]))
+    options = opts(tmp_path)
+    (tmp_path / "r.xml").mkdir()  # after the options were checked: the rename fails
+    assert audit_main.audit(options) == 1  # the new findings are still the verdict
+    assert (tmp_path / "r.json").stat().st_size > 0 and (tmp_path / "r.html").stat().st_size > 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert next(line for line in err if "r.xml" in line).startswith("legible audit: cannot write")
+    monkeypatch.setattr(audit_main, "run", fake([]))
+    assert audit_main.audit(options) == 2  # nothing new, but a report is missing
