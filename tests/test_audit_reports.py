@@ -271,3 +271,34 @@ def test_a_report_that_cannot_be_written_keeps_no_other_out(
     assert next(line for line in err if "r.xml" in line).startswith("legible audit: cannot write")
     monkeypatch.setattr(audit_main, "run", fake([]))
     assert audit_main.audit(options) == 2  # nothing new, but a report is missing
+
+
+def test_a_page_that_did_not_load_is_never_known(tmp_path: Path) -> None:
+    """`--update-baseline` while a page was down must not make it pass later; and the
+    load failure's key is its URL, whichever variant's task reached it first."""
+    down = [
+        Finding(URL, variant, "page", "page-load", (), "", "could not load: HTTP 503")
+        for variant in (DARK, "theme=default size=100% viewport=320x640")
+    ]
+    broke = Finding(URL, DARK, "page", "page-check", (), "", "could not check: boom")
+    assert down[0].key == down[1].key == (URL, "", "page-load", "")
+    path = tmp_path / "baseline.json"
+    axe = found()[0]
+    assert baseline.write(path, [axe, down[0], broke]) == 1
+    assert baseline.load(path) == {axe.key}
+    # Even a baseline that holds them (an older one) does not make them known.
+    path.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "findings": [
+                    dict(zip(("url", "variant", "rule", "selector"), k, strict=True))
+                    for k in (down[0].key, broke.key)
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert baseline.load(path) == set()
+    d = baseline.diff([cell([down[1], broke], error="could not load")], {down[0].key, broke.key})
+    assert d.new == [down[1], broke] and d.known == []
