@@ -10,7 +10,7 @@ from typing import TextIO
 
 from . import baseline
 from .findings import TaskResult
-from .inputs import fetch_url, select, sitemap_urls
+from .inputs import fetch_url, origin, select, sitemap_urls
 from .options import Options, UsageError
 from .progress import Progress
 from .reports import html_report, json_report, junit, write_atomic
@@ -24,7 +24,10 @@ INTERRUPTED = 130
 def pages(opts: Options) -> list[str]:
     urls = list(opts.urls)
     if opts.sitemap:
-        urls += sitemap_urls(opts.sitemap, lambda u: fetch_url(u, opts.headers, opts.timeout))
+        home = origin(opts.sitemap)  # --header goes to the sitemap's own origin only
+        urls += sitemap_urls(
+            opts.sitemap, lambda u: fetch_url(u, opts.headers, opts.timeout, allowed=home)
+        )
     chosen = select(urls, opts.excludes)
     if not chosen:
         raise UsageError(f"every one of the {len(urls)} URLs is excluded by --exclude")
