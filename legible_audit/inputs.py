@@ -7,6 +7,7 @@ import fnmatch
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+import xml.parsers.expat as expat
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +23,30 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+class _Dtd(Exception):
+    pass
+
+
+def _refuse_dtd(data: bytes, source: str) -> None:
+    """A sitemap has no DTD and no entities: expat reads it first (in whatever
+    encoding it declares) and stops at the first doctype or entity declaration."""
+
+    def refuse(*_: object) -> None:
+        raise _Dtd
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except _Dtd:
+        raise UsageError(
+            f"--sitemap {source}: a sitemap with a DTD or entities is not read"
+        ) from None
+    except expat.ExpatError as exc:
+        raise UsageError(f"--sitemap {source}: not XML ({exc})") from exc
+
+
 def parse_sitemap(data: bytes, source: str) -> tuple[list[str], list[str]]:
     """A sitemap's bytes -> (page URLs, nested sitemap URLs). Relative locs resolve
     against `source`."""
@@ -30,8 +55,7 @@ def parse_sitemap(data: bytes, source: str) -> tuple[list[str], list[str]]:
         data = inflate.decompress(data, MAX_SITEMAP_BYTES + 1)
         if len(data) > MAX_SITEMAP_BYTES:
             raise UsageError(f"--sitemap {source}: larger than {MAX_SITEMAP_BYTES} bytes unpacked")
-    if b"<!DOCTYPE" in data[:2048].upper() or b"<!ENTITY" in data.upper():
-        raise UsageError(f"--sitemap {source}: a sitemap with a DTD or entities is not read")
+    _refuse_dtd(data, source)
     try:
         root = ET.fromstring(data)  # noqa: S314  (no DTD/entities: refused above)
     except ET.ParseError as exc:

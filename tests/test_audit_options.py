@@ -156,6 +156,12 @@ def test_sitemap_index_is_followed_and_gzip_read() -> None:
         (b"not xml", "not XML"),
         (b"<rss/>", "neither <urlset> nor <sitemapindex>"),
         (b'<!DOCTYPE x [<!ENTITY a "aaaa">]><urlset>&a;</urlset>', "DTD or entities"),
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE u [<!ENTITY a "https://a.example/">]>'
+            "<urlset><url><loc>&a;</loc></url></urlset>".encode("utf-16"),
+            "DTD or entities",
+        ),
+        (b'<!DOCTYPE urlset SYSTEM "http://a.example/x.dtd"><urlset/>', "DTD or entities"),
     ],
 )
 def test_bad_sitemaps_are_usage_errors(data: bytes, says: str) -> None:
