@@ -9,6 +9,7 @@ against pages on real HTTP servers.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import subprocess
@@ -23,7 +24,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from legible_audit import tasks
 from legible_audit.axe import run_axe
+from legible_audit.findings import Finding, TaskResult
+from legible_audit.options import Variant, Viewport, add_arguments, from_args
+from legible_audit.text import text_spacing_problems
 
 from .conftest import ROOT
 from .test_canary import CANARY, PAGES, expected
@@ -202,3 +207,62 @@ def test_another_origin_gets_the_variant_from_an_injected_widget(
     assert page_findings == {(host, "widget-missing")}
     demo_cell = next(t for t in data["tasks"] if t["url"] == demo and t["theme"] == "dark")
     assert demo_cell["error"] is None and "color-contrast" in demo_cell["axe_rules_run"]
+
+
+WIDGET_SIZED = """<!doctype html><html lang="en"><head><style>
+:root { --legible-scale: 1.5 }
+[data-legible-fs="16"]:not(#_):not(#_) { font-size: calc(16px * var(--legible-scale)) !important }
+[data-legible-lh="20"]:not(#_) { line-height: calc(20px * var(--legible-scale)) !important }
+.box { height: 30px; overflow: hidden }
+</style></head><body><main><div class="box"><p data-legible-fs="16" data-legible-lh="20">
+One line of text that the WCAG spacing makes taller than its box.</p></div></main></body></html>
+"""
+
+
+def test_text_spacing_beats_the_widgets_line_heights(page: Page) -> None:
+    """At 150 % the widget pins px line heights with `[data-legible-lh="N"]:not(#_)`
+    (widget.js): the audit's 1.4.12 spacing must still win, or clipping goes untested."""
+    page.set_content(WIDGET_SIZED)
+    p = page.locator("p")
+    assert p.evaluate("e => getComputedStyle(e).lineHeight") == "30px"  # the widget's 20px x 1.5
+    problems = text_spacing_problems(page)
+    assert p.evaluate("e => getComputedStyle(e).lineHeight") == "36px"  # 1.5 x 24px
+    assert {pr.rule for pr in problems} == {"text-clipped"}, [pr.line() for pr in problems]
+    assert "body > main > div.box > p" in {t for pr in problems for t in pr.targets}, [
+        pr.line() for pr in problems
+    ]
+
+
+SPACED_AND_FAINT = """<!doctype html><html lang="en"><head><title>Faint and tight</title>
+<style>.faint { color: #aaa } .box { height: 22px; overflow: hidden }</style></head>
+<body><main><p class="faint">Too faint to read.</p>
+<div class="box"><p>Text that the WCAG spacing makes taller than its box.</p></div>
+</main></body></html>"""
+
+
+def test_findings_are_pictured_without_the_spacing_stylesheet(
+    page: Page, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A contrast finding's screenshot shows the page in its variant; only the text
+    spacing findings are pictured with the 1.4.12 stylesheet on."""
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    argv = ["http://x.example/", "--widget", "off", "--html", str(tmp_path / "r.html")]
+    opts = from_args(p.parse_args(argv), {"default": "AA"}, (100,))
+    sheets: dict[str, int] = {}
+    real = tasks.shoot
+
+    def spy(on: Page, findings: list[Finding], *rest: int) -> list[Finding]:
+        count = on.evaluate("() => document.adoptedStyleSheets.length")
+        sheets.update({f.rule: count for f in findings})
+        return real(on, findings, *rest)
+
+    monkeypatch.setattr(tasks, "shoot", spy)
+    monkeypatch.setattr(
+        tasks, "open_variant", lambda on, *_: on.set_content(SPACED_AND_FAINT) or []
+    )
+    task = tasks.Task("http://x.example/", Variant(None, 100, False, Viewport(320, 640)), "cell")
+    out = TaskResult(task.url, task.label, None, ())
+    tasks._run_cell(lambda: page, opts, task, set(), out)
+    assert sheets["color-contrast"] == 0 and sheets["text-clipped"] == 1, sheets
+    assert all(f.screenshot for f in out.findings if f.rule in ("color-contrast", "text-clipped"))

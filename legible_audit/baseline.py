@@ -1,6 +1,7 @@
 """Baselines: the findings a team already knows about, keyed by (url, variant, rule,
 selector). Only new findings fail a run, so a fix and a regression never cancel out;
-a known finding that is gone from a page that was fully checked is reported fixed."""
+a known finding that is gone from a page that was fully checked is reported fixed.
+A page that could not be loaded or checked is never known: it is new every time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .findings import Finding, Key, TaskResult
+from .findings import NOT_CHECKED, Finding, Key, TaskResult
 from .options import UsageError
 
 FORMAT = 1
@@ -38,14 +39,16 @@ def load(path: Path) -> set[Key]:
     keys: set[Key] = set()
     for entry in data.get("findings", []):
         try:
-            keys.add((entry["url"], entry["variant"], entry["rule"], entry["selector"]))
+            key = (entry["url"], entry["variant"], entry["rule"], entry["selector"])
         except (KeyError, TypeError) as exc:
             raise UsageError(f"--baseline {path}: an entry lacks {exc}") from exc
+        if key[2] not in NOT_CHECKED:  # an older baseline's page that was down
+            keys.add(key)
     return keys
 
 
 def write(path: Path, findings: Iterable[Finding]) -> int:
-    keys = sorted({f.key for f in findings})
+    keys = sorted({f.key for f in findings if f.checked})
     entries = [dict(zip(("url", "variant", "rule", "selector"), k, strict=True)) for k in keys]
     text = json.dumps({"format": FORMAT, "findings": entries}, ensure_ascii=False, indent=1)
     try:
@@ -57,8 +60,8 @@ def write(path: Path, findings: Iterable[Finding]) -> int:
 
 def diff(results: Sequence[TaskResult], known: set[Key]) -> Diff:
     findings = [f for r in results for f in r.findings]
-    new = [f for f in findings if f.key not in known]
-    still = [f for f in findings if f.key in known]
+    new = [f for f in findings if not f.checked or f.key not in known]
+    still = [f for f in findings if f.checked and f.key in known]
     found = {f.key for f in findings}
     checked = {(r.url, r.variant) for r in results if r.complete}
     fixed = sorted(k for k in known - found if (k[0], k[1]) in checked)

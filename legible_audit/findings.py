@@ -22,6 +22,10 @@ CELL_CHECKS = (
 )
 PAGE_CHECKS = ("keyboard", "skip-link", "forced-colors", "reduced-motion")
 LOAD = "page"  # the check name of a page that did not load, or not in its variant
+# A page that did not load, or whose checks broke, was not checked: new in every run
+# it happens, never a known finding, so never in a baseline. (A variant the widget
+# did not apply, or a page without the widget, is a real finding and can be known.)
+NOT_CHECKED = ("page-load", "page-check")
 
 Key = tuple[str, str, str, str]  # url, variant, rule, selector
 
@@ -40,7 +44,15 @@ class Finding:
 
     @property
     def key(self) -> Key:
-        return (self.url, self.variant, self.rule, self.selector)
+        # A page that does not load is reported by whichever of its tasks got there
+        # first (a race with --jobs 2): its key is the URL alone.
+        variant = "" if self.rule == "page-load" else self.variant
+        return (self.url, variant, self.rule, self.selector)
+
+    @property
+    def checked(self) -> bool:
+        """A finding about the page, not about its failing to be checked."""
+        return self.rule not in NOT_CHECKED
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -7,9 +7,10 @@ import fnmatch
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+import xml.parsers.expat as expat
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from .options import UsageError, check_url
 
@@ -22,6 +23,30 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+class _Dtd(Exception):
+    pass
+
+
+def _refuse_dtd(data: bytes, source: str) -> None:
+    """A sitemap has no DTD and no entities: expat reads it first (in whatever
+    encoding it declares) and stops at the first doctype or entity declaration."""
+
+    def refuse(*_: object) -> None:
+        raise _Dtd
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except _Dtd:
+        raise UsageError(
+            f"--sitemap {source}: a sitemap with a DTD or entities is not read"
+        ) from None
+    except expat.ExpatError as exc:
+        raise UsageError(f"--sitemap {source}: not XML ({exc})") from exc
+
+
 def parse_sitemap(data: bytes, source: str) -> tuple[list[str], list[str]]:
     """A sitemap's bytes -> (page URLs, nested sitemap URLs). Relative locs resolve
     against `source`."""
@@ -30,8 +55,7 @@ def parse_sitemap(data: bytes, source: str) -> tuple[list[str], list[str]]:
         data = inflate.decompress(data, MAX_SITEMAP_BYTES + 1)
         if len(data) > MAX_SITEMAP_BYTES:
             raise UsageError(f"--sitemap {source}: larger than {MAX_SITEMAP_BYTES} bytes unpacked")
-    if b"<!DOCTYPE" in data[:2048].upper() or b"<!ENTITY" in data.upper():
-        raise UsageError(f"--sitemap {source}: a sitemap with a DTD or entities is not read")
+    _refuse_dtd(data, source)
     try:
         root = ET.fromstring(data)  # noqa: S314  (no DTD/entities: refused above)
     except ET.ParseError as exc:
@@ -47,10 +71,44 @@ def parse_sitemap(data: bytes, source: str) -> tuple[list[str], list[str]]:
     return (locs, []) if kind == "urlset" else ([], locs)
 
 
-def fetch_url(url: str, headers: Sequence[tuple[str, str]] = (), timeout: float = 30) -> bytes:
-    request = urllib.request.Request(url, headers=dict(headers))  # noqa: S310  (http(s) only)
+def origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), parts.netloc.lower())
+
+
+class _SameOriginHeaders(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, dropping `names` (the --header ones) on any hop that leaves
+    `allowed`: a login token never reaches a CDN or another host."""
+
+    def __init__(self, names: Iterable[str], allowed: tuple[str, str]) -> None:
+        super().__init__()
+        self.names = {n.capitalize() for n in names}  # urllib's spelling of header names
+        self.allowed = allowed
+
+    def redirect_request(  # type: ignore[no-untyped-def]
+        self, req, fp, code, msg, headers, newurl
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and origin(newurl) != self.allowed:
+            for name in self.names:
+                new.remove_header(name)
+        return new
+
+
+def fetch_url(
+    url: str,
+    headers: Sequence[tuple[str, str]] = (),
+    timeout: float = 30,
+    allowed: tuple[str, str] | None = None,
+) -> bytes:
+    """`headers` go only to `allowed` (an origin; by default `url`'s own), also
+    across redirects."""
+    allowed = allowed or origin(url)
+    sent = dict(headers) if origin(url) == allowed else {}
+    request = urllib.request.Request(url, headers=sent)  # noqa: S310  (http(s) only)
+    opener = urllib.request.build_opener(_SameOriginHeaders(sent, allowed))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with opener.open(request, timeout=timeout) as response:
             data: bytes = response.read(MAX_SITEMAP_BYTES + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise UsageError(f"--sitemap: cannot fetch {url}: {exc}") from exc

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from . import baseline
 from .findings import TaskResult
-from .inputs import fetch_url, select, sitemap_urls
+from .inputs import fetch_url, origin, select, sitemap_urls
 from .options import Options, UsageError
 from .progress import Progress
 from .reports import html_report, json_report, junit, write_atomic
@@ -24,20 +24,29 @@ INTERRUPTED = 130
 def pages(opts: Options) -> list[str]:
     urls = list(opts.urls)
     if opts.sitemap:
-        urls += sitemap_urls(opts.sitemap, lambda u: fetch_url(u, opts.headers, opts.timeout))
+        home = origin(opts.sitemap)  # --header goes to the sitemap's own origin only
+        urls += sitemap_urls(
+            opts.sitemap, lambda u: fetch_url(u, opts.headers, opts.timeout, allowed=home)
+        )
     chosen = select(urls, opts.excludes)
     if not chosen:
         raise UsageError(f"every one of the {len(urls)} URLs is excluded by --exclude")
     return chosen
 
 
-def write_reports(opts: Options, report: Report) -> list[str]:
-    written = []
+def write_reports(opts: Options, report: Report) -> tuple[list[str], list[str]]:
+    """(the reports written, why others were not): one that fails keeps no other out."""
+    written, failed = [], []
     for path, render in ((opts.junit, junit), (opts.json, json_report), (opts.html, html_report)):
-        if path is not None:
+        if path is None:
+            continue
+        try:
             write_atomic(path, render.render(report))
+        except UsageError as exc:
+            failed.append(str(exc))
+        else:
             written.append(str(path))
-    return written
+    return written, failed
 
 
 def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -71,7 +80,12 @@ def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -
         progress.close()
         diff = baseline.diff(outcome.results, known)
         report = Report(outcome.results, diff, len(tasks), outcome.interrupted)
-        written = write_reports(opts, report)
+        written, unwritten = write_reports(opts, report)
+    if not setup_error and outcome.unfinished:  # a worker stopped: do not pass on less
+        why = outcome.failures[0] if outcome.failures else "a browser worker stopped"
+        setup_error = f"{outcome.unfinished} of {len(tasks)} tasks were not run: {why}"
+    for problem in unwritten:
+        print(f"legible audit: {problem}", file=err)
     if setup_error:
         print(f"legible audit: {setup_error}", file=err)
         return 2
@@ -102,5 +116,6 @@ def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -
     if opts.update_baseline and opts.baseline is not None:
         n = baseline.write(opts.baseline, [f for r in outcome.results for f in r.findings])
         print(f"baseline: {n} known findings written to {opts.baseline}", file=out)
-        return 0
-    return 1 if diff.new else 0
+        return 2 if unwritten else 0
+    # New findings are the run's verdict; a report that could not be written is next.
+    return 1 if diff.new else 2 if unwritten else 0

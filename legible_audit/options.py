@@ -6,6 +6,7 @@ Pure standard library: `legible --help` works without the `audit` extra.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -189,6 +190,22 @@ def read_urls_file(path: str) -> list[str]:
     return [check_url(u, f"--urls {path}") for u in lines if u and not u.startswith("#")]
 
 
+def output_path(value: str | None, flag: str) -> Path | None:
+    """Where a report goes, checked before the run: its folder (or the nearest one that
+    exists, as the missing ones get made) must be a writable directory."""
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise UsageError(f"{flag}: {path} is a directory")
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag}: cannot write {path}: {folder} is not a writable directory")
+    return path
+
+
 def from_args(args: argparse.Namespace, levels: Mapping[str, str], sizes: Sequence[int]) -> Options:
     """`levels`: every theme the widget and Legible's pages know, with the WCAG level it
     promises; `sizes`: the text sizes they offer."""
@@ -232,9 +249,10 @@ def from_args(args: argparse.Namespace, levels: Mapping[str, str], sizes: Sequen
     if args.update_baseline and not args.baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
 
-    def path(value: str | None) -> Path | None:
-        return Path(value) if value else None
-
+    reports = {
+        flag: output_path(getattr(args, flag), f"--{flag}") for flag in ("junit", "json", "html")
+    }
+    known = output_path(args.baseline, "--baseline") if args.update_baseline else None
     return Options(
         urls=tuple(dict.fromkeys(urls)),
         sitemap=sitemap,
@@ -247,9 +265,9 @@ def from_args(args: argparse.Namespace, levels: Mapping[str, str], sizes: Sequen
         cookies=tuple(parse_cookie(c) for c in args.cookie),
         timeout=args.timeout,
         jobs=args.jobs,
-        junit=path(args.junit),
-        json=path(args.json),
-        html=path(args.html),
-        baseline=path(args.baseline),
+        junit=reports["junit"],
+        json=reports["json"],
+        html=reports["html"],
+        baseline=known or (Path(args.baseline) if args.baseline else None),
         update_baseline=args.update_baseline,
     )

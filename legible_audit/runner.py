@@ -31,6 +31,12 @@ class Run:
     interrupted: bool = False
     planned: int = 0
     stuck: bool = False  # a worker was still busy when the run stopped
+    failures: list[str] = field(default_factory=list)  # why workers stopped early
+
+    @property
+    def unfinished(self) -> int:
+        """Tasks planned but not done, in a run that was not interrupted."""
+        return 0 if self.interrupted else max(0, self.planned - len(self.results))
 
 
 def plan(urls: Sequence[str], opts: Options) -> list[Task]:
@@ -44,6 +50,11 @@ def plan(urls: Sequence[str], opts: Options) -> list[Task]:
     return tasks
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
 def _worker(
     opts: Options,
     tasks: queue.Queue[Task],
@@ -51,23 +62,23 @@ def _worker(
     stop: threading.Event,
     shared: Shared,
 ) -> None:
-    with sync_playwright() as p:
-        try:
+    # Anything that ends a worker early (Playwright's driver not starting, Chromium
+    # not launching or dying) is reported, never a thread that ends in silence.
+    try:
+        with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_executable(), args=LAUNCH_ARGS)
-        except Exception as exc:  # any failure to start is the same setup error
-            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-            results.put(BrowserFailed(detail))
-            return
-        try:
-            while not stop.is_set():
-                try:
-                    task = tasks.get_nowait()
-                except queue.Empty:
-                    break
-                results.put(run_task(browser, opts, task, shared))
-        finally:
-            with contextlib.suppress(Exception):  # Ctrl-C may have ended Chromium already
-                browser.close()
+            try:
+                while not stop.is_set():
+                    try:
+                        task = tasks.get_nowait()
+                    except queue.Empty:
+                        break
+                    results.put(run_task(browser, opts, task, shared))
+            finally:
+                with contextlib.suppress(Exception):  # Ctrl-C may have ended Chromium already
+                    browser.close()
+    except BaseException as exc:  # reported to the main thread: exit code 2
+        results.put(BrowserFailed(_first_line(exc)))
 
 
 def run(tasks: Sequence[Task], opts: Options, on_result: Callable[[TaskResult], None]) -> Run:
@@ -86,7 +97,6 @@ def run(tasks: Sequence[Task], opts: Options, on_result: Callable[[TaskResult], 
     for w in workers:
         w.start()
     out = Run(planned=len(tasks))
-    failures: list[BrowserFailed] = []
     try:
         while any(w.is_alive() for w in workers) or not results.empty():
             try:
@@ -94,7 +104,7 @@ def run(tasks: Sequence[Task], opts: Options, on_result: Callable[[TaskResult], 
             except queue.Empty:
                 continue
             if isinstance(item, BrowserFailed):
-                failures.append(item)
+                out.failures.append(str(item))
                 continue
             out.results.append(item)
             on_result(item)
@@ -107,6 +117,6 @@ def run(tasks: Sequence[Task], opts: Options, on_result: Callable[[TaskResult], 
         for w in workers:
             w.join(max(0.0, deadline - time.monotonic()))
         out.stuck = any(w.is_alive() for w in workers)
-    if failures and not out.results and not out.interrupted:
-        raise BrowserFailed(str(failures[0]))
+    if out.failures and not out.results and not out.interrupted:
+        raise BrowserFailed(out.failures[0])
     return out

@@ -26,6 +26,7 @@ from .nontext import non_text_contrast_problems
 from .options import Options, Variant
 from .osmodes import forced_colors_problems, reduced_motion_problems
 from .problem import Problem
+from .scripts import script
 from .text import text_contrast_problems, text_spacing_problems
 from .variants import PageFailed, load, open_variant, seed_widget
 
@@ -153,10 +154,13 @@ def _run_cell(
     minimum = 7.0 if level == "AAA" else 4.5
     problems += text_contrast_problems(page, minimum, root, expect_content=False)
     problems += reflow_problems(page)
-    problems += text_spacing_problems(page)  # last: its stylesheet stays on the page
     out.findings = findings_from(task.url, task.label, problems, outcome.raw)
-    if opts.html:
+    if opts.html:  # pictured as the variant shows them: before the spacing stylesheet,
+        page.evaluate(script("reset_focus"))  # with focus and scroll where a load has them
         out.findings = shoot(page, out.findings)
+    # Last: its stylesheet stays on the page, so its findings are pictured with it.
+    spacing = findings_from(task.url, task.label, text_spacing_problems(page))
+    out.findings += shoot(page, spacing, len(out.findings)) if opts.html else spacing
 
 
 def _open_as_is(page: Page, opts: Options, url: str) -> None:
@@ -181,10 +185,11 @@ def _run_page(page_in: Callable[..., Page], opts: Options, task: Task, out: Task
         out.findings += shoot(page, found) if opts.html else found
 
 
-def shoot(page: Page, findings: list[Finding]) -> list[Finding]:
-    """The findings with a JPEG of each one's element (the first SHOTS_PER_PAGE)."""
+def shoot(page: Page, findings: list[Finding], before: int = 0) -> list[Finding]:
+    """The findings with a JPEG of each one's element (the first SHOTS_PER_PAGE of a
+    page, `before` of them already taken)."""
     out = []
-    for i, f in enumerate(findings):
+    for i, f in enumerate(findings, before):
         shot = _element_shot(page, f.selector) if i < SHOTS_PER_PAGE and f.selector else None
         out.append(Finding(**{**f.__dict__, "screenshot": shot}))
     return out

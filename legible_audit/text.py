@@ -111,11 +111,15 @@ def font_scale_problems(base_px: float, scaled_px: float, size: int) -> list[Pro
 
 # -- text spacing (1.4.12) ----------------------------------------------------------
 
-# The WCAG 1.4.12 values, as the usual bookmarklet injects them.
-TEXT_SPACING_CSS = """
-* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
-    word-spacing: 0.16em !important; }
-p { margin-bottom: 2em !important; }
+# The WCAG 1.4.12 values, as the usual bookmarklet injects them, lifted by three
+# never-matching ids (specificity 3,0,0) above the host's important rules and the
+# widget's (its line heights at a larger size are `[data-legible-lh="N"]:not(#_)`,
+# 1,1,0; its own spacing option 1,1,2), so the spacing is what gets tested.
+LIFT = ":not(#_):not(#_):not(#_)"
+TEXT_SPACING_CSS = f"""
+{LIFT} {{ line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }}
+p{LIFT} {{ margin-bottom: 2em !important; }}
 """
 
 

@@ -7,11 +7,16 @@ import argparse
 import gzip
 import re
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from legible_audit.inputs import parse_sitemap, select, sitemap_urls
+from legible_audit.main import pages
 from legible_audit.options import UsageError, Variant, Viewport, add_arguments, from_args
 from service.cli import main
 
@@ -72,6 +77,12 @@ def test_widget_off_tests_the_page_as_it_is() -> None:
         (("https://a.example/", "--jobs", "0"), "--jobs"),
         (("https://a.example/", "--update-baseline"), "needs --baseline"),
         (("--urls", "/nonexistent/urls.txt"), "cannot read"),
+        (("https://a.example/", "--junit", "/dev/null/r.xml"), "not a writable directory"),
+        (("https://a.example/", "--html", "/tmp"), "is a directory"),
+        (
+            ("https://a.example/", "--baseline", "/dev/null/b.json", "--update-baseline"),
+            "not a writable directory",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(
@@ -145,6 +156,12 @@ def test_sitemap_index_is_followed_and_gzip_read() -> None:
         (b"not xml", "not XML"),
         (b"<rss/>", "neither <urlset> nor <sitemapindex>"),
         (b'<!DOCTYPE x [<!ENTITY a "aaaa">]><urlset>&a;</urlset>', "DTD or entities"),
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE u [<!ENTITY a "https://a.example/">]>'
+            "<urlset><url><loc>&a;</loc></url></urlset>".encode("utf-16"),
+            "DTD or entities",
+        ),
+        (b'<!DOCTYPE urlset SYSTEM "http://a.example/x.dtd"><urlset/>', "DTD or entities"),
     ],
 )
 def test_bad_sitemaps_are_usage_errors(data: bytes, says: str) -> None:
@@ -167,3 +184,66 @@ def test_without_the_audit_extra_one_line_and_exit_2(
     assert err == [
         "legible audit needs the audit extra: pip install 'legible[audit]' (playwright is missing)"
     ]
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Serves `routes` (path -> (status, headers, body)) and records what came in."""
+
+    routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {}
+    seen: ClassVar[list[tuple[str, str | None]]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        status, headers, body = self.routes.get(self.path, (404, {}, b""))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def serve() -> Iterator[tuple[str, type[Recorder]]]:
+    handler = type("Handler", (Recorder,), {"routes": {}, "seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def two_origins() -> Iterator[tuple[tuple[str, type[Recorder]], tuple[str, type[Recorder]]]]:
+    for own in serve():
+        for other in serve():
+            yield own, other
+
+
+def test_a_header_goes_to_the_sitemaps_origin_only(
+    two_origins: tuple[tuple[str, type[Recorder]], tuple[str, type[Recorder]]],
+) -> None:
+    """A login token for the site's sitemaps reaches neither a nested sitemap on a
+    CDN nor the CDN a sitemap redirects to."""
+    (own, own_log), (cdn, cdn_log) = two_origins
+    index = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{own}/moved.xml</loc></sitemap>"
+        f"<sitemap><loc>{cdn}/b.xml</loc></sitemap></sitemapindex>"
+    ).encode()
+    urlset = URLSET
+    own_log.routes.update(
+        {
+            "/sitemap.xml": (200, {}, index),
+            "/moved.xml": (302, {"Location": f"{cdn}/a.xml"}, b""),
+        }
+    )
+    cdn_log.routes.update({"/a.xml": (200, {}, urlset), "/b.xml": (200, {}, urlset)})
+    opts = options("--sitemap", f"{own}/sitemap.xml", "--header", "Authorization: Bearer s3cret")
+    assert len(pages(opts)) == 4  # two of them relative, on each origin
+    assert own_log.seen == [("/sitemap.xml", "Bearer s3cret"), ("/moved.xml", "Bearer s3cret")]
+    assert sorted(cdn_log.seen) == [("/a.xml", None), ("/b.xml", None)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import legible_audit.main as audit_main
-from legible_audit import baseline
+from legible_audit import baseline, runner
 from legible_audit.findings import CELL_CHECKS, Finding, TaskResult, findings_from
 from legible_audit.options import Options, add_arguments, from_args
 from legible_audit.problem import Problem
@@ -162,7 +162,9 @@ def fake(results: list[TaskResult], raise_: BaseException | None = None) -> Runn
             on_result(r)
         if raise_ is not None:
             raise raise_
-        return Run(results, planned=len(tasks))
+        # The tasks with no canned result are clean: every planned task comes back.
+        rest = [TaskResult(t.url, t.label, t.variant.theme, CELL_CHECKS) for t in tasks]
+        return Run([*results, *rest[len(results) :]], planned=len(tasks))
 
     return run
 
@@ -230,3 +232,73 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log() -> None:
     bar.close()
     assert term.getvalue().count("\n") == 1  # redrawn in place, one newline at the end
     assert "\r\x1b[2K[" + "#" * 12 + "." * 12 + "] 2/4" in term.getvalue()
+
+
+def test_a_playwright_that_cannot_start_is_a_setup_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_driver() -> None:
+        raise RuntimeError("driver not found")
+
+    monkeypatch.setattr(runner, "sync_playwright", no_driver)
+    tasks = runner.plan([URL], opts(tmp_path))
+    with pytest.raises(BrowserFailed, match="driver not found"):
+        runner.run(tasks, opts(tmp_path), lambda r: None)
+
+
+def test_fewer_results_than_tasks_is_exit_2_not_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def half(tasks: list[Task], o: Options, on_result: Callable[[TaskResult], None]) -> Run:
+        return Run([], planned=len(tasks), failures=["Chromium crashed"])
+
+    monkeypatch.setattr(audit_main, "run", half)
+    assert audit_main.audit(opts(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "2 of 2 tasks were not run: Chromium crashed" in err
+    assert (tmp_path / "r.json").stat().st_size > 0  # the reports still hold what was done
+
+
+def test_a_report_that_cannot_be_written_keeps_no_other_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(audit_main, "run", fake([cell(found())]))
+    options = opts(tmp_path)
+    (tmp_path / "r.xml").mkdir()  # after the options were checked: the rename fails
+    assert audit_main.audit(options) == 1  # the new findings are still the verdict
+    assert (tmp_path / "r.json").stat().st_size > 0 and (tmp_path / "r.html").stat().st_size > 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert next(line for line in err if "r.xml" in line).startswith("legible audit: cannot write")
+    monkeypatch.setattr(audit_main, "run", fake([]))
+    assert audit_main.audit(options) == 2  # nothing new, but a report is missing
+
+
+def test_a_page_that_did_not_load_is_never_known(tmp_path: Path) -> None:
+    """`--update-baseline` while a page was down must not make it pass later; and the
+    load failure's key is its URL, whichever variant's task reached it first."""
+    down = [
+        Finding(URL, variant, "page", "page-load", (), "", "could not load: HTTP 503")
+        for variant in (DARK, "theme=default size=100% viewport=320x640")
+    ]
+    broke = Finding(URL, DARK, "page", "page-check", (), "", "could not check: boom")
+    assert down[0].key == down[1].key == (URL, "", "page-load", "")
+    path = tmp_path / "baseline.json"
+    axe = found()[0]
+    assert baseline.write(path, [axe, down[0], broke]) == 1
+    assert baseline.load(path) == {axe.key}
+    # Even a baseline that holds them (an older one) does not make them known.
+    path.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "findings": [
+                    dict(zip(("url", "variant", "rule", "selector"), k, strict=True))
+                    for k in (down[0].key, broke.key)
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert baseline.load(path) == set()
+    d = baseline.diff([cell([down[1], broke], error="could not load")], {down[0].key, broke.key})
+    assert d.new == [down[1], broke] and d.known == []
