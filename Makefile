@@ -48,7 +48,7 @@ unit: $(STAMP) widget-tools
 e2e: $(STAMP) browser
 	$(BIN)/python -m pytest e2e
 
-## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses); then two replicas behind Varnish: hits vs nginx, write-to-visible latency (BENCH_DB=postgresql://… for another store); needs wrk, nginx and varnish (installed if missing)
+## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses, SQLite and a throwaway PostgreSQL side by side); then two replicas on PostgreSQL behind Varnish: hits vs nginx, write-to-visible latency (BENCH_DB=… for another store); needs wrk, nginx and varnish (installed if missing)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cluster.py $${BENCH_DB:+--db "$$BENCH_DB"}
