@@ -156,7 +156,8 @@ def test_a_listener_that_reconnects_clears_its_cache_and_misses_nothing(
     finally:
         writer.close()
     _until(lambda: store.reconnects == 1, 5)
-    _until(lambda: COUNTERS.listener_reconnects == counted + 2, 5)  # /metrics: both replicas
+    # /metrics: both replicas (at least: the counter is process-wide, others may add)
+    _until(lambda: COUNTERS.listener_reconnects >= counted + 2, 5)
     assert seen_within(b, ARTICLE, lambda body, _: "<h1>Tạo lại khi vắng</h1>" in body) < WITHIN
     assert b.app.state.site.cache.builds > builds  # type: ignore[attr-defined]
     assert "Tạo lại khi vắng" in b.get("/?theme=sepia").text  # a page it had not cached
