@@ -20,7 +20,8 @@ from service import Settings, create_app
 from service.articles import validate
 from service.errors import StoreUnavailable
 from service.store.listener import CHANNEL, Listener
-from service.store.postgres import HIDDEN, POOL_SIZE, PostgresStore, redacted
+from service.store.pgurl import HIDDEN, redacted
+from service.store.postgres import POOL_SIZE, PostgresStore
 
 
 @pytest.fixture

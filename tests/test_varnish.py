@@ -46,7 +46,7 @@ def cluster(pg_cluster: pg.Cluster) -> Iterator[Cluster]:
     need(find_varnishd(), "varnishd")
     db = pg_cluster.database()
     try:
-        with Cluster(db) as running:
+        with Cluster(db, env={"LEGIBLE_METRICS": "1"}) as running:  # as compose.yaml
             yield running
     finally:
         pg_cluster.release(db)
@@ -168,7 +168,8 @@ def test_only_internal_addresses_may_purge_and_no_one_scrapes_through_varnish(
     port = cluster.front.port
     # 127.0.0.2 is this host too, but outside the ACL: a reader, as far as Varnish knows.
     assert _from("127.0.0.2", port, "PURGE", "/", xkey_purge="lists") == 405
-    for source in ("127.0.0.2", "127.0.0.1"):  # each replica is scraped directly
+    assert cluster.replicas[0].request("GET", "/metrics")[0] == 200  # scraped directly
+    for source in ("127.0.0.2", "127.0.0.1"):
         for path in ("/metrics", "/metrics?x=1", "/metrics/"):
             assert _from(source, port, "GET", path) == 404, (source, path)
         # Legible decodes the path: an encoded letter must not slip past the checks.

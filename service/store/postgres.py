@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ from .common import (
     stored_fields,
 )
 from .listener import CHANNEL, Listener
+from .pgurl import redacted
 
 # Each entry moves the schema one version up; never edit a shipped entry.
 MIGRATIONS: tuple[str, ...] = (
@@ -97,30 +97,6 @@ class _OneLine(logging.Filter):
 
 
 logging.getLogger("psycopg.pool").addFilter(_OneLine())
-
-
-HIDDEN = "(the URL is not shown: it does not parse cleanly)"
-_HOST = re.compile(r"[\w.,:\[\]/-]+")  # names, addresses, lists of them, socket folders
-_PORT = re.compile(r"[\d,]*")
-_DBNAME = re.compile(r"[^@/:?#]*")
-
-
-def redacted(url: str) -> str:
-    """Where the database is, for messages and logs: host, port and database name
-    only, never the user, password or other parameters (a password may hold '/' or
-    '@', or come as `?password=`). A URL libpq cannot parse is not shown at all."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.Error:
-        return HIDDEN
-    host = str(parts.get("host") or "localhost")
-    port = str(parts.get("port") or "")
-    dbname = str(parts.get("dbname") or "")
-    # An unencoded '/' or '@' in a password makes libpq read part of it as the host,
-    # port or database: show those only when they look like what they are.
-    if not (_HOST.fullmatch(host) and _PORT.fullmatch(port) and _DBNAME.fullmatch(dbname)):
-        return HIDDEN
-    return f"postgresql://{host}{':' if port else ''}{port}/{dbname}"
 
 
 def one_line(exc: BaseException) -> str:
