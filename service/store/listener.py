@@ -51,6 +51,7 @@ class Listener:
         self._pending: dict[str, int | None] = {}
         self._resync: Changes | None = None  # a (re)connect: everything may have changed
         self._stop = threading.Event()
+        self._wake = threading.Event()  # try to reconnect now, not after the backoff
         self._first = True  # no connection yet: nothing cached can have been missed
         self._thread = threading.Thread(target=self._run, name="legible-listener", daemon=True)
         self._thread.start()
@@ -73,8 +74,13 @@ class Listener:
         lost = self.lost_at
         return 0.0 if lost is None else time.monotonic() - lost
 
+    def wake(self) -> None:
+        """The database answers again (a query just worked): end the backoff wait."""
+        self._wake.set()
+
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=1)
 
     def _heard(self, payload: str) -> None:
@@ -104,7 +110,10 @@ class Listener:
         delay = 0.0  # before the next attempt: none at first, then doubling
         while not self._stop.is_set():
             if delay:
-                self._stop.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+                self._wake.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
             try:
                 conn = psycopg.connect(self.conninfo, autocommit=True)
             except psycopg.Error as exc:

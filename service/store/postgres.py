@@ -197,6 +197,7 @@ class PostgresStore(Store):
         listener = self.listener
         if listener is None or listener.disconnected_for() <= LISTENER_GRACE:
             return None
+        listener.wake()  # the database answered (healthy() is asked first): listen again
         return f"not listening for changes for {listener.disconnected_for():.0f} s"
 
     def _news(self) -> None:
