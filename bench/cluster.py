@@ -114,7 +114,9 @@ def visible(args: argparse.Namespace, cluster: Cluster) -> list[Goal]:
     front = cluster.front
     waits: dict[str, list[float]] = {"replica B": [], "through Varnish": []}
     for n in range(args.writes):
-        for server in (b, front, front):  # cached on B and in Varnish
+        # Cached on B and in Varnish. After the purge Varnish fetches the page once, from
+        # the next replica in its round robin: one fetch a write, so A and B take turns.
+        for server in (b, front, front):
             body_of(server, ARTICLE)
         marker = f"bench-write-{n}-{time.monotonic_ns()}"
         done: dict[str, float] = {}

@@ -58,27 +58,29 @@ def _serve(args: argparse.Namespace) -> int:
     # hits ran several times faster in bench/run.py (README, Benchmark). Misses go
     # through the ASGI app (service/rsgi.py). On SIGTERM granian stops accepting,
     # lets workers finish in-flight requests, then exits.
-    Granian(
-        "service.cli:app_from_env",
-        factory=True,
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.RSGI,
-        http=HTTPModes.http1,  # HTTP/2 and TLS belong to the proxy or CDN in front
-        websockets=False,
-        workers=settings.workers,
-        loop=Loops.uvloop,
-        log_access=False,  # our own structured access log replaces it
-        workers_kill_timeout=20,
-        # Connections (service/limits.py, README Operations): each one, idle or not,
-        # holds a permit until it closes; hyper's header timer also ends idle keep-alives.
-        backlog=settings.backlog,
-        backpressure=capacity.per_worker,
-        http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
-        **granian_metrics(os.environ),
-    ).serve()
-    if metrics_dir is not None:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+    try:
+        Granian(
+            "service.cli:app_from_env",
+            factory=True,
+            address=settings.host,
+            port=settings.port,
+            interface=Interfaces.RSGI,
+            http=HTTPModes.http1,  # HTTP/2 and TLS belong to the proxy or CDN in front
+            websockets=False,
+            workers=settings.workers,
+            loop=Loops.uvloop,
+            log_access=False,  # our own structured access log replaces it
+            workers_kill_timeout=20,
+            # Connections (service/limits.py, README Operations): each one, idle or not,
+            # holds a permit until it closes; hyper's header timer also ends idle keep-alives.
+            backlog=settings.backlog,
+            backpressure=capacity.per_worker,
+            http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
+            **granian_metrics(os.environ),
+        ).serve()
+    finally:  # an exception or a signal must not leave the folder behind
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 

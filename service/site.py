@@ -105,11 +105,13 @@ class Site:
         """Notice commits by any process (an import, another worker or replica) cheaply.
 
         At most every SYNC_SECONDS: SQLite's check is a call, a tenth of a cache
-        hit; PostgreSQL's listener has already collected what changed. The
-        service's own API writes invalidate at once (`changed`).
+        hit; PostgreSQL's listener has already collected what changed, and says so
+        (`news_waiting`), which skips the wait: a Varnish refetch right after
+        another replica's purge must not get the old page. The service's own API
+        writes invalidate at once (`changed`).
         """
         now = time.monotonic()
-        if now < self._next_sync:
+        if now < self._next_sync and not self.store.news_waiting:
             return
         self._next_sync = now + SYNC_SECONDS
         self.tick += 1

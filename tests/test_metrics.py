@@ -106,8 +106,15 @@ def test_several_workers_are_summed(tmp_path: Path) -> None:
         assert not (folder / "counter_999999.db").exists()  # wiped at start
         for _ in range(requests):  # new connections: the kernel spreads them over workers
             assert server.request("GET", ARTICLE, Accept_Encoding="gzip")[0] == 200
-        time.sleep(1.5)  # each worker publishes once a second
-        got = samples(server.request("GET", "/metrics")[2].decode())
+        deadline = time.monotonic() + 10  # each worker publishes once a second
+        while True:
+            got = samples(server.request("GET", "/metrics")[2].decode())
+            counted = got.get("legible_cache_hits_total", 0) + got.get(
+                "legible_cache_misses_total", 0
+            )
+            if counted >= requests or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         pids = {re.search(r"_(\d+)\.db$", p.name).group(1) for p in folder.glob("*.db")}  # type: ignore[union-attr]
     hits, misses = got["legible_cache_hits_total"], got["legible_cache_misses_total"]
     assert hits + misses == requests  # whichever worker answered the scrape

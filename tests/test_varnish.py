@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,7 +46,7 @@ def cluster(pg_cluster: pg.Cluster) -> Iterator[Cluster]:
     need(find_varnishd(), "varnishd")
     db = pg_cluster.database()
     try:
-        with Cluster(db) as running:
+        with Cluster(db, env={"LEGIBLE_METRICS": "1"}) as running:  # as compose.yaml
             yield running
     finally:
         pg_cluster.release(db)
@@ -161,11 +162,21 @@ def _from(source: str, port: int, method: str, path: str, **headers: str) -> int
         conn.close()
 
 
-def test_only_internal_addresses_may_purge_or_scrape(cluster: Cluster) -> None:
+def test_only_internal_addresses_may_purge_and_no_one_scrapes_through_varnish(
+    cluster: Cluster,
+) -> None:
     port = cluster.front.port
     # 127.0.0.2 is this host too, but outside the ACL: a reader, as far as Varnish knows.
     assert _from("127.0.0.2", port, "PURGE", "/", xkey_purge="lists") == 405
-    assert _from("127.0.0.2", port, "GET", "/metrics") == 404
+    assert cluster.replicas[0].request("GET", "/metrics")[0] == 200  # scraped directly
+    for source in ("127.0.0.2", "127.0.0.1"):
+        for path in ("/metrics", "/metrics?x=1", "/metrics/"):
+            assert _from(source, port, "GET", path) == 404, (source, path)
+        # Legible decodes the path: an encoded letter must not slip past the checks.
+        for path in ("/%6Detrics", "/%6detrics", "/metric%73", "/%61rticles/x"):
+            assert _from(source, port, "GET", path) == 400, (source, path)
+    assert _from("127.0.0.2", port, "GET", "/search?q=%61") == 200  # a query may encode
+    assert _from("127.0.0.2", port, "GET", "/search%3F") != 400  # a reserved one: Legible's
     assert _from("127.0.0.1", port, "PURGE", "/", xkey_purge="lists") == 200
     assert _from("127.0.0.1", port, "PURGE", "/") == 400  # no tags: nothing is purged
 
@@ -181,8 +192,39 @@ def test_a_put_on_one_replica_shows_on_the_other_and_through_varnish_within_1s(
                 assert server.request("GET", url, Accept_Encoding=accept)[0] == 200
     assert front.request("GET", ARTICLE, Accept_Encoding="br")[1]["x-cache"] == "hit"
     title = f"Thư viện mở cửa lúc {time.monotonic_ns()}"
-    start = time.monotonic()
-    cluster.put(a, SLUG, article(title))
+    old = text(front, ARTICLE, "br")[1]
+    old_title = re.search(r"<h1>(.*?)</h1>", old, flags=re.S)
+    assert old_title is not None and title not in old
+    # Readers keep Varnish fetching from A and B in turn (a purge before each read), so
+    # B syncs often: a notification heard just after one of its syncs must not wait for
+    # the next one while B hands Varnish its old copy.
+    reads: list[tuple[float, bool]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            began = time.monotonic()
+            page = text(front, ARTICLE, "br")[1]
+            assert title in page or old_title.group(0) in page
+            reads.append((began, title in page))
+            front.request("PURGE", "/", xkey_purge=f"article:{SLUG}")
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        time.sleep(0.2)
+        start = time.monotonic()
+        cluster.put(a, SLUG, article(title))
+        returned = time.monotonic()
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        reader.join()
+    after = [(began - returned, new) for began, new in reads if began >= returned]
+    assert after and after[-1][1], "the new page never came through Varnish"
+    first_new = next(at for at, new in after if new)
+    old_after = [round(at * 1000) for at, new in after if not new and at > first_new]
+    assert not old_after, f"old pages after the new one at {first_new * 1000:.0f} ms: {old_after}"
     waiting = {(s.port, u, e) for s in (b, front) for u in [*urls, "/"] for e in ENCODINGS}
     servers = {b.port: b, front.port: front}
     while waiting and time.monotonic() - start < 1.0:

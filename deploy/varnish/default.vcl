@@ -7,11 +7,17 @@ vcl 4.1;
 #       -p timeout_idle=5 -p backend_idle_timeout=4
 #   varnishd -C -f $PWD/deploy/varnish/default.vcl 2>/dev/null && echo ok   # lint
 #
-# (-C resolves the backends' host names: outside compose, point them at 127.0.0.1.)
-#
+# - Backends by address, not name: Varnish resolves a name once, when the VCL loads,
+#   so a replica recreated with a new address would stay sick. compose.yaml gives each
+#   replica a fixed ipv4_address; outside compose, put your replicas' addresses here.
 # - Purges: Legible sends `PURGE /` with `xkey-purge: article:SLUG lists` after every
-#   write (LEGIBLE_PURGE_URLS); `xkey-softpurge` marks pages stale instead. Only
-#   addresses in the `internal` ACL may purge or read /metrics.
+#   write (LEGIBLE_PURGE_URLS); `xkey-softpurge` marks pages stale instead. Only the
+#   addresses in the `internal` ACL may purge: this host and the two replicas, not
+#   the whole network (its gateway is where published-port traffic comes from).
+# - /metrics is never answered here: round robin would mix two replicas' counters.
+#   Prometheus scrapes each replica directly (README, Metrics).
+# - A path with a percent-encoded letter, digit or -._~ is refused (400): Legible
+#   decodes it, so /%6Detrics would be /metrics to Legible but not to the checks here.
 # - Stale if error: pages are kept 24 h past their s-maxage (grace) and served stale
 #   while no replica is healthy; with a healthy one, 60 s of staleness at most (the
 #   pages' stale-while-revalidate), refreshed in the background.
@@ -42,7 +48,7 @@ probe healthz {
 }
 
 backend legible1 {
-    .host = "legible1";
+    .host = "172.28.0.11";
     .port = "8000";
     .connect_timeout = 1s;
     .first_byte_timeout = 30s;
@@ -51,7 +57,7 @@ backend legible1 {
 }
 
 backend legible2 {
-    .host = "legible2";
+    .host = "172.28.0.12";
     .port = "8000";
     .connect_timeout = 1s;
     .first_byte_timeout = 30s;
@@ -59,11 +65,12 @@ backend legible2 {
     .probe = healthz;
 }
 
-# Who may purge and scrape: this host and the compose network (deploy/compose.yaml).
+# Who may purge: this host and the replicas' fixed addresses (deploy/compose.yaml).
 acl internal {
     "127.0.0.1";
     "::1";
-    "172.28.0.0"/16;
+    "172.28.0.11";
+    "172.28.0.12";
 }
 
 sub vcl_init {
@@ -76,11 +83,16 @@ sub vcl_recv {
     set req.backend_hint = replicas.backend();
     unset req.http.X-Encoding;
     unset req.http.X-Failed;
+    # An encoded unreserved character means the same path unencoded (RFC 3986, 6.2.2.2):
+    # refused, so that every check on req.url below sees the path Legible will serve.
+    if (req.url ~ "^[^?]*%(2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aAeE])") {
+        return (synth(400, "Bad Request"));
+    }
     if (req.method == "PURGE") {
         call legible_purge;
     }
-    if (req.url ~ "^/metrics(\?|$)" && client.ip !~ internal) {
-        return (synth(404, "Not Found"));
+    if (req.url ~ "^/metrics(\?|/|$)") {
+        return (synth(404, "Not Found"));  # scrape each replica directly
     }
     if (req.method == "PUT" || req.method == "DELETE") {
         # Kept so a retry on the other replica can send it again: as large as
@@ -93,7 +105,7 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);  # the preference form's POST
     }
-    if (req.http.Authorization || req.url ~ "^/(healthz|metrics)(\?|$)") {
+    if (req.http.Authorization || req.url ~ "^/healthz(\?|$)") {
         return (pass);
     }
     call legible_encoding;

@@ -95,6 +95,15 @@ class Store(ABC):
     def healthy(self) -> bool:
         """True if the engine answers a fresh query right now."""
 
+    def stale_reason(self) -> str | None:
+        """Why this process may be serving old pages although the engine answers
+        (PostgreSQL: its listener is disconnected), or None."""
+        return None
+
+    # Other processes' commits wait to be polled: sync() at once, not after SYNC_SECONDS.
+    # An attribute, not a method, as the hot path reads it on every hit.
+    news_waiting: bool = False
+
     @abstractmethod
     def poll(self) -> Changes | None:
         """Commits by other connections since the last call (None: nothing new).

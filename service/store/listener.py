@@ -13,6 +13,8 @@ import json
 import logging
 import random
 import threading
+import time
+from collections.abc import Callable
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -24,6 +26,7 @@ log = logging.getLogger("legible")
 
 CHANNEL = "legible"
 BACKOFF_FIRST, BACKOFF_MOST = 0.1, 5.0  # seconds between attempts, doubling
+AFTER_BUG = 1.0  # seconds before listening again after an unexpected exception
 WAIT = 0.1  # seconds a notifies() call waits: how soon close() is noticed (cheap)
 # A dead peer is noticed in about 20 s even when nothing says so.
 KEEPALIVE = {
@@ -35,17 +38,21 @@ KEEPALIVE = {
 
 
 class Listener:
-    def __init__(self, url: str, writer: str) -> None:
+    def __init__(self, url: str, writer: str, on_news: Callable[[], None] = lambda: None) -> None:
         self.conninfo = make_conninfo(
             url, connect_timeout=3, application_name="legible-listener", **KEEPALIVE
         )
         self.writer = writer  # notifications from our own store: already handled
+        self.on_news = on_news  # called (on this thread) when there is something to take
+        self.lost_at: float | None = time.monotonic()  # not connected since (monotonic)
         self.reconnects = 0  # times the connection was reopened after it dropped
         self.connected = threading.Event()
         self._lock = threading.Lock()
         self._pending: dict[str, int | None] = {}
         self._resync: Changes | None = None  # a (re)connect: everything may have changed
         self._stop = threading.Event()
+        self._wake = threading.Event()  # try to reconnect now, not after the backoff
+        self._first = True  # no connection yet: nothing cached can have been missed
         self._thread = threading.Thread(target=self._run, name="legible-listener", daemon=True)
         self._thread.start()
 
@@ -61,28 +68,52 @@ class Listener:
             heard, self._pending = self._pending, {}
         return Changes(slugs=heard)
 
+    def disconnected_for(self) -> float:
+        """Seconds since the connection was lost (or since the start, before the first
+        connect); 0 while connected."""
+        lost = self.lost_at
+        return 0.0 if lost is None else time.monotonic() - lost
+
+    def wake(self) -> None:
+        """The database answers again (a query just worked): end the backoff wait."""
+        self._wake.set()
+
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=1)
 
     def _heard(self, payload: str) -> None:
         try:
             note = json.loads(payload)
             slug, revision = str(note["slug"]), note["revision"]
-        except (ValueError, KeyError, TypeError):
+            revision = None if revision is None else int(revision)
+        except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("listener: ignored a notification that is not ours: %.200r", payload)
             return
         if note.get("by") == self.writer:
             return
         with self._lock:
-            self._pending[slug] = None if revision is None else int(revision)
+            self._pending[slug] = revision
+        self.on_news()
 
     def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._listen()
+            except Exception:  # a bug must not end listening for good: log it, start over
+                log.exception("listener: unexpected error; reconnecting")
+                self.connected.clear()
+                self._stop.wait(AFTER_BUG)
+
+    def _listen(self) -> None:
         delay = 0.0  # before the next attempt: none at first, then doubling
-        first = True
         while not self._stop.is_set():
             if delay:
-                self._stop.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+                self._wake.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
             try:
                 conn = psycopg.connect(self.conninfo, autocommit=True)
             except psycopg.Error as exc:
@@ -94,12 +125,14 @@ class Listener:
                 with conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     with self._lock:  # heard nothing before LISTEN: re-read everything
-                        self._resync = Changes(slugs=None, clear=not first)
-                    if not first:
+                        self._resync = Changes(slugs=None, clear=not self._first)
+                    self.on_news()
+                    if not self._first:
                         self.reconnects += 1
                         listener_reconnected()  # /metrics
                         log.warning("listener: reconnected; the page cache is cleared")
-                    first = False
+                    self._first = False
+                    self.lost_at = None
                     self.connected.set()
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=WAIT):
@@ -109,6 +142,8 @@ class Listener:
                     log.warning("listener: lost the connection: %s", _line(exc))
             finally:
                 self.connected.clear()
+                if self.lost_at is None:
+                    self.lost_at = time.monotonic()
             delay = BACKOFF_FIRST  # a server that just went away is rarely back at once
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ from .common import (
     stored_fields,
 )
 from .listener import CHANNEL, Listener
+from .pgurl import redacted
 
 # Each entry moves the schema one version up; never edit a shipped entry.
 MIGRATIONS: tuple[str, ...] = (
@@ -71,6 +71,9 @@ POOL_SIZE = 8  # connections a process may open; requests wait for one up to POO
 POOL_WAIT = 2.0  # seconds; then the request gets a 503
 DOWN_WAIT = 0.2  # seconds, while the last attempt failed: an outage answers 503 at once
 CONNECT_TIMEOUT = 3  # seconds, for each new connection
+# Without its LISTEN connection a replica cannot hear other writers, so it would serve
+# (and Varnish would cache) old pages: /healthz turns 503 after this many seconds.
+LISTENER_GRACE = 1.0
 # The pool retries a failed connection with doubling delays until this many seconds,
 # then gives up until a request asks again. Left at psycopg's 300 s, a minute's outage
 # grows the delay to a minute, and a replica served 503s for that long after PostgreSQL
@@ -94,11 +97,6 @@ class _OneLine(logging.Filter):
 
 
 logging.getLogger("psycopg.pool").addFilter(_OneLine())
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
 
 
 def one_line(exc: BaseException) -> str:
@@ -144,6 +142,7 @@ class PostgresStore(Store):
             ) from None
         self.writer = uuid.uuid4().hex  # our own notifications are not news to us
         self.listener: Listener | None = None
+        self.news_waiting = False  # set by the listener's thread, cleared by poll()
         self.down = False  # the last query failed: wait DOWN_WAIT, not POOL_WAIT
         self.migrate()  # also proves the database is there, with a clear message if not
         self.pool: ConnectionPool = ConnectionPool(
@@ -194,10 +193,21 @@ class PostgresStore(Store):
             return False
         return True
 
+    def stale_reason(self) -> str | None:
+        listener = self.listener
+        if listener is None or listener.disconnected_for() <= LISTENER_GRACE:
+            return None
+        listener.wake()  # the database answered (healthy() is asked first): listen again
+        return f"not listening for changes for {listener.disconnected_for():.0f} s"
+
+    def _news(self) -> None:
+        self.news_waiting = True
+
     def poll(self) -> Changes | None:
         if self.listener is None:  # the first call: serving starts, so listen
-            self.listener = Listener(self.url, self.writer)
+            self.listener = Listener(self.url, self.writer, on_news=self._news)
             self.listener.connected.wait(CONNECT_TIMEOUT)
+        self.news_waiting = False  # before take(): news heard after it sets it again
         return self.listener.take()
 
     @property
@@ -212,11 +222,12 @@ class PostgresStore(Store):
                 conn.transaction(),
             ):
                 yield conn
+        except PoolTimeout as exc:  # an outage when no connection is left, else only busy
+            # First: PoolTimeout is an OperationalError, which the next branch would take.
+            self.down = self.down or not self.pool.get_stats().get("pool_size")
+            raise self._unavailable(exc) from exc
         except psycopg.OperationalError as exc:
             self.down = True  # the pool keeps reconnecting in the background
-            raise self._unavailable(exc) from exc
-        except PoolTimeout as exc:  # an outage when no connection is left, else only busy
-            self.down = self.down or not self.pool.get_stats().get("pool_size")
             raise self._unavailable(exc) from exc
         except psycopg.Error as exc:
             raise self._unavailable(exc) from exc

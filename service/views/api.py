@@ -61,7 +61,8 @@ async def put_article(request: Request) -> Response:
     if result != "unchanged":
         site.changed(slug)
         site.purger.purge(write_tags([slug]))  # queued: a cache that is down never fails this
-    site.revisions[slug] = revision
+    # max: a newer revision heard from another replica meanwhile must not be undone
+    site.revisions[slug] = max(revision, site.revisions.get(slug, 0))
     audit_line(request, "put", slug, result)
     return JSONResponse(
         {"slug": slug, "revision": revision, "result": result, "url": f"/articles/{slug}"},

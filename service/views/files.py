@@ -44,15 +44,22 @@ async def widget_file(request: Request) -> Response:
 async def healthz(request: Request) -> Response:
     site = site_of(request)
     ok = await asyncio.to_thread(site.store.healthy)  # PostgreSQL: over the network
-    body = {
-        "status": "ok" if ok else "degraded",
+    stale = site.store.stale_reason() if ok else None
+    body: dict[str, object] = {
+        "status": "ok" if ok and stale is None else "degraded",
         "store": "ok" if ok else "unavailable",
         "version": __version__,
         "cached_pages": len(site.cache),
         "cached_bytes": site.cache.current_bytes,
         "cache_builds": site.cache.builds,  # pages rendered since start: the misses
     }
-    return JSONResponse(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
+    if stale is not None:
+        body["reason"] = stale  # it answers, but may serve pages older than the store's
+    return JSONResponse(
+        body,
+        status_code=200 if body["status"] == "ok" else 503,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def metrics(request: Request) -> Response:
