@@ -1,7 +1,8 @@
 """deploy/compose.yaml without Docker: valid against the compose-spec JSON schema
 (tests/fixtures/compose-spec.json, vendored from compose-spec/compose-spec), and
 consistent with what it names: services, Legible's settings, ports, the VCL's
-backends and ACL, and the Dockerfiles it builds (hadolint-clean)."""
+backends and ACL, and the Dockerfiles it builds (their hadolint check is in
+tests/test_dockerfile.py)."""
 
 from __future__ import annotations
 
