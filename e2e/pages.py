@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
+from legible_audit.scripts import script
 from service.preferences import SIZES
 from service.themes import Theme
 
@@ -92,22 +93,11 @@ def open_widget_variant(
     return problems
 
 
-_RESET_FOCUS_JS = """() => {
-  if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
-  const start = document.createElement('span');
-  start.tabIndex = -1;
-  document.body.prepend(start);
-  start.focus({preventScroll: true});
-  start.remove();
-  window.scrollTo(0, 0);
-}"""
-
-
 def reset_focus(page: Page) -> None:
     """Pointer and focus back where a freshly loaded page has them: the next Tab goes
     to the first stop, as it would after a load."""
     page.mouse.move(0, 0)
-    page.evaluate(_RESET_FOCUS_JS)
+    page.evaluate(script("reset_focus"))  # the audit's own (legible_audit/js)
 
 
 def open_cell(page: Page, cell: Cell, seed_slug: str | None) -> list[Problem]:
