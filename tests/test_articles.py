@@ -138,13 +138,16 @@ def test_to_json_validates_back_to_the_same_article() -> None:
             summary="Tóm tắt",
             byline="HQ - TL",
             tags=["a", "b"],
+            source_url="https://example.org/tin/1",
             body_html='<p>A &amp; B <a href="https://example.org/">x</a></p>',
         )
     )
     data = article.to_json()
     assert set(data) == {
-        "slug", "title", "lang", "published", "updated", "summary", "byline", "tags", "body_html",
+        "slug", "title", "lang", "published", "updated", "summary", "byline", "tags",
+        "source_url", "body_html",
     }  # fmt: skip
+    assert data["tags"] == ["a", "b"]  # a list, as JSON has no tuple
     assert validate(data) == article
 
 
