@@ -85,7 +85,7 @@ class Slug(FieldType):
     """The article's key in URLs; `articles.validate` makes one from the title if absent."""
 
     def describe(self) -> str:
-        return "lower-case letters, digits and single hyphens (at most 120); else from the title"
+        return "lower-case letters, digits and hyphens, at most 120 (else made from the title)"
 
     def parse(self, value: Any) -> str:
         if value is not None and not isinstance(value, str):
@@ -97,7 +97,7 @@ class Html(FieldType):
     """Article HTML, cleaned by the one sanitiser (sanitize.py)."""
 
     def describe(self) -> str:
-        return "HTML, sanitised on the way in (see the allowed tags)"
+        return "HTML, sanitised on the way in (see Sanitising)"
 
     def parse(self, value: Any) -> str:
         if value is None:
@@ -112,7 +112,7 @@ class Html(FieldType):
 
 class Lang(FieldType):
     def describe(self) -> str:
-        return "a BCP 47 language tag such as vi or en"
+        return "a language tag (BCP 47) such as vi or en"
 
     def parse(self, value: Any) -> str:
         if not isinstance(value, str) or not _LANG.fullmatch(value):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from service.articles import FIELDS, KEY, REQUIRED, SCHEMA, Article, validate
+from service.articles import FIELDS, KEY, REQUIRED, SCHEMA, Article, schema_table, validate
 from service.cli import main
 from service.importers import import_paths
 from service.store import Store, is_postgres, open_store
@@ -176,6 +176,23 @@ def test_json_and_markdown_import_take_every_field(store: Store, tmp_path: Path)
     assert from_json is not None and from_json.to_json() == EXAMPLE
     assert from_markdown is not None
     assert from_markdown.to_json() == dict(meta, body_html="<p>Ngày 21/9/2023, …</p>")
+
+
+# -- the docs ------------------------------------------------------------------------------------
+def test_the_operators_docs_show_the_schemas_table() -> None:
+    page = (ROOT / "docs/operators/articles.md").read_text(encoding="utf-8")
+    shown = page.split("<!-- schema table: start -->\n")[1].split("\n<!-- schema table: end -->")[0]
+    assert shown == schema_table(), "paste service.articles.schema_table() into the page"
+
+
+def test_the_operators_docs_examples_import(store: Store, tmp_path: Path) -> None:
+    page = (ROOT / "docs/operators/articles.md").read_text(encoding="utf-8")
+    blocks = dict(re.findall(r"```(json|markdown)\n(.*?)```", page, flags=re.DOTALL))
+    (tmp_path / "a.json").write_text(blocks["json"], encoding="utf-8")
+    (tmp_path / "b.md").write_text(blocks["markdown"], encoding="utf-8")
+    report = import_paths(store, [tmp_path])
+    assert report.ok, report.summary()
+    assert {a.source_url for a in store.all()} >= {json.loads(blocks["json"])["source_url"]}
 
 
 # -- nothing else restates the fields ------------------------------------------------------------
