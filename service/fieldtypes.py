@@ -163,9 +163,9 @@ class Tags(FieldType):
 
 @dataclass(frozen=True)
 class Url(FieldType):
-    """An absolute http or https URL, or empty. Anything a browser would run or resolve
-    against our own origin (javascript:, data:, //host, /path) is refused: the link is
-    shown to readers as the article's source."""
+    """An absolute http or https URL, or empty. Anything a browser would run, or resolve
+    against our own origin (javascript:, data:, //host, /path), is refused: the URL
+    names a page elsewhere, which a page may link to and an importer may fetch."""
 
     limit: int = 2000
 
