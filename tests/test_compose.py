@@ -226,6 +226,14 @@ def test_admin_writes_only_from_this_host_and_the_network_but_its_gateway(
     assert excluded == {ipaddress.ip_network(subnet[1])}  # Docker's gateway
 
 
+def test_varnish_has_a_fixed_address_the_replicas_can_trust(compose: dict[str, Any]) -> None:
+    found = services(compose)
+    varnish = ipaddress.ip_address(address(found["varnish"]))
+    replicas = {ipaddress.ip_address(address(found[n])) for n in REPLICAS}
+    subnet = subnet_of(compose)
+    assert varnish in subnet and varnish != subnet[1] and varnish not in replicas
+
+
 def test_replicas_are_checked_every_few_seconds(compose: dict[str, Any]) -> None:
     for name in REPLICAS:
         check = services(compose)[name]["healthcheck"]
@@ -261,7 +269,7 @@ def test_every_container_has_a_read_only_root_and_resource_limits(
         "postgres": {"/var/run/postgresql", "/tmp"},
         "legible1": {"/tmp"},  # the metrics folder (service/metrics.py: tempfile)
         "legible2": {"/tmp"},
-        "varnish": {"/var/lib/varnish:exec"},
+        "varnish": {"/var/lib/varnish:exec", "/tmp"},
         "hitch": {hitch_setting("ocsp-dir")},
     }
     for name, service in services(compose).items():
