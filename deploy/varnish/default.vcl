@@ -161,7 +161,9 @@ sub vcl_recv {
     if (req.http.Authorization || req.url ~ "^/healthz(\?|$)") {
         return (pass);
     }
-    call legible_encoding;
+    if (req.restarts == 0) {
+        call legible_encoding;  # once: it rewrites the Accept-Encoding it reads
+    }
     call legible_cookie;
     if (req.http.X-Grace == "full") {
         set req.grace = 24h;  # back from vcl_synth: the copy's own grace (req.grace stays)
