@@ -252,7 +252,7 @@ class AcmeClient(Background):
 
 
 class _Challenge(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.0"  # one answer a connection: stopped means stopped
     server: AcmeClient
 
     def do_GET(self) -> None:

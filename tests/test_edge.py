@@ -158,6 +158,10 @@ def test_an_acme_http_01_challenge_on_port_80_reaches_the_acme_client(edge: Edge
     answer = request(edge.http, "GET", path, source="127.0.0.2")
     assert answer.status == 200 and answer.body.decode() == edge.acme.answer
     assert request(edge.http, "GET", "/.well-known/other", source="127.0.0.2").status == 301
+    # No ACME client running: Varnish's 503, not a retry on a replica (Legible's 404).
+    edge.acme.shutdown()
+    edge.acme.server_close()
+    assert request(edge.http, "GET", path, source="127.0.0.2").status == 503
 
 
 def test_the_acme_hook_installs_a_renewed_certificate_and_hitch_reloads_it(edge: Edge) -> None:

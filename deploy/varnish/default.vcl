@@ -282,8 +282,9 @@ sub vcl_backend_response {
 
 sub vcl_backend_error {
     # The replica died or refused (a kill, a restart): the next one, before its probe
-    # notices. PUT and DELETE are idempotent, and their body was kept.
-    if (bereq.method != "POST" && bereq.retries < 1) {
+    # notices. PUT and DELETE are idempotent, and their body was kept. (No ACME client
+    # running is not a replica's failure: its 503 stands.)
+    if (bereq.method != "POST" && bereq.retries < 1 && bereq.backend != acme) {
         set bereq.http.X-Failed = bereq.http.X-Failed + " " + beresp.backend.name;
         return (retry);
     }
