@@ -69,18 +69,28 @@ def shipped_hitch_conf(port: int, backend: int, pem: Path, work: Path) -> str:
     return _sub(text, r'^ocsp-dir = "[^"]+"$', f'ocsp-dir = "{work}"', HITCH_CONF)
 
 
-def tls_context(ca: Path) -> ssl.SSLContext:
-    """A client that trusts only `ca` and checks the name, as a browser would."""
+def tls_context(ca: Path, version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    """A client that trusts only `ca` and checks the name, as a browser would; only
+    `version` if given."""
     context = ssl.create_default_context(cafile=str(ca))
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.minimum_version = version or ssl.TLSVersion.TLSv1_2
+    if version is not None:
+        context.maximum_version = version
     return context
 
 
 class TLSFrom(http.client.HTTPSConnection):
     """HTTPS to 127.0.0.1 from `source`, with SNI and Host `NAME`."""
 
-    def __init__(self, port: int, ca: Path, source: str = HOST, timeout: float = 10) -> None:
-        self.tls = tls_context(ca)
+    def __init__(
+        self,
+        port: int,
+        ca: Path,
+        source: str = HOST,
+        timeout: float = 10,
+        version: ssl.TLSVersion | None = None,
+    ) -> None:
+        self.tls = tls_context(ca, version)
         self.source = source
         super().__init__(HOST, port, timeout=timeout, context=self.tls)
 
@@ -107,11 +117,13 @@ def request(
     source: str = HOST,
     body: bytes | None = None,
     headers: Mapping[str, str] | None = None,
+    version: ssl.TLSVersion | None = None,
 ) -> Answer:
-    """One request on a new connection: over TLS if `ca` is given, from `source`."""
+    """One request on a new connection: over TLS if `ca` is given (only `version`, if
+    given), from `source`."""
     conn: http.client.HTTPConnection
     if ca is not None:
-        conn = TLSFrom(port, ca, source)
+        conn = TLSFrom(port, ca, source, version=version)
     else:
         conn = http.client.HTTPConnection(HOST, port, timeout=10, source_address=(source, 0))
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -123,9 +124,14 @@ def test_a_reader_gets_legible_over_tls_with_the_files_certificate_and_hsts(edge
     assert refused.headers["strict-transport-security"] == HSTS
 
 
-def test_a_client_that_does_not_trust_the_certificate_gets_no_page(edge: Edge) -> None:
-    import ssl
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
+def test_tls_1_2_and_1_3_are_both_offered(edge: Edge, version: str) -> None:
+    only = ssl.TLSVersion[version]
+    answer = request(edge.https, "GET", "/healthz", ca=edge.ca, version=only)
+    assert answer.status == 200 and answer.tls == version.replace("_", ".")
 
+
+def test_a_client_that_does_not_trust_the_certificate_gets_no_page(edge: Edge) -> None:
     other = workdir("legible-edge-other-")
     _, stranger, _ = make_certificate(other, "stranger")
     with pytest.raises(ssl.SSLCertVerificationError):
