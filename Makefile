@@ -36,11 +36,11 @@ widget-tools:
 	scripts/build-widget --tools
 
 lint: $(STAMP)
-	$(BIN)/ruff check service legible_audit tests e2e bench conftest.py
-	$(BIN)/ruff format --check service legible_audit tests e2e bench conftest.py
+	$(BIN)/ruff check service legible_audit legible_contrast tests e2e bench conftest.py
+	$(BIN)/ruff format --check service legible_audit legible_contrast tests e2e bench conftest.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy service legible_audit
+	$(BIN)/mypy service legible_audit legible_contrast
 
 unit: $(STAMP) widget-tools
 	$(BIN)/python -m pytest tests
