@@ -28,14 +28,15 @@ browser:
 engines:
 	scripts/setup-engines
 
-## widget: minify widget/widget.js into widget/widget.min.js (after editing the widget)
+## widget: bundle and minify widget/src/*.js into widget/widget.min.js (after editing the widget)
 widget:
 	scripts/build-widget
 
 widget-tools:
 	scripts/build-widget --tools
 
-lint: $(STAMP)
+lint: $(STAMP) widget-tools
+	scripts/build-widget --lint
 	$(BIN)/ruff check service legible_audit legible_contrast tests e2e bench conftest.py
 	$(BIN)/ruff format --check service legible_audit legible_contrast tests e2e bench conftest.py
 
