@@ -37,26 +37,19 @@ export const TOKEN_PROPERTIES = __LEGIBLE_PROPS__;
 /** @type {string} widget.css, minified: the panel's own look. */
 export const PANEL_CSS = __LEGIBLE_CSS__;
 
-const PREFERENCES = __LEGIBLE_PREFERENCES__;
-
 /**
- * @type {string[]} The variant's fields, named as the server names them in URLs, on
- * `<html data-…>` and in the form's `cur_…` fields. The cookie joins their values in
- * this order.
+ * The preference rules (service/widget.py `_preference_rules`):
+ * - PARAMS: the variant's fields, named as the server names them in URLs, on
+ *   `<html data-…>` and in the form's `cur_…` fields; the cookie joins their values
+ *   in this order;
+ * - SIZES: the text sizes in percent, smallest first;
+ * - DEFAULT_SIZE: the size a reader has without choosing (the host's own sizes);
+ * - COOKIE: the preference cookie's `name`, `maxAge` and field `separator`;
+ * - CHOICES: line length and typeface, by name (each a Choice).
+ *
+ * @type {{params: string[], sizes: number[], defaultSize: number, cookie: {name: string, maxAge: number, separator: string}, choices: {[name: string]: Choice}}}
  */
-export const PARAMS = PREFERENCES.params;
-
-/** @type {number[]} The text sizes in percent, smallest first. */
-export const SIZES = PREFERENCES.sizes;
-
-/** @type {number} The size a reader has without choosing (the host's own sizes). */
-export const DEFAULT_SIZE = PREFERENCES.defaultSize;
-
-/** @type {{name: string, maxAge: number, separator: string}} The preference cookie. */
-export const COOKIE = PREFERENCES.cookie;
-
-/** @type {{[name: string]: Choice}} Line length and typeface, by name. */
-export const CHOICES = PREFERENCES.choices;
+export const { params: PARAMS, sizes: SIZES, defaultSize: DEFAULT_SIZE, cookie: COOKIE, choices: CHOICES } = __LEGIBLE_PREFERENCES__;
 
 /** @type {string[]} The names of CHOICES: the panel offers them on Legible's own pages only. */
 export const CHOICE_NAMES = Object.keys(CHOICES);

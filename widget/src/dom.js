@@ -55,8 +55,6 @@ export const button = (label, attributes, ...children) => element("button", { ty
  * @param {string} name - the attribute
  * @param {unknown} on - set it when truthy, else remove it
  * @param {string | number} [value] - its value when set
+ * @returns {void}
  */
-export const toggleAttribute = (node, name, on, value = "") => {
-  if (on) node.setAttribute(name, value);
-  else node.removeAttribute(name);
-};
+export const toggleAttribute = (node, name, on, value = "") => (on ? node.setAttribute(name, value) : node.removeAttribute(name));

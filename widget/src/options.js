@@ -15,22 +15,13 @@ const DEFAULT_OFFSET_PX = 8;
 const MAX_OFFSET_PX = 400;
 
 /**
- * The panel's language: `data-lang` on the script tag, else the host page's `lang`
- * (a page with neither is taken as Vietnamese, the portal's language).
- *
- * @param {string | undefined} wanted - a BCP 47 tag such as "vi-VN" or "en"
- * @returns {"vi" | "en"} the language of the panel's strings (i18n.js) to use
- */
-const languageFor = (wanted) => (/^vi\b/i.test(wanted || "vi") ? "vi" : "en");
-
-/**
  * True when the script came from the page's own origin: Legible's server renders the
  * variant there, so the widget drives its `data-theme`/`data-size`/`data-spacing`
  * attributes (which Legible's stylesheet styles) and its preference cookie. Anywhere
  * else the widget uses its own `data-legible-*` attributes.
  */
 export let onLegible = false;
-/** @type {"vi" | "en"} The panel's language. */
+/** @type {"vi" | "en"} The panel's language (its strings: i18n.js): `data-lang`, else the page's `lang`. */
 export let lang = "vi";
 /** @type {string} "top-left", "top-right", "bottom-left" or "bottom-right". */
 export let position = DEFAULT_POSITION;
@@ -50,7 +41,8 @@ export const readOptions = (script, html) => {
   } catch {
     // No script (inlined by a host's bundler) or no src: a foreign page.
   }
-  lang = languageFor(data.lang || html.lang);
+  // Vietnamese on a page in Vietnamese or with no language (the portal's own), else English.
+  lang = /^vi\b/i.test(data.lang || html.lang || "vi") ? "vi" : "en";
   if (POSITIONS.test(data.position)) position = data.position;
   if (data.offset !== undefined) {
     const value = data.offset.trim().replace(/px$/, "");

@@ -28,6 +28,10 @@ const HEADING_ID = "h";
 const SIZE_LABEL_ID = "ls";
 const CONTRAST_LABEL_ID = "lc";
 
+/** The size buttons, by index: smaller, larger (then default). */
+const SMALLER = 0;
+const LARGER = 1;
+
 // Icon parts; class "d" is drawn only when the control is on (widget.css).
 const RING = ["circle", { cx: 12, cy: 12, r: 8 }];
 const DOT = ["circle", { cx: 12, cy: 12, r: 4, class: "f d" }];
@@ -54,19 +58,18 @@ let toggleButtons;
 let resetButton;
 /** @type {HTMLSelectElement[]} Line length and typeface (`data-c`: the choice), own pages only. */
 let choiceSelects;
-/** @type {HTMLElement} The custom element, once mounted. */
-let hostElement = null;
+/** @type {HTMLElement | undefined} The custom element, once mounted. */
+let hostElement;
 
 /** @returns {boolean} the panel is open */
 export const isOpen = () => !panel.hidden;
 
 /** Show the choice in the controls. */
 const render = () => {
-  const [smallerButton, largerButton] = sizeButtons;
   toggleAttribute(wrapper, "data-t", choice.theme, choice.theme);
   sizeOutput.value = choice.size + "%";
-  smallerButton.setAttribute("aria-disabled", choice.size === SIZES[0]);
-  largerButton.setAttribute("aria-disabled", choice.size === SIZES[SIZES.length - 1]);
+  sizeButtons[SMALLER].setAttribute("aria-disabled", choice.size === SIZES[0]);
+  sizeButtons[LARGER].setAttribute("aria-disabled", choice.size === SIZES[SIZES.length - 1]);
   for (const radio of themeRadios) {
     const checked = radio.dataset.v === (choice.theme || "");
     radio.setAttribute("aria-checked", checked);
@@ -80,7 +83,7 @@ const show = () => {
   ready();
   panel.hidden = false;
   trigger.setAttribute("aria-expanded", "true");
-  sizeButtons[0].focus();
+  sizeButtons[SMALLER].focus();
 };
 
 /** @param {boolean} [refocus] - put focus back on the trigger (Close, Escape) */

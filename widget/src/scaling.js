@@ -178,10 +178,13 @@ export const releaseIfUnscaled = () => {
   if (sizeSheet.disabled) release();
 };
 
-/** While the panel is open, at the host's size: read sizes ahead of the first step. */
-export const ready = () => {
-  requestAnimationFrame(() => setTimeout(() => panelOpen() && prepare()));
-};
+/**
+ * While the panel is open, at the host's size: read sizes ahead of the first step,
+ * after the browser has painted the panel.
+ *
+ * @returns {number} the animation frame's id
+ */
+export const ready = () => requestAnimationFrame(() => setTimeout(() => panelOpen() && prepare()));
 
 /**
  * Show the chosen size.
