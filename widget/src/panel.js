@@ -8,7 +8,8 @@
  *
  * The class names and data attributes below are short on purpose: they ship in every
  * page's bytes, and `legible audit` drives the panel by them (`button.t`, `[data-d]`),
- * so they stay as they are. Each is named by a constant here and in widget.css.
+ * so they stay as they are. widget.css's first comment says what each class is; the
+ * data attributes are described where the controls are declared below.
  */
 
 import { CHOICES, CHOICE_NAMES, DEFAULT_SIZE, PANEL_CSS, SIZES, THEMES, TOKEN_PROPERTIES } from "./config.js";
