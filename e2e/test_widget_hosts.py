@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page
 
+from legible_contrast import parse_hex
 from service.preferences import DEFAULT_SIZE, SIZES
 
 from .checks import (
@@ -258,8 +259,7 @@ _OS_THEME_JS = """(themes) => (themes.find(([, media]) => media && matchMedia(me
 
 
 def _rgb(hex_colour: str) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgb({r}, {g}, {b})"
+    return "rgb({}, {}, {})".format(*parse_hex(hex_colour))
 
 
 @pytest.mark.parametrize(

@@ -31,10 +31,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .limits import plan
     from .store import open_store
+    from .themes import data_dir, load_themes
 
     settings = Settings.from_env(**flags_given(args))
-    # Reach and migrate the store once, here: a wrong LEGIBLE_DB is one line and
-    # exit 2 (main), not a traceback from each worker; workers find it up to date.
+    # Check the themes and reach and migrate the store once, here: a theme below its
+    # contrast level or a wrong LEGIBLE_DB is one line and exit 2 (main), not a
+    # traceback from each worker; workers find the store up to date.
+    load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     open_store(settings.db).close()
     capacity = plan(settings)  # raises the open-file limit the workers inherit
     logging.getLogger("legible").info(capacity.line())
