@@ -68,7 +68,9 @@ def read_tokens(path: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
             seen = _identity(os.fstat(f.fileno()))
             lines = f.read().splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise ValueError(
+            f"{path}: cannot read it: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     tokens = tuple(t for t in (line.strip() for line in lines) if t and not t.startswith("#"))
     if not tokens:
         raise ValueError(f"{path} holds no tokens")

@@ -24,7 +24,7 @@ from types import TracebackType
 from live import ROOT, LiveServer, free_port, serve, spawn
 
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
-TOKEN = "cluster-token"
+TOKEN = "cluster-token-for-the-replicas-0123456789"  # 32+ characters, as serve requires
 _BACKEND = re.compile(r'(backend (\w+) \{\s*\.host = )"[^"]*";(\s*\.port = )"[^"]*";', flags=re.S)
 
 
