@@ -22,6 +22,8 @@ Address = IPv4Address | IPv6Address
 MAX_HOPS = 32  # X-Forwarded-For entries read from the right, at most
 MAX_ENTRY = 64  # characters: an IPv6 address with a port or a zone fits
 PEERS_KEPT = 1024  # peer -> trusted answers remembered (the proxies are few)
+ANSWERS_KEPT = 4096  # (peer, header) -> client answers remembered: a client sends again
+ANSWER_HEADER = 256  # characters: a longer header is resolved but not remembered
 
 
 def parse_network(text: str) -> IPv4Network | IPv6Network:
@@ -72,6 +74,7 @@ class TrustedProxies:
     def __init__(self, networks: Iterable[str]) -> None:
         self.networks = tuple(parse_network(n) for n in networks)
         self._peers: dict[str, bool] = {}
+        self._answers: dict[tuple[str, str], str] = {}
 
     def __bool__(self) -> bool:
         return bool(self.networks)
@@ -97,6 +100,17 @@ class TrustedProxies:
         else the right-most entry that is not a trusted proxy."""
         if forwarded is None or not self.trusts_peer(peer):
             return peer
+        key = (peer, forwarded)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._walk(peer, forwarded)
+            if len(forwarded) <= ANSWER_HEADER:  # parsing addresses costs ~10 us a hop
+                if len(self._answers) >= ANSWERS_KEPT:
+                    self._answers.clear()
+                self._answers[key] = answer
+        return answer
+
+    def _walk(self, peer: str, forwarded: str) -> str:
         vouched = peer  # the nearest address a trusted proxy gave us
         for entry in reversed(forwarded.rsplit(",", MAX_HOPS)):
             address = parse_address(entry)

@@ -96,6 +96,19 @@ def test_the_peers_it_remembers_are_bounded() -> None:
         proxies.client(f"192.0.{i // 256}.{i % 256}", "1.1.1.1")
     assert len(proxies._peers) <= 1024
     assert proxies.client("10.0.0.1", "1.1.1.1") == "1.1.1.1"
+    # Answers are remembered per (peer, header), boundedly, and never for a long header.
+    for i in range(5000):
+        assert (
+            proxies.client("10.0.0.1", f"192.0.{i // 256}.{i % 256}")
+            == f"192.0.{i // 256}.{i % 256}"
+        )
+    assert len(proxies._answers) <= 4096
+    assert proxies.client("10.0.0.2", "1.1.1.1") == "1.1.1.1"
+    assert proxies.client("10.0.0.2", "10.0.0.3, 10.0.0.4") == "10.0.0.3"
+    assert proxies.client("10.0.0.5", "not-ip") == "10.0.0.5"  # per peer, not per header
+    assert proxies.client("10.0.0.6", "not-ip") == "10.0.0.6"
+    long = "9.9.9.9, " + "10.0.0.7, " * 40 + "10.0.0.8"
+    assert proxies.client("10.0.0.1", long) == "10.0.0.7" and long not in str(proxies._answers)
 
 
 def test_none_means_no_proxy_is_trusted() -> None:
