@@ -17,11 +17,13 @@ from pathlib import Path
 import pytest
 from live import PYTHON_CLI, ROOT, LiveServer, serve, server_env
 
+from service.admin_auth import FAILURES
 from service.clientaddr import MAX_HOPS, TrustedProxies, parse_address
 from service.errors import SettingsInvalid
 from service.settings import Settings
 
 TOKEN = "t" * 40
+WRONG = "w" * 40
 ARTICLE = {"title": "Hội nghị", "published": "2023-09-21", "body_html": "<p>Nội dung.</p>"}
 PAGE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
 PROXY = "10.1.2.3"
@@ -195,17 +197,20 @@ def start(tmp_path: Path, **settings: str) -> LiveServer:
     return serve(env=server_env(env), log=tmp_path / "server.log")
 
 
+def admin_put(server: LiveServer, token: str, forwarded: str) -> int:
+    """An admin write through the proxy at 127.0.0.2."""
+    return request_from(
+        "127.0.0.2", server, "PUT", "/api/articles/xff", json.dumps(ARTICLE).encode(),
+        Authorization=f"Bearer {token}", Content_Type="application/json", X_Forwarded_For=forwarded,
+    )  # fmt: skip
+
+
 def exercise(server: LiveServer, forged: str) -> None:
     """From 127.0.0.2: a page twice (a miss, then an RSGI cache hit), a search (the
     ASGI path) and an admin write, each with X-Forwarded-For `forged`."""
     for path in (PAGE, PAGE, "/search?q=a"):
         request_from("127.0.0.2", server, "GET", path, None, X_Forwarded_For=forged)
-    body = json.dumps(ARTICLE).encode()
-    status = request_from(
-        "127.0.0.2", server, "PUT", "/api/articles/xff", body,
-        Authorization=f"Bearer {TOKEN}", Content_Type="application/json", X_Forwarded_For=forged,
-    )  # fmt: skip
-    assert status in (200, 201)
+    assert admin_put(server, TOKEN, forged) in (200, 201)
 
 
 @pytest.mark.usefixtures("loopback_aliases")
@@ -223,6 +228,11 @@ def test_behind_a_trusted_proxy_the_real_client_is_logged_and_audited(tmp_path: 
     with start(tmp_path, LEGIBLE_TRUSTED_PROXIES="127.0.0.2/32, 10.0.0.0/8") as server:
         exercise(server, "6.6.6.6, 198.51.100.7, 10.0.0.9")
         access, audit = logged(server)
+        # The bad-token limit counts the real client too, not the proxy every client shares.
+        for token in [WRONG] * FAILURES + [TOKEN]:
+            limited = admin_put(server, token, "198.51.100.66, 10.0.0.9")
+        assert limited == 429
+        assert admin_put(server, TOKEN, "198.51.100.7") == 200
     assert len(access) == 4 and {line["client"] for line in access} == {"198.51.100.7"}
     assert [(line["client"], line["action"]) for line in audit] == [("198.51.100.7", "put")]
     assert audit[0]["token"] == hashlib.sha256(TOKEN.encode()).hexdigest()[:12]
