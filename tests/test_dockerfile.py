@@ -133,8 +133,9 @@ def find_hadolint() -> str | None:
     return shutil.which("hadolint")
 
 
-# The service's image, and the Varnish image of the reference deployment (deploy/compose.yaml).
-LINTED = [DOCKERFILE, ROOT / "deploy" / "varnish" / "Dockerfile"]
+# The service's image, and the Varnish and hitch images of the reference deployment
+# (deploy/compose.yaml).
+LINTED = [DOCKERFILE, *(ROOT / "deploy" / name / "Dockerfile" for name in ("varnish", "hitch"))]
 
 
 @pytest.mark.parametrize("dockerfile", LINTED, ids=lambda p: str(p.relative_to(ROOT)))

@@ -24,22 +24,22 @@ import brotli
 import pg
 import pytest
 from live import HOST, LiveServer, process_tree
-from varnish import TOKEN, VCL, Cluster, backend_names, find_varnishd, shipped_vcl, workdir
+from varnish import (
+    TOKEN,
+    VCL,
+    Cluster,
+    backend_names,
+    find_varnishd,
+    need,
+    shipped_vcl,
+    workdir,
+)
 
 SLUG = "thu-vien-thanh-pho-mo-cua-den-21-gio"
 ARTICLE = f"/articles/{SLUG}"
 VARIANTS = ["", "?theme=dark", "?theme=sepia&size=150"]
 ENCODINGS = ["br, gzip", "gzip", "identity"]
 HEARD = 0.2  # seconds for another replica to hear a commit (ms when quiet; a loaded CI)
-
-
-def need(tool: str | None, name: str) -> str:
-    if tool is None:
-        message = f"{name} is missing: `make test` installs it (scripts/setup-engines)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return tool
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,9 @@
 """Varnish in front of `legible serve` replicas, on loopback: for tests and bench.
 
-`shipped_vcl(ports)` is deploy/varnish/default.vcl with only its backends' addresses
+`shipped_vcl(ports)` is deploy/varnish/default.vcl with only its replicas' addresses
 changed (to 127.0.0.1 and the replicas' ports), so tests run the file operators run.
+`shipped_listeners()` is the image's `-a` arguments (deploy/varnish/Dockerfile) with
+127.0.0.1 and free ports.
 `Cluster` starts replicas of `legible serve` on one store (LEGIBLE_DB is whatever the
 caller passes: a SQLite file, or a postgresql:// URL) with LEGIBLE_PURGE_URLS pointing
 at a varnishd it then starts with that VCL. Imported as `varnish` (like `live`) by
@@ -11,6 +13,7 @@ tests/ and by bench/ scripts, which put tests/ on sys.path.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -24,8 +27,26 @@ from types import TracebackType
 from live import ROOT, LiveServer, free_port, serve, spawn
 
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
+VARNISH_DOCKERFILE = VCL.with_name("Dockerfile")
 TOKEN = "cluster-token-for-the-replicas-0123456789"  # 32+ characters, as serve requires
-_BACKEND = re.compile(r'(backend (\w+) \{\s*\.host = )"[^"]*";(\s*\.port = )"[^"]*";', flags=re.S)
+# The replicas (legible1, legible2…), not the ACME client's backend.
+_BACKEND = re.compile(
+    r'(backend (legible\w*) \{\s*\.host = )"[^"]*";(\s*\.port = )"[^"]*";', flags=re.S
+)
+_ACME = re.compile(r'(backend acme \{\s*\.host = "127\.0\.0\.1";\s*\.port = )"\d+";', flags=re.S)
+HEALTHY_GRACE = "set req.grace = 60s;"
+
+
+def need(tool: str | None, name: str) -> str:
+    """`tool`'s path; else the test skips, or fails under CI=true (it must run there)."""
+    import pytest
+
+    if tool is None:
+        message = f"{name} is missing: `make test` installs it (scripts/setup-engines)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return tool
 
 
 def find_varnishd() -> str | None:
@@ -38,14 +59,46 @@ def backend_names(text: str) -> list[str]:
     return [m.group(2) for m in _BACKEND.finditer(text)]
 
 
-def shipped_vcl(ports: Sequence[int], host: str = "127.0.0.1") -> str:
-    """default.vcl with its backends at `host`:`ports` (one port: every backend there)."""
+def shipped_vcl(
+    ports: Sequence[int],
+    host: str = "127.0.0.1",
+    *,
+    acme: int | None = None,
+    healthy_grace: str | None = None,
+) -> str:
+    """default.vcl with its replicas at `host`:`ports` (one port: every replica there),
+    and, if given, the ACME client's port and the grace a reader gets while a replica is
+    healthy (60 s: a test that needs a copy "older than that" shortens it, not waits)."""
     text = VCL.read_text(encoding="utf-8")
     names = backend_names(text)
     if len(ports) not in (1, len(names)):
         raise ValueError(f"{VCL} has {len(names)} backends, not {len(ports)}")
     where = iter(ports if len(ports) == len(names) else list(ports) * len(names))
-    return _BACKEND.sub(lambda m: f'{m.group(1)}"{host}";{m.group(3)}"{next(where)}";', text)
+    text = _BACKEND.sub(lambda m: f'{m.group(1)}"{host}";{m.group(3)}"{next(where)}";', text)
+    if acme is not None:
+        text, n = _ACME.subn(lambda m: f'{m.group(1)}"{acme}";', text)
+        assert n == 1, f"{VCL} has no acme backend on 127.0.0.1"
+    if healthy_grace is not None:
+        assert text.count(HEALTHY_GRACE) == 1, f"{VCL} has no {HEALTHY_GRACE!r}"
+        text = text.replace(HEALTHY_GRACE, f"set req.grace = {healthy_grace};")
+    return text
+
+
+def shipped_listeners(ports: Mapping[str, int]) -> list[str]:
+    """The `-a` arguments of the image's ENTRYPOINT (deploy/varnish/Dockerfile), each on
+    127.0.0.1 at ports[its name], its options (PROXY) kept."""
+    text = VARNISH_DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    found = re.search(r"^ENTRYPOINT (\[.*\])$", text, flags=re.M)
+    assert found is not None, f"{VARNISH_DOCKERFILE} has no ENTRYPOINT in exec form"
+    args = json.loads(found.group(1))
+    listeners = [args[i + 1] for i, arg in enumerate(args) if arg == "-a"]
+    out = []
+    for listener in listeners:
+        name, _, rest = listener.partition("=")
+        _, _, options = rest.partition(",")
+        out.append(f"{name}=127.0.0.1:{ports[name]}" + (f",{options}" if options else ""))
+    assert set(ports) == {a.partition("=")[0] for a in listeners}, listeners
+    return out
 
 
 def workdir(prefix: str = "legible-varnish-") -> Path:
@@ -56,9 +109,16 @@ def workdir(prefix: str = "legible-varnish-") -> Path:
 
 
 def start_varnishd(
-    vcl: str, work: Path, port: int, log: Path, *, ready: str = "/healthz"
+    vcl: str,
+    work: Path,
+    port: int,
+    log: Path,
+    *,
+    ready: str = "/healthz",
+    listen: Sequence[str] | None = None,
 ) -> LiveServer:
-    """varnishd -F on 127.0.0.1:`port` with `vcl`, its state in `work`."""
+    """varnishd -F on 127.0.0.1:`port` (or the `-a` arguments `listen`, one of them on
+    `port`) with `vcl`, its state in `work`."""
     varnishd = find_varnishd()
     if varnishd is None:
         raise FileNotFoundError("varnishd is missing: install Debian's varnish")
@@ -66,7 +126,9 @@ def start_varnishd(
     path.write_text(vcl, encoding="utf-8")
     path.chmod(0o644)
     command = [
-        varnishd, "-F", "-n", str(work / "n"), "-a", f"127.0.0.1:{port}", "-f", str(path),
+        varnishd, "-F", "-n", str(work / "n"),
+        *(a for address in (listen or [f"127.0.0.1:{port}"]) for a in ("-a", address)),
+        "-f", str(path),
         "-s", "malloc,64m", "-p", "timeout_idle=5", "-p", "backend_idle_timeout=4",
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEGIBLE_")}

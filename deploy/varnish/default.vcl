@@ -1,12 +1,19 @@
 vcl 4.1;
 
-# Varnish in front of two `legible serve` replicas (deploy/compose.yaml; README,
-# Reference deployment). Needs Varnish 7 and varnish-modules (xkey).
+# Varnish in front of two `legible serve` replicas, behind hitch for TLS
+# (deploy/compose.yaml; docs/operators/production.md). Needs Varnish 7 and
+# varnish-modules (xkey).
 #
-#   varnishd -F -a :80 -f /etc/varnish/default.vcl -s malloc,256m \
-#       -p timeout_idle=5 -p backend_idle_timeout=4
+#   varnishd -F -a http=:80 -a tls=127.0.0.1:8443,PROXY -f /etc/varnish/default.vcl \
+#       -s malloc,256m -p timeout_idle=5 -p backend_idle_timeout=4
 #   varnishd -C -f $PWD/deploy/varnish/default.vcl 2>/dev/null && echo ok   # lint
 #
+# - Two listeners. `tls` takes only hitch's connections (deploy/hitch/hitch.conf), each
+#   opened by a PROXY v2 header that carries the reader's address (client.ip) and says
+#   the connection was TLS (proxy.is_ssl()). `http` is port 80: it redirects readers to
+#   https://, and answers this host, the replicas (purges) and the compose network
+#   (admin writes) as they are. A listener with another name (`-a :80` alone, behind a
+#   CDN that terminates TLS) neither redirects nor adds HSTS.
 # - Backends by address, not name: Varnish resolves a name once, when the VCL loads,
 #   so a replica recreated with a new address would stay sick. compose.yaml gives each
 #   replica a fixed ipv4_address; outside compose, put your replicas' addresses here.
@@ -14,13 +21,22 @@ vcl 4.1;
 #   write (LEGIBLE_PURGE_URLS); `xkey-softpurge` marks pages stale instead. Only the
 #   addresses in the `internal` ACL may purge: this host and the two replicas, not
 #   the whole network (its gateway is where published-port traffic comes from).
+# - The admin API is closed here: a method other than GET or HEAD on /api answers 403
+#   unless the reader's address (client.ip: the PROXY header's, never X-Forwarded-For)
+#   is in the `admin` ACL.
+# - X-Forwarded-For: the reader's address, replacing whatever the reader sent. This
+#   edge is the first hop Legible can trust: a replica that trusts Varnish's address
+#   (LEGIBLE_TRUSTED_PROXIES) finds the reader as the right-most address it does not
+#   trust, and a forged header never reaches it.
 # - /metrics is never answered here: round robin would mix two replicas' counters.
 #   Prometheus scrapes each replica directly (README, Metrics).
 # - A path with a percent-encoded letter, digit or -._~ is refused (400): Legible
 #   decodes it, so /%6Detrics would be /metrics to Legible but not to the checks here.
-# - Stale if error: pages are kept 24 h past their s-maxage (grace) and served stale
-#   while no replica is healthy; with a healthy one, 60 s of staleness at most (the
-#   pages' stale-while-revalidate), refreshed in the background.
+# - Stale if error: pages are kept 24 h past their s-maxage (grace, the pages'
+#   stale-if-error=86400). With a healthy replica a reader gets at most 60 s of
+#   staleness (stale-while-revalidate), refreshed in the background; but when the
+#   fetch fails (a 5xx, or no replica answers), the reader gets the stored copy
+#   however stale within those 24 h, and only a page never stored shows the error.
 # - Accept-Encoding is reduced to br, gzip or identity, honouring q=0, so each page is
 #   stored at most three times. Legible compresses; Varnish never does.
 # - The preference cookie: a URL with a variant (?theme=…&size=…) is cached whatever
@@ -35,6 +51,7 @@ vcl 4.1;
 
 import cookie;
 import directors;
+import proxy;
 import std;
 import xkey;
 
@@ -65,12 +82,31 @@ backend legible2 {
     .probe = healthz;
 }
 
+# The ACME client answering HTTP-01 challenges on port 80 (docs/operators/production.md:
+# certbot certonly --standalone --http-01-port 8888). Never probed: it runs only while
+# a certificate is issued or renewed.
+backend acme {
+    .host = "127.0.0.1";
+    .port = "8888";
+    .connect_timeout = 1s;
+}
+
 # Who may purge: this host and the replicas' fixed addresses (deploy/compose.yaml).
 acl internal {
     "127.0.0.1";
     "::1";
     "172.28.0.11";
     "172.28.0.12";
+}
+
+# Who may write through /api: this host (exactly 127.0.0.1 and ::1, not all of
+# 127.0.0.0/8) and the compose network, except its gateway, which is where Docker's
+# proxy forwards published-port traffic from (the most specific entry wins).
+acl admin {
+    "127.0.0.1";
+    "::1";
+    "172.28.0.0"/16;
+    ! "172.28.0.1";
 }
 
 sub vcl_init {
@@ -81,8 +117,14 @@ sub vcl_init {
 
 sub vcl_recv {
     set req.backend_hint = replicas.backend();
-    unset req.http.X-Encoding;
-    unset req.http.X-Failed;
+    if (req.restarts == 0) {
+        # Varnish has appended client.ip to what the reader sent: keep only client.ip.
+        set req.http.X-Forwarded-For = client.ip;
+        unset req.http.X-Encoding;
+        unset req.http.X-Failed;
+        unset req.http.X-Grace;
+        unset req.http.X-Location;
+    }
     # An encoded unreserved character means the same path unencoded (RFC 3986, 6.2.2.2):
     # refused, so that every check on req.url below sees the path Legible will serve.
     if (req.url ~ "^[^?]*%(2[dDeE]|3[0-9]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aAeE])") {
@@ -90,6 +132,17 @@ sub vcl_recv {
     }
     if (req.method == "PURGE") {
         call legible_purge;
+    }
+    if (req.url ~ "^/\.well-known/acme-challenge/" && local.socket == "http") {
+        set req.backend_hint = acme;
+        return (pass);
+    }
+    if (local.socket == "http" && client.ip !~ admin) {
+        call legible_https;
+    }
+    if (req.method != "GET" && req.method != "HEAD" && client.ip !~ admin
+        && req.url ~ "(?i)^([a-z][a-z0-9+.-]*://[^/]*)?/+api(/|\?|$)") {
+        return (synth(403, "Forbidden"));
     }
     if (req.url ~ "^/metrics(\?|/|$)") {
         return (synth(404, "Not Found"));  # scrape each replica directly
@@ -108,12 +161,31 @@ sub vcl_recv {
     if (req.http.Authorization || req.url ~ "^/healthz(\?|$)") {
         return (pass);
     }
-    call legible_encoding;
+    if (req.restarts == 0) {
+        call legible_encoding;  # once: it rewrites the Accept-Encoding it reads
+    }
     call legible_cookie;
-    if (std.healthy(req.backend_hint)) {
-        set req.grace = 60s;  # a replica can answer: only stale-while-revalidate's 60 s
+    if (req.http.X-Grace == "full") {
+        set req.grace = 24h;  # back from vcl_synth: the copy's own grace (req.grace stays)
+    } elsif (std.healthy(req.backend_hint)) {
+        # A replica can answer: only stale-while-revalidate's 60 s. If it answers with
+        # an error, vcl_synth comes back here with X-Grace "full" for the stored copy.
+        set req.grace = 60s;
+        set req.http.X-Grace = "limited";
     }
     return (hash);
+}
+
+# Port 80: the same URL on https://, for the host the reader asked for.
+sub legible_https {
+    if (!req.http.Host) {
+        return (synth(400, "Bad Request"));
+    }
+    set req.http.X-Location = "https://" + regsub(req.http.Host, ":[0-9]+$", "") + req.url;
+    if (req.method == "GET" || req.method == "HEAD") {
+        return (synth(301, "Moved Permanently"));
+    }
+    return (synth(308, "Permanent Redirect"));
 }
 
 sub legible_purge {
@@ -198,8 +270,11 @@ sub vcl_backend_fetch {
 }
 
 sub vcl_backend_response {
-    if (beresp.status >= 500 && bereq.is_bgfetch) {
-        return (abandon);  # a failing refresh: keep serving the stale copy
+    if (beresp.status >= 500 && (bereq.is_bgfetch || bereq.http.X-Grace == "limited")) {
+        # A failing refresh, or a fetch for a reader whose copy was more than 60 s
+        # stale: store nothing, so the copy stays (a delivered error, even uncacheable,
+        # would replace it), and the reader gets it (vcl_synth).
+        return (abandon);
     }
     set beresp.grace = 24h;  # the pages' stale-if-error=86400
     set beresp.keep = 24h;  # then revalidated with If-None-Match, a 304 if unchanged
@@ -207,15 +282,47 @@ sub vcl_backend_response {
 
 sub vcl_backend_error {
     # The replica died or refused (a kill, a restart): the next one, before its probe
-    # notices. PUT and DELETE are idempotent, and their body was kept.
-    if (bereq.method != "POST" && bereq.retries < 1) {
+    # notices. PUT and DELETE are idempotent, and their body was kept. (No ACME client
+    # running is not a replica's failure: its 503 stands.)
+    if (bereq.method != "POST" && bereq.retries < 1 && bereq.backend != acme) {
         set bereq.http.X-Failed = bereq.http.X-Failed + " " + beresp.backend.name;
         return (retry);
+    }
+    if (bereq.http.X-Grace == "limited") {
+        return (abandon);  # as a 5xx in vcl_backend_response: the reader gets the copy
+    }
+}
+
+sub vcl_synth {
+    if (resp.status == 503 && req.http.X-Grace == "limited") {
+        # The fetch was abandoned: look again, taking any copy within its 24 h of grace.
+        # Without one, the fetch runs again (on the next replica) and its answer, error
+        # or not, goes to the reader.
+        set req.http.X-Grace = "full";
+        return (restart);
+    }
+    if (resp.status == 301 || resp.status == 308) {
+        set resp.http.Location = req.http.X-Location;
+        set resp.http.Cache-Control = "no-store";
+    }
+    call legible_hsts;
+}
+
+# HSTS on every answer that went out over TLS, as Legible sends it under LEGIBLE_HTTPS
+# (hitch cannot add a header); never over plain HTTP (RFC 6797, 7.2).
+sub legible_hsts {
+    if (proxy.is_ssl()) {
+        if (!resp.http.Strict-Transport-Security) {
+            set resp.http.Strict-Transport-Security = "max-age=31536000; includeSubDomains";
+        }
+    } else {
+        unset resp.http.Strict-Transport-Security;
     }
 }
 
 sub vcl_deliver {
     unset resp.http.xkey;  # the cache's own index
+    call legible_hsts;
     if (obj.hits > 0) {
         set resp.http.X-Cache = "hit";
     } else {
