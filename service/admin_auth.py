@@ -23,6 +23,7 @@ import hmac
 import logging
 import math
 import mmap
+import multiprocessing
 import os
 import signal
 import time
@@ -98,8 +99,10 @@ def _hangup(signum: int, frame: FrameType | None) -> None:
 def reload_on_hangup() -> None:
     """For `legible serve`'s main process, after granian set its signals (its startup
     hook): SIGHUP makes the workers re-read the token file in place, instead of
-    granian respawning them with empty page caches."""
-    signal.signal(signal.SIGHUP, _hangup)
+    granian respawning them with empty page caches. Forked workers share the count;
+    where granian spawns them instead (Python 3.14's default), its SIGHUP stays."""
+    if multiprocessing.get_start_method() == "fork":
+        signal.signal(signal.SIGHUP, _hangup)
 
 
 class Failures:
