@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page
 from .matrix import PAGE_BY_NAME
 
 pytestmark = pytest.mark.e2e
-TOKEN = "e2e-token"
+TOKEN = "e2e-token-for-the-article-safety-test-0123"  # 32+ characters, as serve requires
 
 # Each payload would set window.__xss (or call alert) if any of it survived.
 PAYLOADS = [

@@ -18,9 +18,11 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .clientaddr import TrustedProxies
 from .hotpath import HotPath
 from .metrics import Exporter
 from .middleware.accesslog import AccessLog
+from .middleware.clientaddr import ClientAddress
 from .middleware.security import SecurityHeaders
 from .middleware.trustedhost import HealthzOrTrustedHost
 from .rsgi import Lifespan, RSGIProtocol, RSGIScope, serve_asgi
@@ -72,8 +74,11 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     hot = HotPath(app, site, allowed_hosts=settings.allowed_hosts)
     app.state.metrics = Exporter(site, hot.hits) if settings.metrics else None
     outer: ASGIApp = hot
+    proxies = TrustedProxies(settings.trusted_proxies)
     if settings.access_log:
-        outer = hot.access_log = AccessLog(outer)
+        outer = hot.access_log = AccessLog(outer, proxies)
+    if proxies:  # the client's address from a trusted proxy's X-Forwarded-For, once
+        outer = ClientAddress(outer, proxies)
     if settings.allowed_hosts:
         outer = HealthzOrTrustedHost(outer, settings.allowed_hosts)
     return LegibleApp(SecurityHeaders(outer, https=settings.https), app, hot)

@@ -29,6 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
 
+    from .admin_auth import AdminTokens, reload_on_hangup
     from .limits import plan
     from .store import open_store
     from .themes import data_dir, load_themes
@@ -39,6 +40,8 @@ def _serve(args: argparse.Namespace) -> int:
     # traceback from each worker; workers find the store up to date.
     load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     open_store(settings.db).close()
+    # Likewise a token file that cannot be read or holds a short token.
+    AdminTokens.from_settings(settings.admin_token, settings.admin_token_file)
     capacity = plan(settings)  # raises the open-file limit the workers inherit
     logging.getLogger("legible").info(capacity.line())
     # Workers are separate processes that build the app from the environment.
@@ -53,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     # through the ASGI app (service/rsgi.py). On SIGTERM granian stops accepting,
     # lets workers finish in-flight requests, then exits.
     try:
-        Granian(
+        server = Granian(
             "service.cli:app_from_env",
             factory=True,
             address=settings.host,
@@ -71,7 +74,9 @@ def _serve(args: argparse.Namespace) -> int:
             backpressure=capacity.per_worker,
             http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
             **granian_metrics(os.environ),
-        ).serve()
+        )
+        server.on_startup(reload_on_hangup)  # after granian's own signals: SIGHUP reloads tokens
+        server.serve()
     finally:  # an exception or a signal must not leave the folder behind
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -180,7 +180,13 @@ class HotPath:
             hits.bytes += len(body)
         if self.access_log is not None:
             self.access_log.hit(
-                scope.method, route.log_target, answer.status, len(body), start, scope.client
+                scope.method,
+                route.log_target,
+                answer.status,
+                len(body),
+                start,
+                scope.client,
+                headers,
             )
         return True
 

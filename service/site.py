@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from . import assets
+from .admin_auth import AdminTokens
 from .counters import store_error
 from .delivery import Entry, make_entry
 from .errors import StoreUnavailable
@@ -44,6 +45,7 @@ class Site:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.admin = AdminTokens.from_settings(settings.admin_token, settings.admin_token_file)
         themes_dir = Path(settings.themes_dir) if settings.themes_dir else data_dir("themes")
         self.themes = load_themes(themes_dir)
         self.theme_names = list(self.themes)
