@@ -24,6 +24,14 @@ JS = Path(__file__).resolve().parent / "js"
 
 CELL, PAGE, E2E = "cell", "page", "e2e"  # where a check runs (e2e: the suite only)
 AXE_RULES = "*"  # the axe check's findings carry axe's own rule ids
+FOCUSABLE = (
+    "a[href], area[href], button, input:not([type=hidden]), select, textarea, iframe,"
+    " summary, [tabindex], [contenteditable]"
+)
+CONTROLS = (
+    "button, input:not([type=hidden]), select, textarea, [role=button], [role=radio],"
+    " [role=checkbox], [role=switch]"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,10 @@ class Check:
     scripts: tuple[str, ...] = ()  # js/<name>.js files it evaluates in the page
     default: bool = True  # runs unless --checks says otherwise
     context: tuple[tuple[str, str], ...] = ()  # browser context options (a page check's own)
+    applies: str | None = None  # CSS: what it tests (none on the page: inapplicable)
+    restyles: bool = False  # leaves a stylesheet on the page: earlier findings are
+    # pictured before it runs
+    matrix: bool = False  # also runs in every cell of the e2e matrix (e2e/test_matrix.py)
 
     @property
     def act_ids(self) -> tuple[str, ...]:
@@ -79,6 +91,7 @@ CHECKS: tuple[Check, ...] = (
             ("5b7ae0", ("html-xml-lang-mismatch",)),
             ("cf77f2", ("bypass",)),
         ),
+        matrix=True,
     ),
     Check(
         "focus",
@@ -95,6 +108,8 @@ CHECKS: tuple[Check, ...] = (
         ),
         act=(("oj04fd", ("focus-visible",)),),
         scripts=("focus",),
+        applies=FOCUSABLE,
+        matrix=True,
     ),
     Check(
         "target-size",
@@ -103,6 +118,8 @@ CHECKS: tuple[Check, ...] = (
         ("2.5.8", "2.5.5"),
         ("target-size-24", "target-size-44"),
         scripts=("target_size",),
+        applies=FOCUSABLE,
+        matrix=True,
     ),
     Check(
         "non-text-contrast",
@@ -111,6 +128,8 @@ CHECKS: tuple[Check, ...] = (
         ("1.4.11",),
         ("non-text-contrast",),
         scripts=("non_text",),
+        applies=f"{CONTROLS}, svg",
+        matrix=True,
     ),
     Check(
         "lang",
@@ -120,6 +139,7 @@ CHECKS: tuple[Check, ...] = (
         ("lang-valid",),
         act=(("bf051a", ("lang-valid",)), ("de46e4", ("lang-valid",)), ("b5c3f8", ("lang-valid",))),
         scripts=("lang",),
+        matrix=True,
     ),
     Check(
         "text-contrast",
@@ -152,6 +172,7 @@ CHECKS: tuple[Check, ...] = (
             ("59br37", ("text-clipped",)),
         ),
         scripts=("clipped_text",),
+        restyles=True,
     ),
     # -- each url × viewport, the page as it is, in this order ---------------------------
     Check(
@@ -175,6 +196,7 @@ CHECKS: tuple[Check, ...] = (
             ("oj04fd", ("focus-visible",)),
         ),
         scripts=("tab_setup", "tab_stop"),
+        applies=FOCUSABLE,
     ),
     Check(
         "skip-link",
@@ -193,6 +215,7 @@ CHECKS: tuple[Check, ...] = (
         ("forced-colors-boundary",),
         scripts=("forced_colors",),
         context=(("forced_colors", "active"),),
+        applies=CONTROLS,
     ),
     Check(
         "reduced-motion",
@@ -258,6 +281,11 @@ def audited(kind: str, chosen: tuple[str, ...] | None = None) -> tuple[Check, ..
         for c in CHECKS
         if c.runs == kind and (c.id in chosen if chosen is not None else c.default)
     )
+
+
+def matrix_checks() -> tuple[Check, ...]:
+    """The checks every e2e matrix cell runs, in order."""
+    return tuple(c for c in CHECKS if c.matrix)
 
 
 def act_for(check: str, rule: str) -> tuple[str, ...]:
