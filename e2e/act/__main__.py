@@ -19,8 +19,59 @@ from pathlib import Path
 from legible_audit.registry import ACT_RULES
 
 from .cases import all_cases
-from .judge import BAR, details, earl, qualifies, table
+from .judge import BAR, Judged, details, earl, qualifies, table
 from .run import ROOT, VIEWPORT, run_suite
+
+INTRO = """\
+# `legible audit` against the W3C ACT Rules test cases
+
+The ACT Rules Community Group publishes, for each of its rules, example pages that
+must pass, fail or be inapplicable. axe-core, Siteimprove Alfa and QualWeb run their
+tools over them and publish the result as an implementation report. This is
+Legible's, written by `python -m e2e.act --out docs/qa` (see docs/qa/audit.md).
+
+- **What runs:** every Passed, Failed and Inapplicable example of the
+  {rules} ACT rules that the audit's checks implement (the ACT ids in
+  `legible_audit/registry.py`, vendored in `e2e/act/` with the W3C licence and
+  refreshed by `scripts/refresh-act`), served by a plain static server on a
+  loopback origin of its own, through **one** `legible audit --widget off` run.
+- **How an example is judged:** failed when the audit reports, on that page, a
+  finding that fails the rule (the rule's procedures in the registry: for
+  example `axe/color-contrast` and `text-contrast/text-contrast` for afw4f7);
+  could not tell when the only such findings need review, or the page could
+  not be checked; passed otherwise (ACT counts passed and inapplicable alike).
+- **The bar for claiming a rule:** 0 false positives on its passed and
+  inapplicable examples, and ≥ 95 % of the failed examples of the claimed
+  rules caught overall. A rule that misses it is not claimed: the registry
+  says `claimed=False`, and a finding of it still appears in the audit's
+  reports, but the audit makes no promise about it. The ACT-format report
+  (EARL, JSON-LD, as act-rules/act-tools reads it) is `act-report.json`
+  beside this file.
+- **In CI:** `e2e/test_act.py` runs a subset of the claimed rules' examples and
+  fails on any false positive or a catch share under 95 %.
+
+"""
+
+
+def document(judged: Judged, run: str) -> str:
+    claimed = [r.rule for r in judged.claimed]
+    said = (
+        f"**Claimed:** {', '.join(claimed)}."
+        if claimed
+        else "**Claimed:** none yet: no rule meets the bar on this run."
+    )
+    return (
+        INTRO.format(rules=len(judged.rows))
+        + said
+        + "\n\n"
+        + table(judged)
+        + "\n"
+        + run
+        + "\n\n## Each example the audit got wrong or could not tell\n\n"
+        + "Its rule, title, expected and actual outcome, its path on act-rules.github.io, "
+        + "and what the audit said.\n\n"
+        + details(judged)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,18 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         suite = run_suite(cases, Path(work), args.jobs)
     seconds = time.monotonic() - start
     judged = suite.judged
-    text = table(judged)
-    meta = (
+    run = (
         f"One `legible audit --widget off --viewports {VIEWPORT} --jobs {args.jobs}` over "
-        f"{len(cases)} examples: {seconds:.0f} s, exit {suite.returncode}. "
-        f"Meeting the bar on this run: {', '.join(qualifies(judged)) or 'none'}.\n"
+        f"{len(cases)} examples of {len({c.rule for c in cases})} rules: {seconds:.0f} s, "
+        f"exit {suite.returncode}. Meeting the bar on this run: "
+        f"{', '.join(qualifies(judged)) or 'none'}."
     )
-    detail = "\n## Each example the audit got wrong or could not tell\n\n" + details(judged)
-    (out / "act-report.md").write_text(text + "\n" + meta + detail, encoding="utf-8")
+    (out / "act-report.md").write_text(document(judged, run), encoding="utf-8")
     (out / "act-report.json").write_text(
         json.dumps(earl(judged), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    print(text + "\n" + meta + f"reports: {out / 'act-report.md'}, {out / 'act-report.json'}")
+    print(table(judged) + "\n" + run + f"\nreports: {out / 'act-report.md'}, act-report.json")
     bad = [r.rule for r in judged.claimed if r.false_positives]
     return 1 if bad or judged.caught_share() < BAR else 0
 

@@ -150,3 +150,16 @@ ASSET_REF = re.compile(r"/test-assets/[\w./%-]+")
 def asset_refs(text: str) -> set[str]:
     """The /test-assets/… paths a rule's examples use."""
     return {m.group(0).rstrip(".") for m in ASSET_REF.finditer(text)}
+
+
+def subset(cases: list[Case], rules: tuple[str, ...], per_outcome: int) -> list[Case]:
+    """The first `per_outcome` passed, failed and inapplicable examples of each rule in
+    `rules`, in the rules' own order: what CI can afford on every change."""
+    taken: dict[tuple[str, str], int] = {}
+    out = []
+    for case in cases:
+        key = (case.rule, case.expected)
+        if case.rule in rules and taken.get(key, 0) < per_outcome:
+            taken[key] = taken.get(key, 0) + 1
+            out.append(case)
+    return out
