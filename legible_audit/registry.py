@@ -161,14 +161,20 @@ CHECKS: tuple[Check, ...] = (
     # Last in a cell: its stylesheet stays on the page.
     Check(
         "text-spacing",
-        "the WCAG text spacing clips no text",
+        "the WCAG text spacing applies (no !important below it) and clips no text",
         CELL,
         ("1.4.12",),
-        ("text-clipped",),
+        (
+            "text-clipped",
+            "text-clipped-unspaced",
+            "letter-spacing-important",
+            "word-spacing-important",
+            "line-height-important",
+        ),
         act=(
-            ("24afc2", ("text-clipped",)),
-            ("78fd32", ("text-clipped",)),
-            ("9e45ec", ("text-clipped",)),
+            ("24afc2", ("letter-spacing-important",)),
+            ("78fd32", ("line-height-important",)),
+            ("9e45ec", ("word-spacing-important",)),
             ("59br37", ("text-clipped",)),
         ),
         scripts=("clipped_text",),

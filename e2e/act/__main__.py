@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ from legible_audit.registry import ACT_RULES
 
 from .cases import all_cases
 from .judge import BAR, Judged, details, earl, qualifies, table
-from .run import ROOT, VIEWPORT, run_suite
+from .run import ROOT, VIEWPORT, judge_report, run_suite
 
 INTRO = """\
 # `legible audit` against the W3C ACT Rules test cases
@@ -79,22 +80,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rules", help="comma-separated ACT rule ids (default: every one)")
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--out", default=str(ROOT / "e2e" / "artifacts" / "act"))
+    p.add_argument(
+        "--judge",
+        metavar="AUDIT_JSON",
+        help="judge this earlier run's --json report (kept with --keep) instead of running",
+    )
+    p.add_argument("--keep", metavar="FILE", help="keep the audit's --json report here")
     args = p.parse_args(argv)
     rules = tuple(args.rules.split(",")) if args.rules else tuple(r.id for r in ACT_RULES)
     cases = all_cases(rules)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    with tempfile.TemporaryDirectory() as work:
-        suite = run_suite(cases, Path(work), args.jobs)
-    seconds = time.monotonic() - start
-    judged = suite.judged
-    run = (
-        f"One `legible audit --widget off --viewports {VIEWPORT} --jobs {args.jobs}` over "
-        f"{len(cases)} examples of {len({c.rule for c in cases})} rules: {seconds:.0f} s, "
-        f"exit {suite.returncode}. Meeting the bar on this run: "
-        f"{', '.join(qualifies(judged)) or 'none'}."
-    )
+    if args.judge:
+        report = json.loads(Path(args.judge).read_text(encoding="utf-8"))
+        judged = judge_report(cases, report)
+        how = f"The audit report {Path(args.judge).name}, judged again"
+    else:
+        with tempfile.TemporaryDirectory() as work:
+            suite = run_suite(cases, Path(work), args.jobs)
+            if args.keep:
+                shutil.copy(Path(work) / "audit.json", args.keep)
+        seconds = time.monotonic() - start
+        judged = suite.judged
+        how = (
+            f"One `legible audit --widget off --viewports {VIEWPORT} --jobs {args.jobs}` over "
+            f"{len(cases)} examples of {len({c.rule for c in cases})} rules: {seconds:.0f} s, "
+            f"exit {suite.returncode}"
+        )
+    run = f"{how}. Meeting the bar on this run: {', '.join(qualifies(judged)) or 'none'}."
     (out / "act-report.md").write_text(document(judged, run), encoding="utf-8")
     (out / "act-report.json").write_text(
         json.dumps(earl(judged), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"

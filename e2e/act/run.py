@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from .cases import ASSETS, Case
 from .judge import Judged, judge, pages_from
@@ -106,3 +107,11 @@ def run_suite(cases: list[Case], work: Path, jobs: int = 2, timeout: float = 20)
         raise RuntimeError(f"legible audit wrote no report (exit {done.returncode}): {done.stderr}")
     report = json.loads(report_path.read_text(encoding="utf-8"))
     return Suite(judge(cases, pages_from(report), url_of), report, done.returncode, done.stderr)
+
+
+def judge_report(cases: list[Case], report: dict[str, Any]) -> Judged:
+    """An earlier run's audit report, judged again (by the registry as it is now): its
+    pages were served from one origin, at the cases' paths."""
+    first = urlsplit(report["tasks"][0]["url"])
+    origin = f"{first.scheme}://{first.netloc}"
+    return judge(cases, pages_from(report), {case: f"{origin}/{case.path}" for case in cases})
