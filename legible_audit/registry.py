@@ -271,7 +271,7 @@ ACT_RULES: tuple[ActRule, ...] = (
     ActRule("b5c3f8", "HTML page has lang attribute", claimed=False),
     ActRule("bf051a", "HTML page lang attribute has valid language tag", claimed=False),
     ActRule("de46e4", "Element with lang attribute has valid language tag", claimed=False),
-    ActRule("5b7ae0", "HTML page lang and xml:lang attributes have matching values", claimed=False),
+    ActRule("5b7ae0", "HTML page lang and xml:lang attributes have matching values", claimed=True),
 )
 
 BY_ID = {c.id: c for c in CHECKS}

@@ -95,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.judge:
         report = json.loads(Path(args.judge).read_text(encoding="utf-8"))
         judged = judge_report(cases, report)
-        how = f"The audit report {Path(args.judge).name}, judged again"
+        how = (
+            f"The `legible audit --widget off --viewports {VIEWPORT}` report of "
+            f"{report['started']} ({len(report['tasks'])} tasks over {len(cases)} examples of "
+            f"{len({c.rule for c in cases})} rules), judged with the registry as it is now"
+        )
     else:
         with tempfile.TemporaryDirectory() as work:
             suite = run_suite(cases, Path(work), args.jobs)
