@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .registry import CHECKS, E2E
+
+CHECK_IDS = tuple(c.id for c in CHECKS if c.runs != E2E)
+
 WIDGET_MODES = ("page", "inject", "off")
 SPACING_CHOICES = {"off": (False,), "on": (True,), "both": (False, True)}
 DEFAULT_SIZES = "100,200"
@@ -69,6 +73,8 @@ class Options:
     html: Path | None
     baseline: Path | None
     update_baseline: bool
+    checks: tuple[str, ...] | None = None  # --checks: these only (None: the registry's default)
+    fail_on: tuple[str, ...] = ("fail",)  # the finding outcomes that fail the run
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -130,6 +136,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="FILE", help="known findings: only new ones fail")
     p.add_argument(
         "--update-baseline", action="store_true", help="write this run's findings to --baseline"
+    )
+    p.add_argument(
+        "--checks",
+        metavar="IDS",
+        help="comma-separated check ids to run (default: every default check; see docs/qa)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("fail", "review"),
+        default="fail",
+        help="new findings that fail the run: fail (default), or review too",
     )
 
 
@@ -253,6 +270,12 @@ def from_args(args: argparse.Namespace, levels: Mapping[str, str], sizes: Sequen
         flag: output_path(getattr(args, flag), f"--{flag}") for flag in ("junit", "json", "html")
     }
     known = output_path(args.baseline, "--baseline") if args.update_baseline else None
+    checks = None
+    if args.checks:
+        checks = tuple(dict.fromkeys(_list(args.checks, "checks")))
+        unknown = [c for c in checks if c not in CHECK_IDS]
+        if unknown:
+            raise UsageError(f"--checks: unknown {unknown}; choose from {', '.join(CHECK_IDS)}")
     return Options(
         urls=tuple(dict.fromkeys(urls)),
         sitemap=sitemap,
@@ -270,4 +293,6 @@ def from_args(args: argparse.Namespace, levels: Mapping[str, str], sizes: Sequen
         html=reports["html"],
         baseline=known or (Path(args.baseline) if args.baseline else None),
         update_baseline=args.update_baseline,
+        checks=checks,
+        fail_on=("fail", "review") if args.fail_on == "review" else ("fail",),
     )

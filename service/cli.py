@@ -252,7 +252,8 @@ def parser() -> argparse.ArgumentParser:
         "audit",
         help="check any site's pages in every theme, size and viewport (needs legible[audit])",
         description="Run axe and Legible's own checks on each page in each variant;"
-        " exit 0 clean or only known findings, 1 new findings, 2 usage or setup errors.",
+        " exit 0 clean or only known findings, 1 new failing findings, 2 usage or setup"
+        " errors, 3 some pages could not be checked.",
     )
     add_audit_arguments(aud)
     aud.set_defaults(func=_audit)

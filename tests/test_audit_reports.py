@@ -15,16 +15,18 @@ import pytest
 
 import legible_audit.main as audit_main
 from legible_audit import baseline, runner
-from legible_audit.findings import CELL_CHECKS, Finding, TaskResult, findings_from
+from legible_audit.findings import Finding, TaskResult, findings_from
 from legible_audit.options import Options, add_arguments, from_args
 from legible_audit.problem import Problem
 from legible_audit.progress import Progress
+from legible_audit.registry import CELL, audited
 from legible_audit.reports import html_report, junit
 from legible_audit.reports.model import Report
 from legible_audit.runner import BrowserFailed, Run
 from legible_audit.tasks import Task
 
 URL = "https://a.example/news/1"
+CELL_CHECKS = tuple(c.id for c in audited(CELL))
 DARK = "theme=dark size=200% viewport=320x640"
 AXE_RAW = {
     "violations": [
@@ -130,8 +132,8 @@ def test_html_is_self_contained_filterable_and_labelled() -> None:
         a for t, a in tags if t in ("link", "script") and a.get("src" if t == "script" else "href")
     ]
     selects = [a["name"] for t, a in tags if t == "select"]
-    assert selects == ["page", "theme", "rule"]
-    assert text.count("<label>") == 3  # each select inside its label
+    assert selects == ["page", "theme", "rule", "outcome"]
+    assert text.count("<label>") == 4  # each select inside its label
     items = [a for t, a in tags if t == "li" and "finding" in (a.get("class") or "")]
     assert {(a["data-page"], a["data-theme"], a["data-rule"]) for a in items} == {
         (URL, "dark", "color-contrast"),
