@@ -10,7 +10,7 @@ from typing import TextIO
 
 from . import baseline
 from .findings import TaskResult
-from .inputs import fetch_url, origin, select, sitemap_urls
+from .inputs import fetch_url, origin, sample, select, sitemap_urls
 from .options import Options, UsageError
 from .progress import Progress
 from .reports import html_report, json_report, junit, write_atomic
@@ -53,6 +53,10 @@ def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -
     """Raises UsageError for bad inputs found before the run (exit code 2)."""
     out, err = out or sys.stdout, err or sys.stderr
     urls = pages(opts)
+    if opts.sample or opts.max_pages:  # a large site: each page template, fewer pages
+        picked = sample(urls, opts.sample, opts.max_pages, opts.seed)
+        urls = picked.urls
+        print(f"legible audit: {picked.summary()}", file=err)
     known = baseline.load(opts.baseline) if opts.baseline else set()
     tasks = plan(urls, opts)
     progress = Progress(len(tasks), err)
