@@ -13,7 +13,7 @@ from .findings import TaskResult
 from .inputs import fetch_url, origin, sample, select, sitemap_urls
 from .options import Options, UsageError
 from .progress import Progress
-from .reports import html_report, json_report, junit, write_atomic
+from .reports import html_report, json_report, junit, sarif, write_atomic
 from .reports.model import Report
 from .runner import BrowserFailed, Run, plan, run
 
@@ -37,7 +37,12 @@ def pages(opts: Options) -> list[str]:
 def write_reports(opts: Options, report: Report) -> tuple[list[str], list[str]]:
     """(the reports written, why others were not): one that fails keeps no other out."""
     written, failed = [], []
-    for path, render in ((opts.junit, junit), (opts.json, json_report), (opts.html, html_report)):
+    for path, render in (
+        (opts.junit, junit),
+        (opts.json, json_report),
+        (opts.html, html_report),
+        (opts.sarif, sarif),
+    ):
         if path is None:
             continue
         try:
