@@ -2,20 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: `make run` installs what serving needs (SQLite; not the extras),
+# `make test` everything. The test stamp does not depend on the run stamp, so
+# `make test` after `make run` still installs the test extras.
+RUN_STAMP := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint typecheck unit e2e browser engines widget widget-tools bench bench-connections bench-audit fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
 ## run: serve the demo site on http://127.0.0.1:8000
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/legible serve
 
 ## test: lint, type-check, unit tests (with real Varnish in front of two replicas), then the browser suite

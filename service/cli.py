@@ -1,4 +1,4 @@
-"""The `legible` command: serve, import, export, widget-snippet, audit."""
+"""The `legible` command: serve, import, export, widget-snippet, audit, settings."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError, SettingsInvalid
-from .settings import Settings
+from .settings import TOP, Settings, add_flags, effective, flags_given
 from .version import DISTRIBUTION, __version__
 
 PURGE_WAIT_SECONDS = 15.0  # `legible import` waits this long, at most, for its purges
@@ -32,15 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .limits import plan
     from .store import open_store
 
-    settings = Settings.from_env(
-        host=args.host,
-        port=args.port,
-        db=args.db,
-        workers=args.workers,
-        max_connections=args.max_connections,
-        header_timeout=args.header_timeout,
-        backlog=args.backlog,
-    )
+    settings = Settings.from_env(**flags_given(args))
     # Reach and migrate the store once, here: a wrong LEGIBLE_DB is one line and
     # exit 2 (main), not a traceback from each worker; workers find it up to date.
     open_store(settings.db).close()
@@ -52,8 +44,7 @@ def _serve(args: argparse.Namespace) -> int:
         from .metrics import prepare_multiprocess
 
         metrics_dir = prepare_multiprocess()  # None: the operator's folder, which stays
-    for name, value in (("DB", settings.db), ("HOST", settings.host), ("PORT", settings.port)):
-        os.environ[f"LEGIBLE_{name}"] = str(value)
+    os.environ.update(settings.as_env())  # the flags too: workers read the environment
     # granian over RSGI, not uvicorn: a cache hit is one response_bytes call, and
     # hits ran several times faster in bench/run.py (README, Benchmark). Misses go
     # through the ASGI app (service/rsgi.py). On SIGTERM granian stops accepting,
@@ -123,7 +114,7 @@ def _import(args: argparse.Namespace) -> int:
     from .importers import import_paths
     from .store import open_store
 
-    settings = Settings.from_env(db=args.db)
+    settings = Settings.from_env(**flags_given(args))
     store = open_store(settings.db)
     try:
         report = import_paths(store, [Path(p) for p in args.paths], progress=sys.stderr)
@@ -160,7 +151,7 @@ def _purge(settings: Settings, slugs: list[str]) -> None:
 def _export(args: argparse.Namespace) -> int:
     from .store import open_store
 
-    settings = Settings.from_env(db=args.db)
+    settings = Settings.from_env(**flags_given(args))
     store = open_store(settings.db)
     try:
         data = [a.to_json() for a in store.all()]
@@ -179,7 +170,7 @@ def _widget_snippet(args: argparse.Namespace) -> int:
     from .themes import data_dir, load_themes
     from .widget import snippets
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(**flags_given(args))
     themes = load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     shown = snippets(themes, args.origin.rstrip("/"))
     print(shown["plain"])
@@ -207,7 +198,7 @@ def _audit(args: argparse.Namespace) -> int:
     from .preferences import SIZES
     from .themes import data_dir, load_themes
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(**flags_given(args))
     themes = load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     try:
         options = from_args(args, {t.name: t.level for t in themes.values()}, SIZES)
@@ -218,40 +209,23 @@ def _audit(args: argparse.Namespace) -> int:
         return 2
 
 
+def _settings(args: argparse.Namespace) -> int:
+    if args.markdown:
+        from .settings_page import markdown
+
+        sys.stdout.write(markdown())
+        return 0
+    print("\n".join(effective(Settings.from_env(), os.environ)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
+    """The command line. Setting flags come from the settings table (add_flags)."""
     p = argparse.ArgumentParser(prog="legible", description=__doc__)
     p.add_argument("--version", action="version", version=f"legible {__version__}")
-    p.add_argument(
-        "--db",
-        help="SQLite file or postgresql:// URL (LEGIBLE_DB, default ./data/legible.db)",
-    )
+    add_flags(p, TOP)
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web service")
-    serve.add_argument("--host", help="address to listen on (LEGIBLE_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (LEGIBLE_PORT, default 8000)")
-    serve.add_argument(
-        "--workers",
-        type=int,
-        help="processes, each with its own cache (LEGIBLE_WORKERS, default 1)",
-    )
-    serve.add_argument(
-        "--max-connections",
-        type=int,
-        help="connections each worker holds at once, idle ones included"
-        " (LEGIBLE_MAX_CONNECTIONS, default: what the open-file limit allows, up to 16384)",
-    )
-    serve.add_argument(
-        "--header-timeout",
-        type=float,
-        help="seconds a connection has to send a whole request head, counted from its"
-        " connect or its last response; slow senders and idle keep-alives are closed"
-        " (LEGIBLE_HEADER_TIMEOUT, default 5)",
-    )
-    serve.add_argument(
-        "--backlog",
-        type=int,
-        help="listen queue for connections not yet accepted (LEGIBLE_BACKLOG, default 4096)",
-    )
     serve.set_defaults(func=_serve)
     imp = sub.add_parser("import", help="import articles from JSON, Markdown or portal text files")
     imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
@@ -273,6 +247,15 @@ def parser() -> argparse.ArgumentParser:
     )
     add_audit_arguments(aud)
     aud.set_defaults(func=_audit)
+    sets = sub.add_parser(
+        "settings", help="print the settings a command would run with here (secrets hidden)"
+    )
+    sets.add_argument(
+        "--markdown", action="store_true", help="print the settings docs page instead"
+    )
+    sets.set_defaults(func=_settings)
+    for name, command in sub.choices.items():
+        add_flags(command, name)
     return p
 
 

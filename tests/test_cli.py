@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import live
 import portal_article as portal
 import pytest
 
@@ -265,3 +266,23 @@ def test_import_while_the_service_runs_shows_on_the_next_request(
     assert titles == [portal.TITLE]
     hits = parse_html(client.get("/search?q=vien+kiem+sat").text).one("main").find_all("h2")
     assert [h.text for h in hits] == [portal.TITLE]
+
+
+# -- settings on the command line -------------------------------------------------------------
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_serve_starts_on_the_db_given_before_or_after_the_command(
+    where: str, db_path: Path, tmp_path: Path
+) -> None:
+    """`legible --db PATH serve` and `legible serve --db PATH` serve the same store (the
+    variable names another, which the flag overrides)."""
+    source = write(tmp_path / "in" / "thu-vien.json", json.dumps(GOOD, ensure_ascii=False))
+    assert main(["--db", str(db_path), "import", str(source)]) == 0
+    port = live.free_port()
+    db = ["--db", str(db_path)]
+    where_args = [*db, "serve"] if where == "before" else ["serve", *db]
+    argv = [*live.PYTHON_CLI, *where_args, "--host", live.HOST, "--port", str(port)]
+    env = live.server_env({"LEGIBLE_DB": str(tmp_path / "other.db"), "LEGIBLE_DEMO": "0"})
+    with live.spawn(argv, port=port, env=env, log=tmp_path / "serve.log") as server:
+        status, _, body = server.request("GET", "/articles/thu-vien")
+        assert status == 200 and GOOD["title"].encode() in body
+    assert not (tmp_path / "other.db").exists()
