@@ -69,6 +69,7 @@ def test_the_install_hints_name_the_distribution_and_no_one_else_s() -> None:
         r"(?:pip|pipx) install\s+(?:-{1,2}[\w-]+\s+)*['\"]?(\w[\w.-]*)(\[[\w,]+\])?"
     )
     shown = [
+        ROOT / "README.md",
         ROOT / "Dockerfile",
         ROOT / "Makefile",
         *ROOT.glob("docker/*"),
