@@ -14,9 +14,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .findings import NOT_CHECKED, Finding, Key, TaskResult
+from .inputs import page
 from .options import UsageError
 
 FORMAT = 2
@@ -31,12 +31,6 @@ class Diff:
 
     def summary(self) -> str:
         return f"{len(self.new)} new, {len(self.known)} still known, {len(self.fixed)} fixed"
-
-
-def page(url: str) -> str:
-    """`url` without scheme, host and fragment: what stays the same on another host."""
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def key(finding: Finding) -> Key:

@@ -177,6 +177,12 @@ def _generalise(part: str) -> str:
     return stem.lower() + suffix
 
 
+def page(url: str) -> str:
+    """`url` without scheme, host and fragment: what stays the same on another host."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 def _shape(url: str) -> tuple[str, tuple[str, ...], str]:
     """(origin, generalised path segments, generalised query) of `url`."""
     parts = urlsplit(url)
@@ -232,13 +238,15 @@ class Sample:
 def sample(urls: Sequence[str], per_template: int | None, most: int | None, seed: int) -> Sample:
     """`per_template` pages of each template (all of them when None), then at most
     `most` pages, taken in turn from each template, largest template first. Which
-    pages is fixed by `seed` and the URLs, whatever their order."""
+    pages is fixed by `seed` and the URLs' paths, whatever their order or host."""
     groups = templates(urls)
     picks = []
-    # Largest template first, then by pattern: the order given does not matter.
+    # Largest template first, then by pattern: the order given does not matter. The draw
+    # leaves the host out, so staging and production sample the same pages.
     for pattern, members in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
-        order = sorted(members)
-        random.Random(f"{seed}:{pattern}").shuffle(order)  # noqa: S311  (a sample, not a secret)
+        order = sorted(members, key=lambda u: (page(u), u))
+        draw = random.Random(f"{seed}:{page(pattern)}")  # noqa: S311  (a sample, not a secret)
+        draw.shuffle(order)
         picks.append(order[:per_template] if per_template else order)
     chosen: list[str] = []
     for rank in range(max((len(p) for p in picks), default=0)):

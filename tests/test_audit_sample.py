@@ -144,3 +144,12 @@ def test_the_run_audits_the_sample_and_says_so(
         f"legible audit: 5 of {len(SITEMAP)} pages, from 5 of 6 page templates;"
         " 1 template left out by --max-pages"
     ) in err.getvalue().splitlines()
+
+
+def test_staging_and_production_sample_the_same_pages() -> None:
+    """A baseline taken on staging holds on production only if both audit the same pages."""
+    production = [u.replace(SITE, "https://www.news.example") for u in SITEMAP]
+    for seed in range(5):
+        on_staging = [u.removeprefix(SITE) for u in sample(SITEMAP, 2, 5, seed).urls]
+        on_production = sample(production, 2, 5, seed).urls
+        assert [u.removeprefix("https://www.news.example") for u in on_production] == on_staging
