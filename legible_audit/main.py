@@ -18,10 +18,10 @@ from typing import TextIO
 
 from . import baseline
 from .findings import TaskResult
-from .inputs import fetch_url, origin, select, sitemap_urls
+from .inputs import fetch_url, origin, sample, select, sitemap_urls
 from .options import Options, UsageError
 from .progress import Progress
-from .reports import html_report, json_report, junit, write_atomic
+from .reports import html_report, json_report, junit, sarif, write_atomic
 from .reports.model import Report
 from .runner import BrowserFailed, Run, plan, run
 
@@ -45,7 +45,12 @@ def pages(opts: Options) -> list[str]:
 def write_reports(opts: Options, report: Report) -> tuple[list[str], list[str]]:
     """(the reports written, why others were not): one that fails keeps no other out."""
     written, failed = [], []
-    for path, render in ((opts.junit, junit), (opts.json, json_report), (opts.html, html_report)):
+    for path, render in (
+        (opts.junit, junit),
+        (opts.json, json_report),
+        (opts.html, html_report),
+        (opts.sarif, sarif),
+    ):
         if path is None:
             continue
         try:
@@ -61,6 +66,10 @@ def audit(opts: Options, out: TextIO | None = None, err: TextIO | None = None) -
     """Raises UsageError for bad inputs found before the run (exit code 2)."""
     out, err = out or sys.stdout, err or sys.stderr
     urls = pages(opts)
+    if opts.sample or opts.max_pages:  # a large site: each page template, fewer pages
+        picked = sample(urls, opts.sample, opts.max_pages, opts.seed)
+        urls = picked.urls
+        print(f"legible audit: {picked.summary()}", file=err)
     known = baseline.load(opts.baseline) if opts.baseline else set()
     tasks = plan(urls, opts)
     progress = Progress(len(tasks), err)

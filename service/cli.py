@@ -16,7 +16,7 @@ from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError, SettingsInvalid
 from .settings import TOP, Settings, add_flags, effective, flags_given
-from .version import __version__
+from .version import DISTRIBUTION, __version__
 
 PURGE_WAIT_SECONDS = 15.0  # `legible import` waits this long, at most, for its purges
 
@@ -198,11 +198,12 @@ def _audit(args: argparse.Namespace) -> int:
         import playwright  # noqa: F401
     except ImportError as exc:
         print(
-            f"legible audit needs the audit extra: pip install 'legible[audit]' ({exc.name}"
+            f"legible audit needs the audit extra: pip install '{DISTRIBUTION}[audit]' ({exc.name}"
             " is missing)",
             file=sys.stderr,
         )
         return 2
+    from legible_audit.browser import require_chromium
     from legible_audit.main import audit
     from legible_audit.options import UsageError, from_args
 
@@ -213,6 +214,7 @@ def _audit(args: argparse.Namespace) -> int:
     themes = load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     try:
         options = from_args(args, {t.name: t.level for t in themes.values()}, SIZES)
+        require_chromium()  # a first run without one: the command that installs it
         return audit(options)
     except UsageError as exc:
         print(f"legible audit: {exc}", file=sys.stderr)
@@ -250,7 +252,8 @@ def parser() -> argparse.ArgumentParser:
     snip.set_defaults(func=_widget_snippet)
     aud = sub.add_parser(
         "audit",
-        help="check any site's pages in every theme, size and viewport (needs legible[audit])",
+        help="check any site's pages in every theme, size and viewport"
+        f" (needs {DISTRIBUTION}[audit])",
         description="Run axe and Legible's own checks on each page in each variant;"
         " exit 0 clean or only known findings, 1 new failing findings, 2 usage or setup"
         " errors, 3 some pages could not be checked.",
