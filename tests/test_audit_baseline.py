@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 
 from legible_audit import baseline
-from legible_audit.findings import CELL_CHECKS, Finding, TaskResult
+from legible_audit.findings import Finding, TaskResult
 from legible_audit.options import UsageError
+from legible_audit.registry import CELL, audited
 
 STAGING = "https://staging.news.example:8443/news/1?page=2"
 PRODUCTION = "https://news.example/news/1?page=2#comments"
 DARK = "theme=dark size=200% viewport=320x640"
+
+CELL_CHECKS = tuple(c.id for c in audited(CELL))
 
 
 def finding(url: str, rule: str = "color-contrast", selector: str = ".faint") -> Finding:

@@ -15,9 +15,10 @@ import pytest
 
 import legible_audit.main as audit_main
 from legible_audit import baseline
-from legible_audit.findings import CELL_CHECKS, Finding, TaskResult, findings_from
+from legible_audit.findings import Finding, TaskResult, findings_from
 from legible_audit.options import Options, add_arguments, from_args
-from legible_audit.problem import Problem
+from legible_audit.problem import REVIEW, Problem
+from legible_audit.registry import CELL, audited
 from legible_audit.reports import sarif
 from legible_audit.reports.model import Report
 from legible_audit.runner import Run
@@ -46,6 +47,8 @@ AXE_RAW = {
     ],
     "incomplete": [],
 }
+
+CELL_CHECKS = tuple(c.id for c in audited(CELL))
 
 
 def findings(url: str = URL) -> list[Finding]:
@@ -131,6 +134,19 @@ def test_each_result_has_its_rule_wcag_criteria_and_page() -> None:
     assert by_id["color-contrast"]["shortDescription"]["text"].startswith("Elements must meet")
     assert "WCAG 1.4.3" in by_id["color-contrast"]["properties"]["tags"]
     assert by_id["reflow"]["properties"]["wcag"] == ["1.4.10"]
+
+
+def test_a_finding_for_review_is_a_review_result_not_an_error() -> None:
+    review = Problem("text-contrast", "text-contrast", ("1.4.3",), ("h1",), "on a photo", REVIEW)
+    found = [*findings(), *findings_from(URL, DARK, [review], AXE_RAW)]
+    results_in = [TaskResult(URL, DARK, "dark", CELL_CHECKS, found, None, AXE_RAW)]
+    r = Report(results_in, baseline.diff(results_in, set()), planned=1)
+    data = rendered(r)
+    VALIDATOR.validate(data)
+    results = data["runs"][0]["results"]
+    kinds = {(r["ruleId"], r["kind"], r["level"]) for r in results}
+    assert ("text-contrast", "review", "none") in kinds  # SARIF 3.27.9: not a fail, level none
+    assert ("color-contrast", "fail", "error") in kinds
 
 
 def test_a_page_that_could_not_be_checked_is_a_notification_not_a_result() -> None:

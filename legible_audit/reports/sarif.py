@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from ..baseline import key
 from ..findings import Finding
+from ..problem import FAIL
 from .model import Report
 
 SCHEMA = (
@@ -61,8 +62,9 @@ def _result(f: Finding, index: int, new: bool) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index,
-        "kind": "fail",
-        "level": "error",
+        # SARIF 3.27.9: a result that is not a failure has level "none".
+        "kind": "fail" if f.outcome == FAIL else "review",
+        "level": "error" if f.outcome == FAIL else "none",
         "message": {"text": f"{f.message} [{f.variant}; {where}]"},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT: _fingerprint(f)},
