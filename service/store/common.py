@@ -164,6 +164,21 @@ class Store(ABC):
     def delete(self, slug: str) -> bool:
         """Remove an article; False if there was none."""
 
+    # -- the widget's bundles: every one this deployment has served, by its URL's hash --
+    @abstractmethod
+    def keep_bundle(self, digest: str, body: bytes) -> bool:
+        """Store a widget bundle under `digest` unless one is there already (replicas
+        starting together may race: the first wins, the rest change nothing). True if
+        this call stored it."""
+
+    @abstractmethod
+    def bundle(self, digest: str) -> bytes | None:
+        """The widget bundle stored under `digest`, or None."""
+
+    @abstractmethod
+    def bundle_digests(self) -> list[str]:
+        """Every stored bundle's digest, oldest first."""
+
 
 def snippet(text: str, terms: list[str], width: int = 220) -> str:
     """An escaped excerpt of `text` around the first match, matches in <mark>."""
