@@ -70,13 +70,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     "ALTER TABLE articles ADD COLUMN source_url text NOT NULL DEFAULT ''",
     # Every widget bundle served, so a URL pinned with SRI outlives upgrades (widget.py).
-    """
-    CREATE TABLE widget_bundles (
-        digest text PRIMARY KEY,
-        body bytea NOT NULL,
-        stored_at timestamptz NOT NULL DEFAULT clock_timestamp()
-    )
-    """,
+    "CREATE TABLE widget_bundles (digest text PRIMARY KEY, body bytea NOT NULL,"
+    " stored_at timestamptz NOT NULL DEFAULT clock_timestamp())",
 )
 
 MIGRATION_LOCK = 0x1E61B1E  # pg_advisory_xact_lock keys: replicas migrate one at a time
@@ -154,6 +149,8 @@ def search_query(terms: list[str]) -> str:
 
 
 class PostgresStore(Store):
+    PARAM = "%s"
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = redacted(url)
@@ -345,22 +342,7 @@ class PostgresStore(Store):
                 self._notify(conn, slug, None)
         return existed
 
-    # -- the widget's bundles ------------------------------------------------------
     def keep_bundle(self, digest: str, body: bytes) -> bool:
-        with self._transaction() as conn:
-            cur = conn.execute(
-                b"INSERT INTO widget_bundles (digest, body) VALUES (%s, %s)"
-                b" ON CONFLICT (digest) DO NOTHING",
-                (digest, body),
-            )
-            return cur.rowcount == 1
-
-    def bundle(self, digest: str) -> bytes | None:
-        if NUL in digest:
-            return None
-        rows = self._read("SELECT body FROM widget_bundles WHERE digest = %s", (digest,))
-        return bytes(rows[0][0]) if rows else None
-
-    def bundle_digests(self) -> list[str]:
-        rows = self._read("SELECT digest FROM widget_bundles ORDER BY stored_at, digest")
-        return [str(r[0]) for r in rows]
+        with self._transaction() as conn:  # the widget's (service/widget.py)
+            sql = b"INSERT INTO widget_bundles VALUES (%s, %s) ON CONFLICT (digest) DO NOTHING"
+            return conn.execute(sql, (digest, body)).rowcount == 1

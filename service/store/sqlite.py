@@ -313,11 +313,3 @@ class SQLiteStore(Store):
                 (digest, body),
             )
         return cur.rowcount == 1
-
-    def bundle(self, digest: str) -> bytes | None:
-        rows = self._read("SELECT body FROM widget_bundles WHERE digest = ?", (digest,))
-        return bytes(rows[0][0]) if rows else None
-
-    def bundle_digests(self) -> list[str]:
-        rows = self._read("SELECT digest FROM widget_bundles ORDER BY stored_at, digest")
-        return [str(r[0]) for r in rows]
