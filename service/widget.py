@@ -35,6 +35,8 @@ import html
 import json
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
@@ -255,10 +257,10 @@ class Bundles:
     remembered for UNKNOWN_SECONDS, as long as its 404 may be cached.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic) -> None:
         self.store = store
         self._old: LRUCache[str, Entry] = LRUCache(OLD_BUNDLES_BYTES, getsizeof=_entry_size)
-        self._unknown: TTLCache[str, bool] = TTLCache(UNKNOWN_KEPT, UNKNOWN_SECONDS)
+        self._unknown: TTLCache[str, bool] = TTLCache(UNKNOWN_KEPT, UNKNOWN_SECONDS, clock)
         self._lock = threading.Lock()  # held only around the two caches, never over I/O
         self._loading: dict[str, threading.Lock] = {}  # one store read per hash at a time
 

@@ -31,6 +31,8 @@ from service.widget import (
     LOADER_URL,
     OLD_BUNDLES_BYTES,
     UNKNOWN_CACHE,
+    UNKNOWN_SECONDS,
+    Bundles,
     bundle_digest,
     bundle_url,
     integrity_for,
@@ -192,6 +194,7 @@ def test_a_pinned_url_answers_the_same_bytes_after_a_theme_edit_and_restart(
         assert headers["access-control-allow-origin"] == "*"
         assert headers["cross-origin-resource-policy"] == "cross-origin"
         assert headers["content-type"].startswith("text/javascript")
+        assert headers["x-content-type-options"] == "nosniff"
         again = client.get(
             pinned, headers={"Accept-Encoding": encoding, "If-None-Match": headers["etag"]}
         )
@@ -225,6 +228,7 @@ def test_an_unknown_hash_is_a_short_lived_404(deployment: Deployment) -> None:
     assert r.headers["cache-control"] == UNKNOWN_CACHE == "public, max-age=60"
     assert r.headers["content-type"].startswith("text/plain")
     assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["x-content-type-options"] == "nosniff"  # the security headers too
 
 
 def test_each_bundle_is_stored_once_at_start_and_never_on_a_request(
@@ -298,6 +302,29 @@ def test_many_old_bundles_are_read_on_demand_into_a_bounded_cache(
     for _ in range(3):
         assert client.get("/widget/legible-widget.00000000000000ff.js").status_code == 404
     assert reads.count("00000000000000ff") == 1
+
+
+def test_a_bundle_another_replica_stores_later_is_served_once_its_404_expires(
+    deployment: Deployment, db: str
+) -> None:
+    """A rolling upgrade: a reader asks this replica for the new bundle before the
+    replica that serves it has stored it. The 404 lasts as long as it may be cached."""
+    client = deployment.start()
+    now = [1000.0]
+    site = client.app.state.site
+    site.bundles = Bundles(site.store, clock=lambda: now[0])
+    body = fake_bundle(3)
+    url = bundle_url(body)
+    assert client.get(url).status_code == 404
+    other = open_store(db)
+    assert other.keep_bundle(bundle_digest(body), body)  # the other replica starts
+    other.close()
+    now[0] += UNKNOWN_SECONDS - 1
+    assert client.get(url).status_code == 404  # remembered, as a cache keeps the 404
+    now[0] += 2
+    r = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.content == body
+    assert r.headers["cache-control"] == IMMUTABLE
 
 
 def test_a_stored_body_that_does_not_match_its_hash_is_not_served(
