@@ -72,7 +72,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 UNKNOWN_SECONDS = 60
 UNKNOWN_CACHE = f"public, max-age={UNKNOWN_SECONDS}"
 BUNDLE_PATH = re.compile(r"/widget/legible-widget\.([0-9a-f]{16})\.js")
-OLD_BUNDLES_BYTES = 512 * 1024  # older bundles kept in memory: about 12, each ~36 KB compressed
+OLD_BUNDLES_BYTES = 512 * 1024  # older bundles in memory: about 16 (32 KB each, all encodings)
 UNKNOWN_KEPT = 1024  # hashes remembered as not stored, for UNKNOWN_SECONDS
 EXAMPLE_ORIGIN = "https://legible.example"
 LANGS = ("vi", "en")  # the widget's languages (data-lang)
