@@ -25,7 +25,7 @@ from .serving import Pages
 from .settings import Settings
 from .store import open_store
 from .themes import data_dir, load_themes
-from .widget import widget_assets
+from .widget import BUNDLE_PREFIX, Bundles, widget_assets
 from .writes import WritePath
 
 log = logging.getLogger("legible")
@@ -59,7 +59,8 @@ class Site:
         self.assets: dict[str, Entry] = {
             self.css_url: make_entry(css, "text/css; charset=utf-8"),
         }
-        for item in widget_assets(self.themes, css_url=self.css_url):
+        widget = widget_assets(self.themes, css_url=self.css_url)
+        for item in widget:
             self.widget[item.url] = (make_entry(item.body, item.media_type), item.cache_control)
         for font in shipped().files:  # woff2 is compressed already
             self.assets[font.url] = make_entry(font.body, font.media_type, compress=False)
@@ -69,6 +70,9 @@ class Site:
         self.version = pages_version(css)
         self.renderer = Renderer(self.themes, self.css_url)
         self.store = open_store(settings.db)
+        # Every bundle served stays servable at its hashed URL (pinned with SRI).
+        self.bundles = Bundles(self.store)
+        self.bundles.keep(next(w.body for w in widget if w.url.startswith(BUNDLE_PREFIX)))
         self.purger = Purger(settings.purge_urls)  # the HTTP caches in front, after a write
         self.pages = Pages(settings.cache_bytes, self.renderer, self.store, self.version)
         self.cache, self.hot = self.pages.cache, self.pages.hot

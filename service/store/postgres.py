@@ -69,6 +69,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_search ON articles USING gin (search);
     """,
     "ALTER TABLE articles ADD COLUMN source_url text NOT NULL DEFAULT ''",
+    # Every widget bundle served, so a URL pinned with SRI outlives upgrades (widget.py).
+    "CREATE TABLE widget_bundles (digest text PRIMARY KEY, body bytea NOT NULL,"
+    " stored_at timestamptz NOT NULL DEFAULT clock_timestamp())",
 )
 
 MIGRATION_LOCK = 0x1E61B1E  # pg_advisory_xact_lock keys: replicas migrate one at a time
@@ -146,6 +149,8 @@ def search_query(terms: list[str]) -> str:
 
 
 class PostgresStore(Store):
+    PARAM = "%s"
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = redacted(url)
@@ -336,3 +341,8 @@ class PostgresStore(Store):
             if existed:
                 self._notify(conn, slug, None)
         return existed
+
+    def keep_bundle(self, digest: str, body: bytes) -> bool:
+        with self._transaction() as conn:  # the widget's (service/widget.py)
+            sql = b"INSERT INTO widget_bundles VALUES (%s, %s) ON CONFLICT (digest) DO NOTHING"
+            return conn.execute(sql, (digest, body)).rowcount == 1

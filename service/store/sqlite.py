@@ -63,6 +63,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_by_instant ON articles (published_at DESC, id DESC);
     """,
     "ALTER TABLE articles ADD COLUMN source_url TEXT NOT NULL DEFAULT ''",
+    # Every widget bundle served, so a URL pinned with SRI outlives upgrades (widget.py).
+    """
+    CREATE TABLE widget_bundles (
+        digest TEXT PRIMARY KEY,
+        body BLOB NOT NULL,
+        stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    )
+    """,
 )
 
 # Statements from the schema's column names (common.py), built once.
@@ -293,3 +301,15 @@ class SQLiteStore(Store):
                 conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (row["id"],))
                 conn.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
         return row is not None
+
+    # -- the widget's bundles ----------------------------------------------------
+    def keep_bundle(self, digest: str, body: bytes) -> bool:
+        if self._read("SELECT 1 FROM widget_bundles WHERE digest = ?", (digest,)):
+            return False  # the usual start-up: no write lock taken
+        with self._writing() as conn:
+            cur = conn.execute(
+                "INSERT INTO widget_bundles (digest, body) VALUES (?, ?)"
+                " ON CONFLICT (digest) DO NOTHING",
+                (digest, body),
+            )
+        return cur.rowcount == 1
