@@ -16,7 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -69,6 +69,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_search ON articles USING gin (search);
     """,
     "ALTER TABLE articles ADD COLUMN source_url text NOT NULL DEFAULT ''",
+    """
+    CREATE TABLE media (digest text NOT NULL, width integer NOT NULL, height integer NOT NULL,
+        ext text NOT NULL, data bytea NOT NULL, PRIMARY KEY (digest, width));
+    CREATE TABLE media_names (name text PRIMARY KEY, digest text NOT NULL)
+    """,
 )
 
 MIGRATION_LOCK = 0x1E61B1E  # pg_advisory_xact_lock keys: replicas migrate one at a time
@@ -146,6 +151,8 @@ def search_query(terms: list[str]) -> str:
 
 
 class PostgresStore(Store):
+    PARAM = "%s"  # the media rows' placeholder (store/media.py)
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = redacted(url)
@@ -300,6 +307,9 @@ class PostgresStore(Store):
         return hits, total
 
     # -- writes ------------------------------------------------------------------
+    def _media_write(self) -> AbstractContextManager[psycopg.Connection[Any]]:
+        return self._transaction()
+
     def _notify(self, conn: psycopg.Connection[Any], slug: str, revision: int | None) -> None:
         """Heard by every listener once (and only if) the transaction commits."""
         payload = json.dumps({"slug": slug, "revision": revision, "by": self.writer})

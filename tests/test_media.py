@@ -1,0 +1,294 @@
+"""The media store: `PUT /api/media/NAME`, the immutable `/media/…` URLs, what Pillow
+keeps and drops, every refusal (nothing stored), and photos in article pages, on both
+backends (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from PIL import Image
+from starlette.testclient import TestClient
+
+from service.store import Store, open_store
+
+if TYPE_CHECKING:
+    from conftest import MakeClient, Node
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+URL = re.compile(r"^/media/[0-9a-f]{20}-(\d+)\.(jpg|png|webp)$")
+
+
+def picture(
+    size: tuple[int, int] = (2000, 1000),
+    fmt: str = "PNG",
+    mode: str = "RGB",
+    **save: Any,
+) -> bytes:
+    """A picture with something in it (a gradient), so encoders have work to do."""
+    image = Image.linear_gradient("L").resize(size).convert(mode)
+    out = io.BytesIO()
+    image.save(out, fmt, **save)
+    return out.getvalue()
+
+
+@pytest.fixture
+def store_db(db: str) -> str:
+    return db
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    return make_client(admin_token=TOKEN)
+
+
+def upload(client: TestClient, name: str, data: bytes, headers: Any = AUTH) -> Any:
+    return client.put(f"/api/media/{name}", content=data, headers=headers)
+
+
+def nothing_stored(db: str) -> bool:
+    store = open_store(db)
+    try:
+        return not store.media_names() and not list(store.all_media())
+    finally:
+        store.close()
+
+
+# -- upload and serving ----------------------------------------------------------------------------
+def test_an_upload_is_stored_at_hashed_widths_never_upscaled(client: TestClient) -> None:
+    response = upload(client, "anh-hoi-nghi.png", picture((2000, 1000)))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["result"] == "created"
+    assert URL.match(body["url"]) and body["url"].endswith("-1600.png")
+    assert (body["width"], body["height"]) == (1600, 800)
+    widths = [int(URL.match(part.split()[0])[1]) for part in body["srcset"].split(", ")]  # type: ignore[index]
+    assert widths == [480, 960, 1600]
+    for part in body["srcset"].split(", "):
+        url, width = part.split()
+        got = client.get(url)
+        assert got.status_code == 200
+        assert got.headers["content-type"] == "image/png"
+        assert "immutable" in got.headers["cache-control"]
+        assert Image.open(io.BytesIO(got.content)).size[0] == int(width.rstrip("w"))
+        again = client.get(url, headers={"If-None-Match": got.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+
+    small = upload(client, "nho.jpg", picture((300, 200), "JPEG")).json()
+    assert small["srcset"].count("w") == 1 and small["url"].endswith("-300.jpg")
+    assert (small["width"], small["height"]) == (300, 200)
+
+
+def test_the_same_bytes_again_answer_200_and_other_bytes_repoint_the_name(
+    client: TestClient, db: str
+) -> None:
+    first = upload(client, "a.png", picture((600, 400)))
+    same = upload(client, "a.png", picture((600, 400)))
+    assert (first.status_code, same.status_code) == (201, 200)
+    assert same.json()["result"] == "unchanged" and same.json()["url"] == first.json()["url"]
+    other = upload(client, "a.png", picture((500, 400)))
+    assert other.status_code == 201 and other.json()["url"] != first.json()["url"]
+    assert client.get(first.json()["url"]).status_code == 200  # articles may still show it
+
+
+def test_exif_is_stripped_and_orientation_applied(client: TestClient) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to view
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x8825] = {1: "N", 2: (21.0, 1.0, 30.0)}  # GPS
+    raw = picture((400, 200), "JPEG", exif=exif.tobytes(), comment=b"private note")
+    assert b"SecretCam" in raw
+    body = upload(client, "xoay.jpg", raw).json()
+    assert (body["width"], body["height"]) == (200, 400)  # turned upright
+    stored = client.get(body["url"]).content
+    assert b"SecretCam" not in stored and b"private note" not in stored and b"Exif" not in stored
+    image = Image.open(io.BytesIO(stored))
+    assert image.size == (200, 400) and not image.getexif()
+    assert "icc_profile" not in image.info and "exif" not in image.info
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode", "ext"),
+    [("JPEG", "RGB", "jpg"), ("PNG", "RGBA", "png"), ("WEBP", "RGB", "webp"), ("GIF", "P", "png")],
+)
+def test_each_family_stays_itself_and_a_still_gif_becomes_png(
+    client: TestClient, fmt: str, mode: str, ext: str
+) -> None:
+    body = upload(client, f"x.{fmt.lower()}", picture((700, 300), fmt, mode)).json()
+    assert body["url"].endswith(f"-700.{ext}")
+    got = client.get(body["url"])
+    assert Image.open(io.BytesIO(got.content)).format == {"jpg": "JPEG"}.get(ext, ext.upper())
+
+
+def test_unknown_media_urls_are_404_and_not_cached(client: TestClient) -> None:
+    body = upload(client, "a.png", picture((600, 400))).json()
+    for url in (
+        body["url"].replace("-600.", "-500."),  # no such width
+        body["url"].replace(".png", ".jpg"),  # not its type
+        "/media/" + "0" * 20 + "-600.png",
+        "/media/x.png",
+    ):
+        got = client.get(url)
+        assert got.status_code == 404, url
+        assert got.headers.get("cache-control") in ("no-store", None), url
+
+
+# -- refusals: a clear 4xx, and nothing stored -----------------------------------------------------
+def _animated_gif() -> bytes:
+    frames = [Image.new("RGB", (40, 40), c) for c in ("red", "blue")]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    assert Image.open(out).n_frames == 2  # type: ignore[attr-defined]
+    return out.getvalue()
+
+
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
+REFUSED = {
+    "text": ("a.png", b"hello, not an image", 415, "not an image"),
+    "svg": ("a.svg", SVG, 415, "SVG"),
+    "bare-svg": ("b.png", b"  <svg onload=alert(1)></svg>", 415, "SVG"),
+    "bmp": ("a.bmp", picture((50, 50), "BMP"), 415, "JPEG, PNG, WebP"),
+    "truncated": ("t.png", picture((800, 800))[:3000], 415, "damaged"),
+    "animated-gif": ("a.gif", _animated_gif(), 415, "animated"),
+    "too-many-pixels": ("big.png", picture((3000, 2000)), 422, "pixels"),
+    "too-many-bytes": (
+        "huge.png",
+        picture((2000, 2000), "PNG", "RGB") + b"\0" * 3_000_000,
+        413,
+        "MB",
+    ),
+    "dot-dot": ("%2E%2E", picture((50, 50)), 400, "name"),
+    "dot-dot-path": ("x%2F..%2Fy.png", picture((50, 50)), 400, "name"),
+    "dot-dot-in": ("a..png", picture((50, 50)), 400, "name"),
+    "slash": ("a%2Fb.png", picture((50, 50)), 400, "name"),
+    "nested": ("sub/b.png", picture((50, 50)), 400, "name"),
+    "backslash": ("a%5Cb.png", picture((50, 50)), 400, "name"),
+    "control": ("a%0Ab.png", picture((50, 50)), 400, "name"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))
+def test_bad_input_is_refused_with_its_reason_and_nothing_stored(
+    make_client: MakeClient, db: str, case: str
+) -> None:
+    name, data, status, says = REFUSED[case]
+    client = make_client(admin_token=TOKEN, media_max_pixels=5_000_000, media_max_mb=2.0)
+    response = upload(client, name, data)
+    assert response.status_code == status, response.text
+    assert says in response.text
+    assert nothing_stored(db)
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}], ids=["missing", "wrong"]
+)
+def test_a_missing_or_bad_token_is_401_and_nothing_stored(
+    client: TestClient, db: str, headers: dict[str, str]
+) -> None:
+    response = upload(client, "a.png", picture((60, 60)), headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert nothing_stored(db)
+
+
+def test_the_media_api_is_off_without_a_token(make_client: MakeClient, db: str) -> None:
+    assert upload(make_client(), "a.png", picture((60, 60))).status_code == 404
+    assert nothing_stored(db)
+
+
+# -- photos in articles ----------------------------------------------------------------------------
+def article(body_html: str, title: str = "Hội nghị có ảnh") -> dict[str, Any]:
+    return {"title": title, "published": "2023-09-21", "body_html": body_html}
+
+
+def figure(url: str, alt: str = "Đồng chí phát biểu tại Hội nghị") -> str:
+    return (
+        f'<p>Mở đầu.</p><figure><img src="{url}" alt="{alt}">'
+        "<figcaption>Đồng chí … phát biểu tại Hội nghị</figcaption></figure>"
+    )
+
+
+@pytest.mark.parametrize(
+    "theme", ["default", "dark", "sepia", "high-contrast", "high-contrast-light"]
+)
+def test_a_figure_renders_in_every_theme_with_srcset_sizes_width_height(
+    client: TestClient, parse_html: Callable[[str], Node], theme: str
+) -> None:
+    photo = upload(client, "p.jpg", picture((2000, 1500), "JPEG")).json()
+    assert (
+        client.put(
+            "/api/articles/co-anh", json=article(figure(photo["url"])), headers=AUTH
+        ).status_code
+        == 201
+    )
+    page = client.get(f"/articles/co-anh?theme={theme}")
+    assert page.status_code == 200
+    fig = parse_html(page.text).one("figure")
+    img = fig.one("img")
+    assert img.attrs["alt"] == "Đồng chí phát biểu tại Hội nghị"
+    assert (img.attrs["width"], img.attrs["height"]) == ("1600", "1200")
+    assert img.attrs["srcset"] == photo["srcset"]
+    assert img.attrs["sizes"] and img.attrs["src"].endswith("-960.jpg")
+    assert fig.one("figcaption").text.startswith("Đồng chí")
+    assert client.get(img.attrs["src"]).status_code == 200
+
+
+def test_an_img_without_alt_is_refused_naming_alt_and_empty_alt_is_decorative(
+    client: TestClient,
+) -> None:
+    photo = upload(client, "p.png", picture((600, 400))).json()
+    refused = client.put(
+        "/api/articles/khong-alt", json=article(f'<p><img src="{photo["url"]}"></p>'), headers=AUTH
+    )
+    assert refused.status_code == 422
+    assert "alt" in refused.json()["errors"]["body_html"]
+    assert client.get("/articles/khong-alt").status_code == 404
+    decorative = client.put(
+        "/api/articles/trang-tri", json=article(figure(photo["url"], alt="")), headers=AUTH
+    )
+    assert decorative.status_code == 201
+    assert 'alt=""' in client.get("/articles/trang-tri").text
+
+
+def test_deleting_an_article_leaves_the_photos_another_shows(
+    client: TestClient, parse_html: Callable[[str], Node]
+) -> None:
+    photo = upload(client, "chung.png", picture((800, 600))).json()
+    for slug in ("mot", "hai"):
+        client.put(f"/api/articles/{slug}", json=article(figure(photo["url"]), slug), headers=AUTH)
+    assert client.delete("/api/articles/mot", headers=AUTH).status_code == 204
+    page = client.get("/articles/hai")
+    for part in parse_html(page.text).one("figure").one("img").attrs["srcset"].split(", "):
+        assert client.get(part.split()[0]).status_code == 200
+
+
+# -- the store, both engines -----------------------------------------------------------------------
+def test_the_store_keeps_names_and_widths(any_store: Store) -> None:
+    from service.media import process
+
+    image = process(picture((1000, 500)), 10_000_000)
+    assert any_store.put_media("a.png", image) == "created"
+    assert any_store.put_media("a.png", image) == "unchanged"
+    assert any_store.put_media("b.png", image) == "created"
+    assert any_store.media_names() == {"a.png": image.digest, "b.png": image.digest}
+    for r in image.renditions:
+        assert any_store.media_file(image.digest, r.width) == ("png", r.data)
+    assert any_store.media_file(image.digest, 7) is None
+    sizes = any_store.media_sizes([image.digest, "f" * 20])
+    assert list(sizes) == [image.digest]
+    assert [(r.width, r.height) for r in sizes[image.digest].renditions] == [
+        (480, 240),
+        (960, 480),
+        (1000, 500),
+    ]
+    assert list(any_store.all_media()) == [image]
+    other = process(picture((300, 300)), 10_000_000)
+    assert any_store.put_media("a.png", other) == "updated"
+    assert any_store.put_media(None, other) == "unchanged"
+    assert {i.digest for i in any_store.all_media()} == {image.digest, other.digest}
