@@ -33,9 +33,18 @@ def without_alt(body_html: str) -> list[str]:
     return [a.get("src", "") for a in map(attributes, _IMG.findall(body_html)) if "alt" not in a]
 
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+
+
 def is_local_file(src: str) -> bool:
-    """A path relative to the file it was imported from: no scheme, not /site or //host."""
-    return bool(src) and not _SCHEME.match(src) and not src.startswith(("/", "#", "?"))
+    """A photo's path relative to the file it was imported from: no scheme, not /site or
+    //host, and named as an image (other relative URLs are left as they were)."""
+    path = src.split("?")[0].split("#")[0].lower()
+    return (
+        path.endswith(IMAGE_SUFFIXES)
+        and not _SCHEME.match(src)
+        and not src.startswith(("/", "#", "?"))
+    )
 
 
 def replace_sources(body_html: str, new_src: Callable[[str], str | None]) -> str:

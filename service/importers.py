@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .media import Image
 from .photos import Photos
 from .portal_text import parse_portal_text
 from .settings import Settings
@@ -154,13 +155,14 @@ def articles_from(path: Path, photos: Photos | None = None) -> list[Article]:
     `photos`, the file's local images are stored and the articles point at them."""
     items = parse_file(path, photos)
     out = []
-    images = []
+    images: list[tuple[str, Image]] = []
     for n, item in enumerate(items, 1):
         try:
-            if photos is not None and "body_html" in item:
-                item["body_html"], found = photos.local_images(item["body_html"], path.parent)
-                images += found
-            out.append(validate(item))
+            article = validate(item)
+            if photos is not None:  # its local images, read from the file's folder
+                body, found = photos.local_images(article.body_html, path.parent)
+                article, images = replace(article, body_html=body), images + found
+            out.append(article)
         except ArticleInvalid as exc:
             where = f"article {n}: " if len(items) > 1 else ""
             raise ImportFailed(

@@ -26,7 +26,6 @@ from PIL import Image as PILImage
 from .errors import ImportFailed
 from .figures import is_local_file, replace_sources
 from .media import CONTENT_TYPES, FAMILIES, Image, MediaRefused, Rendition, digest_of, process
-from .sanitize import sanitize_html
 from .store import Store
 
 _FAMILY_OF_EXT = {ext: family for family, (ext, _type) in FAMILIES.items()}
@@ -41,11 +40,9 @@ class Photos:
     max_pixels: int
     stored: set[str] = field(default_factory=set)
 
-    def local_images(self, body_html: Any, folder: Path) -> tuple[Any, list[tuple[str, Image]]]:
-        """The body with each local image's src turned into its media URL, and the
-        images to store first (nothing is stored here: a bad image fails the file)."""
-        if not isinstance(body_html, str):
-            return body_html, []  # validation says what is wrong with it
+    def local_images(self, body_html: str, folder: Path) -> tuple[str, list[tuple[str, Image]]]:
+        """The (sanitised) body with each local image's src turned into its media URL,
+        and the images to store (nothing is stored here: a bad image fails the file)."""
         found: list[tuple[str, Image]] = []
         root = folder.resolve()
 
@@ -71,7 +68,7 @@ class Photos:
             found.append((path.name, image))
             return image.url
 
-        return replace_sources(sanitize_html(body_html), one), found
+        return replace_sources(body_html, one), found
 
     def put(self, images: Iterable[tuple[str | None, Image]]) -> None:
         for name, image in images:
