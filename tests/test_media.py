@@ -292,3 +292,38 @@ def test_the_store_keeps_names_and_widths(any_store: Store) -> None:
     assert any_store.put_media("a.png", other) == "updated"
     assert any_store.put_media(None, other) == "unchanged"
     assert {i.digest for i in any_store.all_media()} == {image.digest, other.digest}
+
+
+# -- the write path and the themes ----------------------------------------------------------------
+def test_a_stored_photo_is_purged_by_its_tag_once_through_the_write_path(
+    client: TestClient,
+) -> None:
+    """A cache in front may hold an answer for the URL from before it existed."""
+    purged: list[list[str]] = []
+
+    class Purger:
+        def purge(self, tags: Any) -> None:
+            purged.append(sorted(tags))
+
+    client.app.state.site.writes.purger = Purger()  # type: ignore[attr-defined]
+    body = upload(client, "a.png", picture((600, 400))).json()
+    digest = body["url"].split("/")[-1].split("-")[0]
+    assert purged == [[f"media:{digest}"]]
+    assert client.get(body["url"]).headers["xkey"] == f"media:{digest}"
+    assert upload(client, "a.png", picture((600, 400))).status_code == 200
+    assert purged == [[f"media:{digest}"]]
+
+
+def test_photos_get_a_thicker_border_in_the_themes_that_promise_aaa() -> None:
+    from service.themes import _block, data_dir, load_themes
+
+    themes = load_themes(data_dir("themes"))
+    assert {t.level for t in themes.values()} == {"AA", "AAA"}
+    for theme in themes.values():
+        width = "0.1875rem" if theme.level == "AAA" else "0.0625rem"
+        assert f"--image-border:{width};" in _block(theme), theme.name
+    css = (data_dir("themes") / "base.css").read_text(encoding="utf-8")
+    rule = re.search(r"\.article img \{([^}]*)\}", css)
+    assert rule is not None
+    assert "var(--image-border" in rule[1] and "var(--border)" in rule[1]
+    assert "filter: none" in rule[1]
