@@ -11,6 +11,7 @@ portal's plain-text export, then write each one in its own transaction.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -32,6 +33,9 @@ SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt":
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+# A photo alone in its paragraph with a title, `![alt](photo.jpg "Caption")`, is a figure.
+_CAPTIONED = re.compile(r'<p><img src="([^"]*)" alt="([^"]*)" title="([^"]*)" /></p>')
+_FIGURE = r'<figure><img src="\1" alt="\2"><figcaption>\3</figcaption></figure>'
 
 
 def _read(path: Path) -> str:
@@ -94,7 +98,7 @@ def parse_markdown(text: str) -> dict[str, Any]:
     if "body_html" in meta:
         raise ImportFailed("front matter must not set body_html: the Markdown below it is the body")
     data = {str(k): _plain(v) for k, v in meta.items()}
-    data["body_html"] = _markdown.render("\n".join(lines[end + 1 :]))
+    data["body_html"] = _CAPTIONED.sub(_FIGURE, _markdown.render("\n".join(lines[end + 1 :])))
     return data
 
 

@@ -51,7 +51,7 @@ slug: hoi-nghi-co-anh
 ---
 Mở đầu bài.
 
-![Đồng chí phát biểu tại Hội nghị](anh/phat-bieu.jpg)
+![Đồng chí phát biểu tại Hội nghị](anh/phat-bieu.jpg "Đồng chí … phát biểu tại Hội nghị")
 
 ![](trang-tri.png)
 """
@@ -72,6 +72,8 @@ def test_markdown_with_relative_images_stores_them_and_points_at_the_site(
     urls = MEDIA_URL.findall(body)
     assert [u.rsplit(".", 1)[1] for u in urls] == ["jpg", "png"]
     assert 'alt="Đồng chí phát biểu tại Hội nghị"' in body and 'alt=""' in body
+    # A titled photo alone in its paragraph is a figure, its title the caption.
+    assert re.search(r"<figure><img [^>]+><figcaption>Đồng chí … phát biểu", body)
     assert set(names) == {"phat-bieu.jpg", "trang-tri.png"}
     assert len(media) == 2
     # Imported again: the same photos, the same article.
@@ -133,15 +135,16 @@ def test_export_holds_the_photos_and_import_restores_them_byte_for_byte(
     assert main(["--db", db, "import", str(folder)]) == 0
     # A name re-pointed: its old image stays (an article may show it) and is exported.
     picture(folder / "v2" / "trang-tri.png", (200, 40))
+    picture(folder / "v2" / "v2.png", (100, 40))
     (folder / "v2" / "b.md").write_text(
-        MARKDOWN.replace("hoi-nghi-co-anh", "b").replace("anh/phat-bieu.jpg", "trang-tri.png"),
+        MARKDOWN.replace("hoi-nghi-co-anh", "b").replace("anh/phat-bieu.jpg", "v2.png"),
         encoding="utf-8",
     )
     assert main(["--db", db, "import", str(folder / "v2")]) == 0
     dump = tmp_path / "all.json"
     assert main(["--db", db, "export", "-o", str(dump)]) == 0
     exported = json.loads(dump.read_text(encoding="utf-8"))
-    assert len(exported["articles"]) == 2 and len(exported["media"]) == 3
+    assert len(exported["articles"]) == 2 and len(exported["media"]) == 4
 
     target = str(db_path.with_name("restored.db"))
     assert main(["--db", target, "import", str(dump)]) == 0
@@ -157,7 +160,7 @@ def test_an_export_whose_photo_was_altered_is_refused(
 ) -> None:
     folder = tmp_path / "in"
     picture(folder / "trang-tri.png", (300, 40))
-    (folder / "bai.md").write_text(MARKDOWN.replace("anh/phat-bieu.jpg", "trang-tri.png"))
+    (folder / "bai.md").write_text(MARKDOWN.replace("anh/phat-bieu.jpg", "trang-tri.png"), "utf-8")
     assert main(["--db", db, "import", str(folder)]) == 0
     dump = tmp_path / "all.json"
     assert main(["--db", db, "export", "-o", str(dump)]) == 0
