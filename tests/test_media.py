@@ -327,3 +327,47 @@ def test_photos_get_a_thicker_border_in_the_themes_that_promise_aaa() -> None:
     assert rule is not None
     assert "var(--image-border" in rule[1] and "var(--border)" in rule[1]
     assert "filter: none" in rule[1]
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares width x height but holds one row: what a decompression bomb's
+    header looks like. Decoding it would need width x height x 3 bytes."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    row = zlib.compress(b"\0" + b"\0" * 3 * min(width, 1000))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", row) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("size", [(20_000, 20_000), (60_000, 60_000)], ids=["limit", "pillow"])
+def test_a_bomb_is_refused_from_its_header_before_decoding(
+    client: TestClient, db: str, size: tuple[int, int]
+) -> None:
+    """Over our limit (40 million by default), and over Pillow's own error (2 x 89.5
+    million): both answered 422 at once, from the header, nothing stored."""
+    response = upload(client, "bom.png", _png_header_only(*size))
+    assert response.status_code == 422 and "pixels" in response.text
+    assert nothing_stored(db)
+
+
+def test_figure_img_and_figcaption_survive_sanitising_and_markup_in_alt_stays_text() -> None:
+    from service.figures import without_alt
+    from service.sanitize import sanitize_html
+
+    dirty = (
+        '<figure onclick="x()"><img src="/media/0123456789abcdef0123-480.jpg" alt="a &quot;b&quot;'
+        ' <i>c</i>" srcset="https://evil.example/x.jpg 1x" style="filter:invert(1)">'
+        "<figcaption>Chú thích <script>x()</script></figcaption></figure>"
+    )
+    clean = sanitize_html(dirty)
+    assert clean.startswith("<figure><img ") and "<figcaption>Chú thích </figcaption>" in clean
+    assert "srcset" not in clean and "style" not in clean and "onclick" not in clean
+    assert without_alt(clean) == []
+    assert without_alt(sanitize_html('<p><img src="a.png"><img src="b.png" alt=""></p>')) == [
+        "a.png"
+    ]
