@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
-from cachetools import LRUCache
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..delivery import Entry, make_entry, respond
+from ..delivery import make_entry, respond
 from ..errors import ApiError
 from ..media import CONTENT_TYPES, URL, MediaRefused, check_name, media_tag, process
 from .api import audit_line, authorise
@@ -37,8 +36,6 @@ class AnyName(Convertor[str]):
 
 register_url_convertor("any_name", AnyName())
 IMMUTABLE = "public, max-age=31536000, immutable"
-# Files served lately, by URL: a digest names its bytes, so an entry is never stale.
-_RECENT: LRUCache[str, Entry] = LRUCache(32 * 1024 * 1024, getsizeof=lambda e: e.size + 200)
 
 
 async def put_media(request: Request) -> Response:
@@ -76,7 +73,8 @@ async def put_media(request: Request) -> Response:
 
 async def media_file(request: Request) -> Response:
     path = request.url.path
-    entry = _RECENT.get(path)
+    recent = site_of(request).media_files
+    entry = recent.get(path)
     if entry is None:
         found = URL.fullmatch(path)
         stored = None
@@ -95,6 +93,6 @@ async def media_file(request: Request) -> Response:
         entry = make_entry(
             stored[1], CONTENT_TYPES[stored[0]], [media_tag(found["digest"])], compress=False
         )
-        _RECENT[path] = entry
+        recent[path] = entry
     headers = {"Cache-Control": IMMUTABLE, "xkey": " ".join(entry.tags)}
     return respond(entry, request.headers, request.method, headers)
