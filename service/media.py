@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ _NAME_BAD = re.compile(r"[/\\\x00-\x1f\x7f]")
 MAX_NAME = 200
 _SAVE: dict[str, dict[str, Any]] = {
     "JPEG": {"quality": 82, "optimize": True, "progressive": True},
-    "PNG": {"optimize": True},
+    "PNG": {"compress_level": 6},  # level 9 (optimize) took 2.7x as long for 0.5 % fewer bytes
     "WEBP": {"quality": 80, "method": 4},
 }
 
@@ -165,12 +166,26 @@ def _mode_for(family: str, image: PILImage.Image) -> str:
     return "RGBA" if alpha else "RGB"
 
 
+def _draft(image: PILImage.Image) -> None:
+    """Let a JPEG decode at 1/2, 1/4 or 1/8 scale when even that is wider than the widest
+    rendition (libjpeg's DCT scaling): a 12-megapixel photo decodes about 4x faster."""
+    if image.format != "JPEG":
+        return
+    width, height = image.size
+    orientation = image.getexif().get(0x0112, 1)
+    shown_width = height if orientation in (5, 6, 7, 8) else width
+    if shown_width > WIDTHS[-1]:
+        scale = WIDTHS[-1] / shown_width
+        image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
+
+
 def process(data: bytes, max_pixels: int) -> Image:
     """The upload re-encoded at every width up to its own (slow: off the event loop)."""
     image = _open(data, max_pixels)
     family = "PNG" if image.format == "GIF" else str(image.format)
     ext, _type = FAMILIES[family]
     try:
+        _draft(image)
         image.load()
         upright = ImageOps.exif_transpose(image)
     except (OSError, ValueError, SyntaxError):
@@ -181,13 +196,13 @@ def process(data: bytes, max_pixels: int) -> Image:
     largest = min(full_w, WIDTHS[-1])
     widths = [w for w in WIDTHS if w < largest] + [largest]
     renditions = []
-    for width in widths:
+    sized = clean
+    for width in reversed(widths):  # each from the next larger one: less to resample
         height = max(1, round(full_h * width / full_w))
-        sized = (
-            clean if width == full_w else clean.resize((width, height), PILImage.Resampling.LANCZOS)
-        )
+        if sized.size != (width, height):
+            sized = sized.resize((width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0)
         out = io.BytesIO()
         sized.save(out, family, **_SAVE[family])
         renditions.append(Rendition(width, height, out.getvalue()))
-    kept = tuple(renditions)
+    kept = tuple(reversed(renditions))
     return Image(digest_of(kept, ext), ext, kept)

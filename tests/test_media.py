@@ -371,3 +371,21 @@ def test_figure_img_and_figcaption_survive_sanitising_and_markup_in_alt_stays_te
     assert without_alt(sanitize_html('<p><img src="a.png"><img src="b.png" alt=""></p>')) == [
         "a.png"
     ]
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 8])
+def test_a_large_jpeg_decoded_at_a_reduced_scale_keeps_its_shape(orientation: int) -> None:
+    """libjpeg's draft scaling (1/2 here) must still leave every width at full quality
+    size, also when the orientation swaps the sides."""
+    from service.media import process
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    image = process(picture((3400, 2000), "JPEG", exif=exif.tobytes()), 40_000_000)
+    tall = orientation != 1
+    expected = (
+        [(480, 816), (960, 1632), (1600, 2720)] if tall else [(480, 282), (960, 565), (1600, 941)]
+    )
+    assert [(r.width, r.height) for r in image.renditions] == expected
+    for r in image.renditions:
+        assert Image.open(io.BytesIO(r.data)).size == (r.width, r.height)
