@@ -28,7 +28,7 @@ from .middleware.trustedhost import HealthzOrTrustedHost
 from .rsgi import Lifespan, RSGIProtocol, RSGIScope, serve_asgi
 from .settings import Settings
 from .site import Site
-from .views import api, files, forms, pages
+from .views import api, files, forms, media, pages
 from .views.errors import HANDLERS
 
 ROUTES = [
@@ -45,6 +45,9 @@ ROUTES = [
     Route("/widget/{path:path}", files.widget_file, methods=["GET"]),
     Route("/api/articles/{slug}", api.put_article, methods=["PUT"]),
     Route("/api/articles/{slug}", api.delete_article, methods=["DELETE"]),
+    Route("/media/{file}", media.media_file, methods=["GET"]),
+    # any_name: a name with a '/' gets its 400 from the view, not the router's 404.
+    Route("/api/media/{name:any_name}", media.put_media, methods=["PUT"]),
 ]
 
 

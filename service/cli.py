@@ -120,30 +120,36 @@ def app_from_env() -> LegibleApp:
 
 def _import(args: argparse.Namespace) -> int:
     from .importers import import_paths
+    from .photos import Photos
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
     store = open_store(settings.db)
+    photos = Photos(store, settings.media_max_bytes, settings.media_max_pixels)
     try:
-        report = import_paths(store, [Path(p) for p in args.paths], progress=sys.stderr)
+        report = import_paths(
+            store, [Path(p) for p in args.paths], progress=sys.stderr, photos=photos
+        )
     finally:
         store.close()
     print(report.summary())
-    _purge(settings, report.created + report.updated)
+    _purge(settings, report.created + report.updated, report.media)
     return 0 if report.ok else 1
 
 
-def _purge(settings: Settings, slugs: list[str]) -> None:
+def _purge(settings: Settings, slugs: list[str], media: list[str]) -> None:
     """The import's write path (this process has no pages): purge the articles' pages
     from LEGIBLE_PURGE_URLS, waiting (bounded) for the answers; a failure is reported
     but does not fail the import, which is stored."""
     from .purge import Purger
     from .writes import WritePath
 
-    if not slugs:
+    if not slugs and not media:
         return
     purger = Purger(settings.purge_urls)
-    WritePath(purger).wrote(slugs)
+    writes = WritePath(purger)
+    writes.wrote(slugs)
+    writes.wrote_media(media)
     if not purger:
         return
     done = purger.flush(PURGE_WAIT_SECONDS)
@@ -161,20 +167,30 @@ def _purge(settings: Settings, slugs: list[str]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .photos import exported
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
     store = open_store(settings.db)
     try:
-        data = [a.to_json() for a in store.all()]
+        articles = [a.to_json() for a in store.all()]
+        names: dict[str, list[str]] = {}
+        for name, digest in store.media_names().items():
+            names.setdefault(digest, []).append(name)
+        media = [exported(image, names.get(image.digest, [])) for image in store.all_media()]
     finally:
         store.close()
+    # A store with photos exports {"articles", "media"}; without, the list it always was.
+    data: Any = {"articles": articles, "media": media} if media else articles
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"exported {len(data)} articles to {args.output}", file=sys.stderr)
+        print(
+            f"exported {len(articles)} articles and {len(media)} photos to {args.output}",
+            file=sys.stderr,
+        )
     return 0
 
 

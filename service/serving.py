@@ -27,13 +27,16 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from cachetools import LRUCache
 
 from .answers import HotRoute, HotRoutes
+from .articles import Article
 from .delivery import ENCODINGS, Entry, make_entry, negotiate_cached
+from .figures import media_digests, with_sizes
 from .i18n import strings
 from .pagecache import PageCache
 from .preferences import Preference
@@ -129,7 +132,7 @@ class Pages:
             if not is_slug(found.slug):  # the marks stand for a slug: nothing to escape
                 return self.html("article.html", pref, tags, here=f"/articles/{slug}",
                                  lang=found.lang, article=found)  # fmt: skip
-            parts = self.renderer.article_parts(found)
+            parts = self.renderer.article_parts(with_photos(found, self.store))
             with self.parts_lock, contextlib.suppress(ValueError):  # larger than the budget
                 self.parts[slug] = parts
         return make_entry(self.renderer.article_page(parts, pref), HTML, tags, eager=False)
@@ -170,6 +173,16 @@ class Pages:
         the way a request needs (slow: off the event loop)."""
         body = self.renderer.page(template, pref=pref, **context)
         return make_entry(body.encode(), HTML, tags, status, eager=False)
+
+
+def with_photos(article: Article, store: Store) -> Article:
+    """The article with its stored photos' srcset, sizes, width and height (read with
+    the article, once per revision: the blocks every variant shares keep them)."""
+    digests = media_digests(article.body_html)
+    if not digests:
+        return article
+    body = with_sizes(article.body_html, store.media_sizes(digests))
+    return replace(article, body_html=body)
 
 
 def _parts_size(parts: ArticleParts) -> int:

@@ -107,6 +107,17 @@ class Settings:
         see="themes.md",
     )
     max_body_mb: float = setting(2.0, "largest admin API body in MB")
+    media_max_mb: float = setting(
+        20.0, "largest photo in MB, uploaded or imported", commands=("serve", "import"),
+        see="articles.md",
+    )  # fmt: skip
+    media_max_pixels: int = setting(
+        40_000_000,
+        "most pixels (width x height) a photo may have, checked before it is decoded",
+        commands=("serve", "import"),
+        low=1,
+        see="articles.md",
+    )
     access_log: bool = setting(True, "one JSON line per request on stderr (batched every 0.5 s)")
     workers: int = setting(
         1, "server processes, each with its own page cache", low=1, see="caching.md"
@@ -184,6 +195,10 @@ class Settings:
     @property
     def max_body_bytes(self) -> int:
         return int(self.max_body_mb * 1024 * 1024)
+
+    @property
+    def media_max_bytes(self) -> int:
+        return int(self.media_max_mb * 1024 * 1024)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import logging
 import time
 from pathlib import Path
 
+from cachetools import LRUCache
+
 from . import assets
 from .admin_auth import AdminTokens
 from .counters import store_error
@@ -32,6 +34,7 @@ log = logging.getLogger("legible")
 
 SYNC_SECONDS = 0.05  # how stale a page may be after another process commits
 RETRY_SECONDS = 0.5  # between syncs while the store is unavailable
+MEDIA_CACHE_BYTES = 32 * 1024 * 1024  # photos served lately (views/media.py), beside the pages
 
 
 def pages_version(css: bytes) -> str:
@@ -78,6 +81,10 @@ class Site:
         self.cache, self.hot = self.pages.cache, self.pages.hot
         self.revisions = self.pages.revisions  # the same dict, changed in place
         self.writes = WritePath(self.purger, self.pages)
+        # Photos by URL: a URL names its bytes, so an entry is never stale (nothing drops it).
+        self.media_files: LRUCache[str, Entry] = LRUCache(
+            MEDIA_CACHE_BYTES, getsizeof=lambda entry: entry.size + 200
+        )
         self.tick = 0  # counts sync periods; the hot path touches the LRU once per tick
         self._resync = True  # read every revision on the next sync
         self._clear = False  # and drop every cached page first

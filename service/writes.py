@@ -3,7 +3,8 @@
 Its callers: the admin API's PUT and DELETE (views/api.py); `legible import`
 (cli.py: a process of its own, with no pages); and every other process's
 commits, heard by `Site.sync` (PostgreSQL's LISTEN/NOTIFY, SQLite's
-data_version). A new writer (media, ingest) stores, then calls `wrote`: nothing
+data_version); the media API and import, which store images and call `wrote_media`.
+A new writer (ingest) stores, then calls `wrote`: nothing
 else drops a cached page or purges a cache (tests/test_architecture.py).
 
 The order is fixed, because readers and replicas see each step as it happens:
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from .media import media_tag
 from .purge import LISTS, Purger, write_tags
 from .serving import Pages
 
@@ -66,6 +68,14 @@ class WritePath:
             self._drop_local(self.pages, slugs, revisions or {}, heard, clear)
         if not heard and slugs:  # step 3
             self.purger.purge(write_tags(slugs))
+
+    def wrote_media(self, digests: Collection[str]) -> None:
+        """Images were stored (committed already). Their URLs are new (a digest names
+        its bytes), and no process keeps a miss for one, so there is nothing local to
+        drop and the replicas read them from the store; the caches in front are purged
+        by each image's tag in case one kept an answer from before it existed."""
+        if digests:
+            self.purger.purge([media_tag(d) for d in digests])
 
     @staticmethod
     def _drop_local(

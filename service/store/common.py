@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 from ..articles import FIELDS, KEY, SCHEMA, Article
 from ..fieldtypes import FieldType
 from ..text import fold
+from .media import MediaRows
 
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
@@ -99,8 +100,9 @@ class Changes:
 WriteResult = Literal["created", "updated", "unchanged"]
 
 
-class Store(ABC):
-    """The articles, by slug. Every article is written in its own transaction."""
+class Store(MediaRows, ABC):
+    """The articles, by slug, and the media (store/media.py). Every article is written
+    in its own transaction."""
 
     @abstractmethod
     def migrate(self) -> int:

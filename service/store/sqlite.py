@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -70,6 +70,18 @@ MIGRATIONS: tuple[str, ...] = (
         body BLOB NOT NULL,
         stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
     )
+    """,
+    # The media store (store/media.py): each width of an image, and the uploaded names.
+    """
+    CREATE TABLE media (
+        digest TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        ext TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (digest, width)
+    ) WITHOUT ROWID;
+    CREATE TABLE media_names (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID
     """,
 )
 
@@ -267,6 +279,9 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             self.close()
             raise StoreUnavailable(str(exc)) from exc
+
+    def _media_write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._writing()
 
     def put(self, article: Article) -> tuple[WriteResult, int]:
         """Create or update by slug; the revision goes up only when something changed."""
