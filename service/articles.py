@@ -1,98 +1,102 @@
-"""The article record and the validation every way in (API, importers) shares.
+"""The article: its fields, stated once, and the validation every way in shares.
 
-The JSON schema, also used by `legible export`:
+`Article` below is the schema. Each field's metadata names its type (fieldtypes.py)
+and whether input must give it; from that alone come
 
-    {
-      "title": "…",                        required, plain text
-      "published": "2023-09-21",           required, ISO date or datetime
-      "body_html": "<p>…</p>",             required, sanitised on the way in
-      "slug": "hoi-nghi-giao-ban",         optional, else made from the title
-      "lang": "vi",                        optional, BCP 47, default "vi"
-      "summary": "…", "byline": "HQ - TL", optional, plain text
-      "tags": ["kiem-sat"],                optional, list of strings
-      "updated": "2023-09-22T08:00:00+07:00" optional
-    }
+- `validate`: the API's and the importers' checks, and the keys they accept;
+- `Article.to_json`: the JSON `legible export` writes and `legible import` reads;
+- the stores' column lists and row mapping (store/common.py).
+
+To add a field: declare it here with `schema(...)`, and add a migration to each
+engine (store/sqlite.py, store/postgres.py) that adds its column with the same
+default. tests/test_schema.py fails until both are done, and the operators' docs
+table (docs/operators/articles.md) is checked against `schema_table()`.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+import json
+from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
 from .errors import ArticleInvalid
-from .sanitize import sanitize_html
+from .fieldtypes import FieldType, Html, Lang, Slug, Tags, Text, Url, When, parse_when
 from .text import is_slug, slugify
 
-FIELDS = ("slug", "title", "lang", "published", "updated", "summary", "byline", "tags", "body_html")
-REQUIRED = ("title", "published", "body_html")
-_LANG = re.compile(r"^[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*$")
-MAX_TITLE = 500
-MAX_TEXT = 2000
+KEY = "slug"  # made from the title when absent; the API's URL gives it too
 
 
 @dataclass(frozen=True)
+class Spec:
+    """What `validate`, the stores and the export need to know of one field."""
+
+    type: FieldType
+    example: Any  # as in JSON: shown in the docs and used by the tests
+    required: bool = False
+
+
+def schema(type_: FieldType, example: Any, *, required: bool = False) -> dict[str, Spec]:
+    return {"schema": Spec(type_, example, required)}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Article:
-    slug: str
-    title: str
-    published: str
-    body_html: str
-    lang: str = "vi"
-    updated: str | None = None
-    summary: str = ""
-    byline: str = ""
-    tags: tuple[str, ...] = field(default_factory=tuple)
+    """One article. The fields with `schema(...)` are what input, stores and export hold."""
+
+    slug: str = field(metadata=schema(Slug(), "hoi-nghi-giao-ban"))
+    title: str = field(metadata=schema(Text(500), "Hội nghị giao ban", required=True))
+    lang: str = field(default="vi", metadata=schema(Lang(), "vi"))
+    published: str = field(metadata=schema(When("2023-09-21"), "2023-09-21", required=True))
+    updated: str | None = field(
+        default=None,
+        metadata=schema(When("2023-09-21T08:00:00+07:00"), "2023-09-22T08:00:00+07:00"),
+    )
+    summary: str = field(default="", metadata=schema(Text(2000), "Tóm tắt một đoạn."))
+    byline: str = field(default="", metadata=schema(Text(200), "HQ - TL"))
+    tags: tuple[str, ...] = field(default=(), metadata=schema(Tags(), ["kiểm sát"]))
+    source_url: str = field(
+        default="", metadata=schema(Url(), "https://vksndtc.gov.vn/tin-tuc/hoi-nghi-giao-ban")
+    )
+    body_html: str = field(metadata=schema(Html(), "<p>Ngày 21/9/2023, …</p>", required=True))
+    # Not in the schema: the store counts the article's changes; input and export omit it.
     revision: int = 0
 
     @property
     def published_date(self) -> date:
-        return _parse_when(self.published)[1]
+        return parse_when(self.published)[1]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "slug": self.slug,
-            "title": self.title,
-            "lang": self.lang,
-            "published": self.published,
-            "updated": self.updated,
-            "summary": self.summary,
-            "byline": self.byline,
-            "tags": list(self.tags),
-            "body_html": self.body_html,
-        }
+        return {name: spec.type.to_json(getattr(self, name)) for name, spec in SCHEMA.items()}
 
 
-def _parse_when(value: str) -> tuple[str, date]:
-    """Normalise an ISO date or datetime; reject impossible dates like 2023-02-30."""
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return day.isoformat(), day
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment.isoformat(), moment.date()
-    except ValueError:
-        raise ValueError("must be an ISO date (2023-09-21) or datetime") from None
+SCHEMA: dict[str, Spec] = {
+    f.name: f.metadata["schema"] for f in fields(Article) if "schema" in f.metadata
+}
+FIELDS = tuple(SCHEMA)
+REQUIRED = tuple(name for name, spec in SCHEMA.items() if spec.required)
+IGNORED = ("revision",)  # accepted in input (an export read back may carry it), not used
 
 
-# PostgreSQL cannot store U+0000 in text (SQLite can): refused on both, so an article
-# that one store takes the other takes too. The body loses it in sanitising.
-NUL = "\x00"
-NUL_ERROR = "must not contain the NUL character (\\u0000)"
+def schema_table() -> str:
+    """The schema as the Markdown table in docs/operators/articles.md."""
+    rows = [
+        "| field | required | value | default | example |",
+        "|---|---|---|---|---|",
+    ]
+    by_name = {f.name: f for f in fields(Article)}
+    for name, spec in SCHEMA.items():
+        default = by_name[name].default
+        shown = "—" if spec.required or name == KEY else f"`{_json(spec.type.to_json(default))}`"
+        rows.append(
+            f"| `{name}` | {'yes' if spec.required else 'no'} | {spec.type.describe()}"
+            f" | {shown} | `{_json(spec.example)}` |"
+        )
+    return "\n".join(rows)
 
 
-def _text(value: Any, name: str, errors: dict[str, str], limit: int) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[name] = "must be a string"
-        return ""
-    text: str = value.strip()
-    if len(text) > limit:
-        errors[name] = f"must be at most {limit} characters"
-    elif NUL in text:
-        errors[name] = NUL_ERROR
-    return text
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _encodable(value: Any) -> bool:
@@ -110,10 +114,15 @@ def _encodable(value: Any) -> bool:
     return True
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def validate(data: Any, slug: str | None = None) -> Article:
     """Turn untrusted input into an Article, or raise ArticleInvalid listing every problem.
 
-    `slug`, when given (the API's URL), wins over the body's and must match it.
+    A field left out takes its default; a field given is checked by its type. `slug`,
+    when given (the API's URL), wins over the body's and must match it.
     """
     if not isinstance(data, dict):
         raise ArticleInvalid({"body": "must be a JSON object"})
@@ -125,84 +134,30 @@ def validate(data: Any, slug: str | None = None) -> Article:
     if broken:
         raise ArticleInvalid(broken)
     errors: dict[str, str] = {}
-    unknown = sorted(set(data) - set(FIELDS) - {"revision"})
+    unknown = sorted(set(data) - set(FIELDS) - set(IGNORED))
     if unknown:
         errors["body"] = f"unknown field(s): {', '.join(unknown)}"
-    for name in REQUIRED:
-        value = data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+    values: dict[str, Any] = {}
+    for name, spec in SCHEMA.items():
+        if spec.required and _blank(data.get(name)):
             errors[name] = "is required"
-
-    title = _text(data.get("title"), "title", errors, MAX_TITLE)
-    summary = _text(data.get("summary"), "summary", errors, MAX_TEXT)
-    byline = _text(data.get("byline"), "byline", errors, 200)
-
-    body = data.get("body_html")
-    body_html = ""
-    if body is not None and not isinstance(body, str):
-        errors["body_html"] = "must be a string of HTML"
-    elif isinstance(body, str):
-        body_html = sanitize_html(body)
-        if body.strip() and not body_html.strip():
-            errors["body_html"] = "has no allowed content left after sanitising"
-
-    lang = data.get("lang", "vi")
-    if not isinstance(lang, str) or not _LANG.fullmatch(lang):
-        errors["lang"] = "must be a language tag such as 'vi' or 'en'"
-        lang = "vi"
-
-    published = ""
-    raw = data.get("published")
-    if raw not in (None, ""):
-        if not isinstance(raw, str):
-            errors["published"] = "must be a string such as '2023-09-21'"
-        else:
+        elif name in data:
             try:
-                published = _parse_when(raw.strip())[0]
+                values[name] = spec.type.parse(data[name])
             except ValueError as exc:
-                errors["published"] = str(exc)
-    updated = None
-    raw = data.get("updated")
-    if raw not in (None, ""):
-        if not isinstance(raw, str):
-            errors["updated"] = "must be a string such as '2023-09-21T08:00:00+07:00'"
-        else:
-            try:
-                updated = _parse_when(raw.strip())[0]
-            except ValueError as exc:
-                errors["updated"] = str(exc)
+                errors[name] = str(exc)
 
-    tags_raw = data.get("tags", [])
-    tags: tuple[str, ...] = ()
-    if not isinstance(tags_raw, list) or not all(isinstance(t, str) for t in tags_raw):
-        errors["tags"] = "must be a list of strings"
-    else:
-        tags = tuple(dict.fromkeys(t.strip() for t in tags_raw if t.strip()))
-        if any(NUL in t for t in tags):
-            errors["tags"] = NUL_ERROR
-
-    body_slug = data.get("slug")
-    if body_slug is not None and not isinstance(body_slug, str):
-        errors["slug"] = "must be a string"
-        body_slug = None
-    if slug is not None and body_slug not in (None, "", slug):
-        errors["slug"] = f"does not match the URL's slug {slug!r}"
-    final_slug = slug or body_slug or slugify(title)
-    if not final_slug and "title" not in errors:
-        errors["slug"] = "cannot be made from the title; give a slug"
+    given = values.pop(KEY, "")
+    if slug is not None and given not in ("", slug):
+        errors[KEY] = f"does not match the URL's slug {slug!r}"
+    final_slug = slug or given or slugify(values.get("title", ""))
+    if KEY in errors:
+        pass
+    elif not final_slug and "title" not in errors:
+        errors[KEY] = "cannot be made from the title; give a slug"
     elif final_slug and not is_slug(final_slug):
-        errors["slug"] = "must be lower-case letters, digits and single hyphens (at most 120)"
+        errors[KEY] = "must be lower-case letters, digits and single hyphens (at most 120)"
 
     if errors:
         raise ArticleInvalid(errors)
-    return Article(
-        slug=final_slug,
-        title=title,
-        lang=lang,
-        published=published,
-        updated=updated,
-        summary=summary,
-        byline=byline,
-        tags=tags,
-        body_html=body_html,
-    )
+    return Article(slug=final_slug, **values)

@@ -299,3 +299,30 @@ def test_refused_requests_change_nothing_and_are_not_audited_as_changes(
         put(client, "bai", ARTICLE, headers={"Authorization": "Bearer sai"})
         put(client, "bai", {"title": "thiếu"})
     assert _audit(caplog) == []
+
+
+# -- source_url -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["javascript:alert(1)", "/tin-tuc/bai", "//example.org/tin"])
+def test_a_bad_source_url_is_a_422_naming_it(client: TestClient, bad: str) -> None:
+    response = put(client, "bai", dict(ARTICLE, source_url=bad))
+    assert response.status_code == 422
+    assert "absolute http or https URL" in response.json()["errors"]["source_url"]
+    assert client.get("/articles/bai").status_code == 404  # nothing stored
+
+
+def test_source_url_is_stored_and_can_be_cleared(client: TestClient, db: str) -> None:
+    from service.store import open_store
+
+    url = "https://vksndtc.gov.vn/tin-tuc/hoi-nghi-giao-ban"
+    assert put(client, "bai", dict(ARTICLE, source_url=url)).json()["result"] == "created"
+    assert put(client, "bai", dict(ARTICLE, source_url=url)).json()["result"] == "unchanged"
+    store = open_store(db)
+    try:
+        found = store.get("bai")
+        assert found is not None and found.source_url == url
+        cleared = put(client, "bai", ARTICLE).json()  # left out: back to empty, as any field
+        assert (cleared["result"], cleared["revision"]) == ("updated", 2)
+        found = store.get("bai")
+        assert found is not None and found.source_url == ""
+    finally:
+        store.close()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from service.articles import Article, validate
+from service.articles import FIELDS, Article, validate
 from service.errors import ArticleInvalid
 
 BASE = {
@@ -138,16 +138,67 @@ def test_to_json_validates_back_to_the_same_article() -> None:
             summary="Tóm tắt",
             byline="HQ - TL",
             tags=["a", "b"],
+            source_url="https://example.org/tin/1",
             body_html='<p>A &amp; B <a href="https://example.org/">x</a></p>',
         )
     )
     data = article.to_json()
-    assert set(data) == {
-        "slug", "title", "lang", "published", "updated", "summary", "byline", "tags", "body_html",
-    }  # fmt: skip
+    assert list(data) == list(FIELDS)  # tests/test_schema.py ties FIELDS to everything else
+    assert data["tags"] == ["a", "b"]  # a list, as JSON has no tuple
     assert validate(data) == article
 
 
 def test_published_date_reads_datetimes_too() -> None:
     article = Article(slug="a", title="A", published="2023-09-21T23:30:00+07:00", body_html="x")
     assert article.published_date.isoformat() == "2023-09-21"
+
+
+# -- source_url -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        (
+            "https://vksndtc.gov.vn/tin-tuc/hoi-nghi-55.html",
+            "https://vksndtc.gov.vn/tin-tuc/hoi-nghi-55.html",
+        ),
+        (" http://example.org/a?b=1#c ", "http://example.org/a?b=1#c"),
+        ("HTTPS://Example.ORG:8443/Tin/A", "https://example.org:8443/Tin/A"),  # path case kept
+        ("https://[2001:db8::1]/tin", "https://[2001:db8::1]/tin"),
+        ("https://báo.vn/tin-tức", "https://báo.vn/tin-tức"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_source_url_takes_an_absolute_http_url(given: str | None, stored: str) -> None:
+    assert validate(dict(BASE, source_url=given)).source_url == stored
+
+
+def test_source_url_is_empty_when_left_out() -> None:
+    assert validate(dict(BASE)).source_url == ""
+
+
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ("javascript:alert(1)", "absolute http or https URL"),
+        ("JavaScript://example.org/%0aalert(1)", "absolute http or https URL"),
+        ("data:text/html,<script>alert(1)</script>", "absolute http or https URL"),
+        ("/tin-tuc/hoi-nghi", "absolute http or https URL"),
+        ("tin-tuc/hoi-nghi", "absolute http or https URL"),
+        ("//example.org/tin", "absolute http or https URL"),
+        ("ftp://example.org/tin", "absolute http or https URL"),
+        ("mailto:toa-soan@example.org", "absolute http or https URL"),
+        ("https://", "absolute http or https URL"),
+        ("https:///tin", "absolute http or https URL"),
+        ("https://example.org/tin tuc", "spaces"),
+        ("https://example.org/\ttin", "spaces"),
+        ("https://exa\x00mple.org/", "control characters"),
+        ("https://user:pass@example.org/", "user name or password"),
+        ("https://example.org:99999/", "not a valid URL"),
+        ("https://[::1/tin", "not a valid URL"),
+        ("https://example.org/" + "a" * 2000, "at most 2000 characters"),
+        (["https://example.org/"], "must be a string"),
+    ],
+)
+def test_a_bad_source_url_is_refused_saying_why(bad: object, says: str) -> None:
+    assert says in errors_of(dict(BASE, source_url=bad))["source_url"]

@@ -320,3 +320,30 @@ def test_imported_bodies_are_sanitised(
     found = store.get("ban")
     assert found is not None
     _check_clean(found.body_html, parse_html)
+
+
+# -- source_url -----------------------------------------------------------------------------------
+SOURCE = "https://vksndtc.gov.vn/tin-tuc/thu-vien-mo-cua"
+
+
+def test_source_url_from_json_and_front_matter(store: Store, tmp_path: Path) -> None:
+    item = dict(ARTICLE, slug="tu-json", source_url=SOURCE)
+    write(tmp_path / "a.json", json.dumps(item, ensure_ascii=False))
+    write(tmp_path / "b.md", MARKDOWN.replace("---\nTừ", f"source_url: {SOURCE}/md\n---\nTừ"))
+    report = run(store, tmp_path)
+    assert report.ok, report.summary()
+    from_json, from_md = store.get("tu-json"), store.get("thu-vien-mo-cua-den-21-gio")
+    assert from_json is not None and from_json.source_url == SOURCE
+    assert from_md is not None and from_md.source_url == f"{SOURCE}/md"
+
+
+def test_a_bad_source_url_fails_its_file_saying_why(store: Store, tmp_path: Path) -> None:
+    bad_md = MARKDOWN.replace("---\nTừ", "source_url: javascript:alert(1)\n---\nTừ")
+    write(tmp_path / "1-bad.md", bad_md)
+    write(tmp_path / "2-bad.json", json.dumps(dict(ARTICLE, source_url="/tin/1")))
+    write(tmp_path / "3-good.json", GOOD)
+    report = run(store, tmp_path)
+    assert report.created == ["bai-tot"]
+    assert [Path(f).name for f, _ in report.failed] == ["1-bad.md", "2-bad.json"]
+    for _, reason in report.failed:
+        assert reason.startswith("source_url must be an absolute http or https URL"), reason

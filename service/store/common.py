@@ -1,5 +1,6 @@
 """What every store does, whichever engine holds the articles, and the helpers
-both engines share: plain text from a body, a search snippet, the sort instant.
+both engines share: the columns and row mapping (from the article's schema),
+plain text from a body, a search snippet, the sort instant.
 
 A store raises `StoreUnavailable` whenever the engine cannot answer right now;
 the caller serves what it has cached and says 503 for the rest.
@@ -8,15 +9,15 @@ the caller serves what it has cached and says 503 for the rest.
 from __future__ import annotations
 
 import html
-import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from ..articles import Article
+from ..articles import FIELDS, KEY, SCHEMA, Article
+from ..fieldtypes import FieldType
 from ..text import fold
 
 _TAG = re.compile(r"<[^>]+>")
@@ -31,19 +32,37 @@ def html_to_text(body_html: str) -> str:
     return "\n".join(_SPACE.sub(" ", line).strip() for line in text.splitlines() if line.strip())
 
 
-def stored_fields(article: Article) -> tuple[str | None, ...]:
-    """What both engines store of an article beside its slug, in their column order
-    (title, lang, published, updated, summary, byline, tags, body_html)."""
-    return (
-        article.title,
-        article.lang,
-        article.published,
-        article.updated,
-        article.summary,
-        article.byline,
-        json.dumps(list(article.tags), ensure_ascii=False),
-        article.body_html,
-    )
+# The article's columns are its schema's fields (articles.SCHEMA), in that order, each
+# kept as its type's `to_column` makes it; `revision` is the store's own count. The
+# engines build their SQL from these names, so a new field needs only its migration.
+COLUMNS: tuple[str, ...] = FIELDS
+VALUE_COLUMNS = tuple(name for name in COLUMNS if name != KEY)  # beside the key
+READ = (*COLUMNS, "revision")  # what a read selects, in this order: see article_from_row
+_VALUE_TYPES = tuple((name, SCHEMA[name].type) for name in VALUE_COLUMNS)
+# Only the types whose column differs from their value (tags: JSON text) convert on a read.
+_LOADERS = tuple(
+    (name, spec.type.from_column)
+    for name, spec in SCHEMA.items()
+    if type(spec.type).from_column is not FieldType.from_column
+)
+
+
+def column_list(names: tuple[str, ...], prefix: str = "") -> str:
+    """`a.slug, a.title, …` for SQL: names are ours (the schema's), never input."""
+    return ", ".join(prefix + name for name in names)
+
+
+def stored_values(article: Article) -> tuple[Any, ...]:
+    """What both engines store of an article beside its key, in VALUE_COLUMNS order."""
+    return tuple(kind.to_column(getattr(article, name)) for name, kind in _VALUE_TYPES)
+
+
+def article_from_row(row: Sequence[Any]) -> Article:
+    """The Article in a row that starts with the READ columns (more may follow)."""
+    values = dict(zip(READ, row, strict=False))
+    for name, load in _LOADERS:
+        values[name] = load(values[name])
+    return Article(**values)
 
 
 def published_instant(published: str) -> datetime | None:

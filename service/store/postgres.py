@@ -23,19 +23,24 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..articles import NUL, Article
+from ..articles import Article
 from ..errors import SettingsInvalid, StoreUnavailable
+from ..fieldtypes import NUL
 from ..text import words
 from .common import (
     MAX_TERMS,
+    READ,
+    VALUE_COLUMNS,
     Changes,
     Hit,
     Store,
     WriteResult,
+    article_from_row,
+    column_list,
     html_to_text,
     published_instant,
     snippet,
-    stored_fields,
+    stored_values,
 )
 from .listener import CHANNEL, Listener
 from .pgurl import redacted
@@ -63,6 +68,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_by_instant ON articles (published_at DESC NULLS LAST, id DESC);
     CREATE INDEX articles_search ON articles USING gin (search);
     """,
+    "ALTER TABLE articles ADD COLUMN source_url text NOT NULL DEFAULT ''",
 )
 
 MIGRATION_LOCK = 0x1E61B1E  # pg_advisory_xact_lock keys: replicas migrate one at a time
@@ -79,8 +85,17 @@ LISTENER_GRACE = 1.0
 # grows the delay to a minute, and a replica served 503s for that long after PostgreSQL
 # came back (tests/test_varnish.py); bounded, a request starts a fresh attempt at once.
 RECONNECT_GIVE_UP = 5.0
-ARTICLE = "slug, title, lang, published, updated, summary, byline, tags, body_html, revision"
-FIELDS = "title, lang, published, updated, summary, byline, tags, body_html"
+# Statements from the schema's column names (common.py), built once.
+ARTICLE = column_list(READ)
+SELECT_STORED = f"SELECT id, revision, {column_list(VALUE_COLUMNS)} FROM articles WHERE slug = %s"
+INSERT = (
+    f"INSERT INTO articles (slug, {column_list(VALUE_COLUMNS)}, body_text, search, published_at)"
+    f" VALUES ({'%s, ' * (len(VALUE_COLUMNS) + 2)}%s::tsvector, %s)"
+)
+UPDATE = (
+    f"UPDATE articles SET {', '.join(f'{name}=%s' for name in VALUE_COLUMNS)}, body_text=%s,"
+    " search=%s::tsvector, published_at=%s, revision=%s, modified_at=now() WHERE id=%s"
+)
 # A tsvector keeps 256 positions a lexeme, positions up to 16383, lexemes under 2 KB,
 # and 1 MB in all: words past VECTOR_BYTES (far beyond any article) are not indexed.
 MAX_POSITIONS, LAST_POSITION, LONGEST_WORD, VECTOR_BYTES = 256, 16383, 500, 800_000
@@ -234,22 +249,6 @@ class PostgresStore(Store):
         self.down = False
 
     # -- reads -------------------------------------------------------------------
-    @staticmethod
-    def _article(row: tuple[Any, ...]) -> Article:
-        slug, title, lang, published, updated, summary, byline, tags, body_html, revision = row[:10]
-        return Article(
-            slug=slug,
-            title=title,
-            lang=lang,
-            published=published,
-            updated=updated,
-            summary=summary,
-            byline=byline,
-            tags=tuple(json.loads(tags)),
-            body_html=body_html,
-            revision=revision,
-        )
-
     def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with self._transaction() as conn:
             return conn.execute(sql.encode(), params).fetchall()
@@ -258,7 +257,7 @@ class PostgresStore(Store):
         if NUL in slug:  # PostgreSQL refuses it in a parameter; no slug holds it
             return None
         rows = self._read(f"SELECT {ARTICLE} FROM articles WHERE slug = %s", (slug,))
-        return self._article(rows[0]) if rows else None
+        return article_from_row(rows[0]) if rows else None
 
     def count(self) -> int:
         return int(self._read("SELECT count(*) FROM articles")[0][0])
@@ -269,15 +268,15 @@ class PostgresStore(Store):
             " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
             (limit, offset),
         )
-        total = int(rows[0][10]) if rows else self.count()
-        return [self._article(r) for r in rows], total
+        total = int(rows[0][len(READ)]) if rows else self.count()
+        return [article_from_row(r) for r in rows], total
 
     def revisions(self) -> list[tuple[str, int]]:
         return [(r[0], int(r[1])) for r in self._read("SELECT slug, revision FROM articles")]
 
     def all(self) -> Iterator[Article]:
         for row in self._read(f"SELECT {ARTICLE} FROM articles ORDER BY id"):
-            yield self._article(row)
+            yield article_from_row(row)
 
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
         terms = words(query)[:MAX_TERMS]
@@ -288,13 +287,17 @@ class PostgresStore(Store):
             self._read("SELECT count(*) FROM articles WHERE search @@ %s::tsquery", (match,))[0][0]
         )
         rows = self._read(
-            f"SELECT {ARTICLE}, body_text, summary,"
+            f"SELECT {ARTICLE}, body_text,"
             f" ts_rank('{RANK_WEIGHTS}', search, %s::tsquery) AS score"
             " FROM articles WHERE search @@ %s::tsquery"
             " ORDER BY score DESC, published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
             (match, match, limit, offset),
         )
-        return [Hit(self._article(r), snippet(r[10] or r[11], terms)) for r in rows], total
+        hits = []
+        for row in rows:
+            article = article_from_row(row)
+            hits.append(Hit(article, snippet(row[len(READ)] or article.summary, terms)))
+        return hits, total
 
     # -- writes ------------------------------------------------------------------
     def _notify(self, conn: psycopg.Connection[Any], slug: str, revision: int | None) -> None:
@@ -304,35 +307,23 @@ class PostgresStore(Store):
 
     def put(self, article: Article) -> tuple[WriteResult, int]:
         body_text = html_to_text(article.body_html)
-        values = stored_fields(article)
+        values = stored_values(article)
         result: WriteResult
         with self._transaction() as conn:
             conn.execute(
                 "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (WRITE_LOCK, article.slug)
             )
-            row = conn.execute(
-                f"SELECT id, revision, {FIELDS} FROM articles WHERE slug = %s", (article.slug,)
-            ).fetchone()
+            row = conn.execute(SELECT_STORED, (article.slug,)).fetchone()
             if row is not None and tuple(row[2:]) == values:
                 return "unchanged", int(row[1])
             vector = search_vector(article.title, article.summary, body_text)
             instant = published_instant(article.published)
             if row is None:
                 revision, result = 1, "created"
-                conn.execute(
-                    f"INSERT INTO articles (slug, {FIELDS}, body_text, search, published_at)"
-                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::tsvector,%s)",
-                    (article.slug, *values, body_text, vector, instant),
-                )
+                conn.execute(INSERT, (article.slug, *values, body_text, vector, instant))
             else:
                 revision, result = int(row[1]) + 1, "updated"
-                conn.execute(
-                    "UPDATE articles SET title=%s, lang=%s, published=%s, updated=%s,"
-                    " summary=%s, byline=%s, tags=%s, body_html=%s, body_text=%s,"
-                    " search=%s::tsvector, published_at=%s, revision=%s, modified_at=now()"
-                    " WHERE id=%s",
-                    (*values, body_text, vector, instant, revision, row[0]),
-                )
+                conn.execute(UPDATE, (*values, body_text, vector, instant, revision, row[0]))
             self._notify(conn, article.slug, revision)
         return result, revision
 

@@ -7,7 +7,6 @@ either complete or absent.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,13 +19,17 @@ from ..errors import StoreUnavailable
 from ..text import fold_for_index, words
 from .common import (
     MAX_TERMS,
+    READ,
+    VALUE_COLUMNS,
     Changes,
     Hit,
     Store,
     WriteResult,
+    article_from_row,
+    column_list,
     html_to_text,
     snippet,
-    stored_fields,
+    stored_values,
 )
 
 # Each entry moves the schema one version up; never edit a shipped entry.
@@ -59,6 +62,19 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX articles_by_date;
     CREATE INDEX articles_by_instant ON articles (published_at DESC, id DESC);
     """,
+    "ALTER TABLE articles ADD COLUMN source_url TEXT NOT NULL DEFAULT ''",
+)
+
+# Statements from the schema's column names (common.py), built once.
+SELECT = f"SELECT {column_list(READ)} FROM articles"
+SELECT_STORED = f"SELECT id, revision, {column_list(VALUE_COLUMNS)} FROM articles WHERE slug = ?"
+INSERT = (
+    f"INSERT INTO articles (slug, {column_list(VALUE_COLUMNS)}, body_text)"
+    f" VALUES ({', '.join('?' * (len(VALUE_COLUMNS) + 2))})"
+)
+UPDATE = (
+    f"UPDATE articles SET {', '.join(f'{name}=?' for name in VALUE_COLUMNS)}, body_text=?,"
+    " revision=?, modified_at=strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id=?"
 )
 
 
@@ -174,21 +190,6 @@ class SQLiteStore(Store):
         return True
 
     # -- reads ---------------------------------------------------------------
-    @staticmethod
-    def _article(row: sqlite3.Row) -> Article:
-        return Article(
-            slug=row["slug"],
-            title=row["title"],
-            lang=row["lang"],
-            published=row["published"],
-            updated=row["updated"],
-            summary=row["summary"],
-            byline=row["byline"],
-            tags=tuple(json.loads(row["tags"])),
-            body_html=row["body_html"],
-            revision=row["revision"],
-        )
-
     def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         try:
             return self.conn.execute(sql, params).fetchall()
@@ -197,25 +198,24 @@ class SQLiteStore(Store):
             raise StoreUnavailable(str(exc)) from exc
 
     def get(self, slug: str) -> Article | None:
-        rows = self._read("SELECT * FROM articles WHERE slug = ?", (slug,))
-        return self._article(rows[0]) if rows else None
+        rows = self._read(f"{SELECT} WHERE slug = ?", (slug,))
+        return article_from_row(rows[0]) if rows else None
 
     def count(self) -> int:
         return int(self._read("SELECT count(*) FROM articles")[0][0])
 
     def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
         rows = self._read(
-            "SELECT * FROM articles ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?",
-            (limit, offset),
+            f"{SELECT} ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?", (limit, offset)
         )
-        return [self._article(r) for r in rows], self.count()
+        return [article_from_row(r) for r in rows], self.count()
 
     def revisions(self) -> list[tuple[str, int]]:
         return [(r[0], int(r[1])) for r in self._read("SELECT slug, revision FROM articles")]
 
     def all(self) -> Iterator[Article]:
-        for row in self._read("SELECT * FROM articles ORDER BY id"):
-            yield self._article(row)
+        for row in self._read(f"{SELECT} ORDER BY id"):
+            yield article_from_row(row)
 
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
         terms = words(query)[:MAX_TERMS]
@@ -230,16 +230,17 @@ class SQLiteStore(Store):
             ]
         )
         rows = self._read(
-            """
-            SELECT a.*, bm25(articles_fts, 10.0, 4.0, 1.0) AS score
-            FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-            WHERE articles_fts MATCH ? ORDER BY score, a.published_at DESC LIMIT ? OFFSET ?
-            """,
+            f"SELECT {column_list(READ, 'a.')}, a.body_text,"
+            " bm25(articles_fts, 10.0, 4.0, 1.0) AS score"
+            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            " WHERE articles_fts MATCH ? ORDER BY score, a.published_at DESC LIMIT ? OFFSET ?",
             (match, limit, offset),
         )
-        return [
-            Hit(self._article(r), snippet(r["body_text"] or r["summary"], terms)) for r in rows
-        ], total
+        hits = []
+        for row in rows:
+            article = article_from_row(row)
+            hits.append(Hit(article, snippet(row["body_text"] or article.summary, terms)))
+        return hits, total
 
     # -- writes ----------------------------------------------------------------
     @contextmanager
@@ -262,30 +263,17 @@ class SQLiteStore(Store):
     def put(self, article: Article) -> tuple[WriteResult, int]:
         """Create or update by slug; the revision goes up only when something changed."""
         body_text = html_to_text(article.body_html)
-        values = stored_fields(article)
+        values = stored_values(article)
         with self._writing() as conn:
-            row = conn.execute(
-                "SELECT id, revision, title, lang, published, updated, summary, byline, tags,"
-                " body_html FROM articles WHERE slug = ?",
-                (article.slug,),
-            ).fetchone()
+            row = conn.execute(SELECT_STORED, (article.slug,)).fetchone()
             if row is not None and tuple(row)[2:] == values:
                 return "unchanged", int(row["revision"])
             if row is None:
-                cur = conn.execute(
-                    "INSERT INTO articles (slug, title, lang, published, updated, summary,"
-                    " byline, tags, body_html, body_text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (article.slug, *values, body_text),
-                )
+                cur = conn.execute(INSERT, (article.slug, *values, body_text))
                 rowid, revision, result = cur.lastrowid, 1, "created"
             else:
                 rowid, revision, result = row["id"], row["revision"] + 1, "updated"
-                conn.execute(
-                    "UPDATE articles SET title=?, lang=?, published=?, updated=?, summary=?,"
-                    " byline=?, tags=?, body_html=?, body_text=?, revision=?,"
-                    " modified_at=strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id=?",
-                    (*values, body_text, revision, rowid),
-                )
+                conn.execute(UPDATE, (*values, body_text, revision, rowid))
                 conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
             conn.execute(
                 "INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?,?,?,?)",
