@@ -126,14 +126,18 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _purge(settings: Settings, slugs: list[str]) -> None:
-    """Purge the imported articles' pages from LEGIBLE_PURGE_URLS, waiting (bounded) for
-    the answers; a failure is reported but does not fail the import, which is stored."""
-    from .purge import Purger, write_tags
+    """The import's write path (this process has no pages): purge the articles' pages
+    from LEGIBLE_PURGE_URLS, waiting (bounded) for the answers; a failure is reported
+    but does not fail the import, which is stored."""
+    from .purge import Purger
+    from .writes import WritePath
 
-    purger = Purger(settings.purge_urls)
-    if not purger or not slugs:
+    if not slugs:
         return
-    purger.purge(write_tags(slugs))
+    purger = Purger(settings.purge_urls)
+    WritePath(purger).wrote(slugs)
+    if not purger:
+        return
     done = purger.flush(PURGE_WAIT_SECONDS)
     failed = purger.given_up()
     if not done or failed:

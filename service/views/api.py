@@ -13,7 +13,6 @@ from starlette.responses import JSONResponse, Response
 
 from ..articles import validate
 from ..errors import ApiError, ArticleInvalid
-from ..purge import write_tags
 from .common import read_limited, site_of
 
 audit = logging.getLogger("legible.audit")
@@ -59,10 +58,7 @@ async def put_article(request: Request) -> Response:
         raise ApiError(422, {"errors": exc.errors}) from None
     result, revision = await asyncio.to_thread(site.store.put, article)
     if result != "unchanged":
-        site.changed(slug)
-        site.purger.purge(write_tags([slug]))  # queued: a cache that is down never fails this
-    # max: a newer revision heard from another replica meanwhile must not be undone
-    site.revisions[slug] = max(revision, site.revisions.get(slug, 0))
+        site.writes.wrote([slug], revisions={slug: revision})
     audit_line(request, "put", slug, result)
     return JSONResponse(
         {"slug": slug, "revision": revision, "result": result, "url": f"/articles/{slug}"},
@@ -78,7 +74,5 @@ async def delete_article(request: Request) -> Response:
     audit_line(request, "delete", slug, "deleted" if existed else "absent")
     if not existed:
         raise ApiError(404, {"error": f"no article {slug!r}"})
-    site.revisions.pop(slug, None)
-    site.changed(slug)
-    site.purger.purge(write_tags([slug]))
+    site.writes.wrote([slug], revisions={slug: None})
     return Response(status_code=204)
