@@ -73,7 +73,12 @@ class Settings:
         " quarter for the article blocks their variants share",
         see="caching.md",
     )
-    demo: bool = setting(True, "load the demo articles into an empty store")
+    demo: bool = setting(
+        False,
+        "load the six demo articles into an empty store (`make run` sets it; a"
+        " production start leaves it off)",
+        see="your-portal.md",
+    )
     https: bool = setting(False, "served over https: `Secure` cookie and HSTS")
     allowed_hosts: tuple[str, ...] = setting(
         (),

@@ -36,7 +36,9 @@ MARKER = "h0stile"
 
 
 def _app(tmp: Path, raise_errors: bool = True, **overrides: Any) -> TestClient:
-    settings = Settings(db=str(tmp / "t.db"), admin_token=TOKEN, max_body_mb=2, **overrides)
+    settings = Settings(
+        demo=True, db=str(tmp / "t.db"), admin_token=TOKEN, max_body_mb=2, **overrides
+    )
     return TestClient(
         create_app(settings), raise_server_exceptions=raise_errors, follow_redirects=False
     )
@@ -173,7 +175,7 @@ def test_hsts_only_when_served_over_https(https_client: TestClient, req: Req) ->
 
 @pytest.fixture(scope="module")
 def rsgi_app(tmp_path_factory: pytest.TempPathFactory) -> LegibleApp:
-    return create_app(Settings(db=str(tmp_path_factory.mktemp("rsgi") / "t.db"),
+    return create_app(Settings(demo=True, db=str(tmp_path_factory.mktemp("rsgi") / "t.db"),
                                admin_token=TOKEN, max_body_mb=2))  # fmt: skip
 
 
@@ -192,7 +194,7 @@ def test_every_response_over_rsgi_carries_the_security_headers(
 
 
 def test_hsts_over_rsgi_on_a_miss_a_hit_and_the_bridge(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), https=True))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), https=True))
     for url in (ARTICLE, ARTICLE, "/", "/", "/nope", "/healthz"):
         assert_security_headers(_send_rsgi(app, Req(url, url, 0)), hsts=True)
     assert app.hot.hits.count == 2  # the second article and index requests were hits
