@@ -1,11 +1,11 @@
-"""Interface strings. The site chrome is Vietnamese; English pages get English."""
+"""Interface strings, in the site's language (LEGIBLE_SITE_LANG); an English article's
+page gets English."""
 
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
     "vi": {
-        "site_name": "Legible",
-        "tagline": "Tin tức dễ đọc",
+        "site_name": "Trang tin",  # until LEGIBLE_SITE_NAME names the site
         "skip": "Bỏ qua, đến nội dung chính",
         "nav_label": "Điều hướng chính",
         "home": "Trang chủ",
@@ -65,12 +65,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "back_home": "Về trang chủ",
         "prefs_intro": "Chọn cỡ chữ, độ tương phản và giãn chữ. Lựa chọn được ghi nhớ trên trình duyệt này, cho mọi trang.",
         "prefs_current": "Đang dùng",
-        "footer": "Legible: tùy chọn hiển thị không thay thế cho trang web dễ tiếp cận. Không theo dõi, không quảng cáo.",
+        "powered_by": "Trang dùng Legible: không theo dõi, không quảng cáo.",
         "valid_values": "Giá trị hợp lệ",
     },
     "en": {
-        "site_name": "Legible",
-        "tagline": "News made readable",
+        "site_name": "News",
         "skip": "Skip to main content",
         "nav_label": "Main navigation",
         "home": "Home",
@@ -130,7 +129,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "back_home": "Back to the home page",
         "prefs_intro": "Choose text size, contrast and spacing. Your choice is remembered in this browser, on every page.",
         "prefs_current": "Current",
-        "footer": "Legible: display options do not replace an accessible website. No tracking, no ads.",
+        "powered_by": "Powered by Legible: no tracking, no ads.",
         "valid_values": "Valid values",
     },
 }

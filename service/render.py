@@ -31,6 +31,7 @@ import jinja2
 
 from .articles import Article
 from .i18n import strings
+from .identity import Identity
 from .preferences import (
     DEFAULT,
     DEFAULT_SIZE,
@@ -127,9 +128,10 @@ class ArticleParts:
 
 
 class Renderer:
-    def __init__(self, themes: dict[str, Theme], css_url: str) -> None:
+    def __init__(self, themes: dict[str, Theme], css_url: str, identity: Identity) -> None:
         self.themes = themes
         self.css_url = css_url
+        self.identity = identity  # the site's name, language, logo, footer
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             autoescape=True,
@@ -149,13 +151,14 @@ class Renderer:
         *,
         pref: Preference,
         here: str = "/",
-        lang: str = "vi",
+        lang: str | None = None,
         **context: Any,
     ) -> str:
         """Render `template` for one variant. `here` is the page's own path and
-        query without variant parameters: the controls send the reader back to it."""
+        query without variant parameters: the controls send the reader back to it.
+        `lang`: the chrome's language (an article's); the site's by default."""
         return self.env.get_template(template).render(
-            self._values(template, pref, here, lang, context)
+            self._values(template, pref, here, lang or self.identity.lang, context)
         )
 
     def _values(
@@ -175,6 +178,7 @@ class Renderer:
             "lang": lang,
             "t": strings(lang),
             "css_url": self.css_url,
+            "site": self.identity,
             "url": url,
             "here": here,
             "page": context.pop("page", template.removesuffix(".html")),

@@ -6,18 +6,18 @@ Adding a setting is adding a field here."""
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from .errors import SettingsInvalid
+from .identity import check_origin
 from .purge import check_url
 
 T = TypeVar("T")
-Kind = Literal["text", "int", "number", "bool", "hosts", "urls"]
+Kind = Literal["text", "int", "number", "bool", "hosts", "urls", "origin"]
 TOP = "legible"  # a flag taken before the command: `legible --db PATH import …`
 SERVE = ("serve",)
 
@@ -34,13 +34,15 @@ def setting(
     see: str | None = None,
     secret: bool = False,
     kind: Kind | None = None,
+    choices: tuple[str, ...] = (),
 ) -> T:
     """One row of the table. `commands` take it as a flag (none: environment only);
     numbers must be above 0 and within [low, high]; `shown` is the default as the docs
     say it when the value does not; `values` says what it takes when its type does not;
-    `see` is the docs page that says more; a `secret` is never printed."""
+    `see` is the docs page that says more; a `secret` is never printed; `choices` are the
+    only values a text setting takes."""
     row = dict(help=help, commands=commands, low=low, high=high, shown=shown, values=values)
-    row.update(see=see, secret=secret, kind=kind)
+    row.update(see=see, secret=secret, kind=kind, choices=choices)
     return field(default=default, metadata={"row": row})
 
 
@@ -136,6 +138,41 @@ class Settings:
         "serve `/metrics` in Prometheus' text format, summed over the workers",
         see="production.md#metrics",
     )
+    site_name: str | None = setting(
+        None,
+        "the site's name: in every page's title, the header (the logo's text"
+        " alternative), the feed and the sitemap's links",
+        shown="“Trang tin” (vi) or “News” (en)",
+        see="your-portal.md",
+    )
+    site_tagline: str | None = setting(
+        None, "a short line beside the name in the header", see="your-portal.md"
+    )
+    site_lang: str = setting(
+        "vi",
+        "the language of the site's own pages (the front page, search, errors) and feed",
+        choices=("vi", "en"),
+        see="your-portal.md",
+    )
+    site_logo: str | None = setting(
+        None,
+        "an image file (PNG, JPEG, GIF or WebP) shown in the header instead of the"
+        " name, with the name as its text alternative; served from a hashed URL",
+        values="a file path",
+        see="your-portal.md",
+    )
+    site_footer: str | None = setting(
+        None, "text for every page's footer (an address, a contact)", see="your-portal.md"
+    )
+    powered_by: bool = setting(True, "say “Powered by Legible” in the footer")
+    public_url: str | None = setting(
+        None,
+        "the site's public origin, `https://news.example`: canonical links, the"
+        " sitemap, the feed and robots.txt name it; unset, pages carry no canonical"
+        " link and the sitemap and feed are not served",
+        kind="origin",
+        see="your-portal.md#found-by-search-engines",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, /, **flags: object) -> Settings:
@@ -188,6 +225,7 @@ class Row:
     values: str | None
     see: str | None
     secret: bool
+    choices: tuple[str, ...]
 
     @property
     def env(self) -> str:
@@ -212,6 +250,13 @@ class Row:
         text = str(raw).strip()
         if self.kind == "hosts":
             return tuple(h.strip().lower() for h in text.split(",") if h.strip())
+        if self.kind == "origin":
+            try:
+                return check_origin(text)
+            except ValueError as exc:
+                raise SettingsInvalid(f"{given}: {exc}") from None
+        if self.choices and text not in self.choices:
+            raise SettingsInvalid(f"{given} is not a choice: use {self.what()}")
         if self.kind == "urls":
             urls = tuple(u.strip() for u in text.split(",") if u.strip())
             for url in urls:
@@ -245,6 +290,10 @@ class Row:
             return "comma-separated host names"
         if self.kind == "urls":
             return "comma-separated http:// or https:// URLs"
+        if self.choices:
+            return " or ".join(self.choices)
+        if self.kind == "origin":
+            return "an http:// or https:// origin, no path"
         if self.kind == "text":
             return "text"
         number = "a whole number" if self.kind == "int" else "a number"
@@ -288,50 +337,3 @@ SETTINGS: tuple[Row, ...] = tuple(
     )
     for f in fields(Settings)
 )
-
-
-def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
-    """The flags of the settings `command` takes. A flag not given stays out of the
-    namespace (SUPPRESS), so `legible --db A serve` keeps A and `serve --db B` wins."""
-    for row in SETTINGS:
-        if command not in row.commands:
-            continue
-        takes = "" if row.kind == "text" else f": {row.what()}"
-        where = f"{row.env}{takes}; default {row.default_text()}".replace("`", "")
-        text = f"{row.help} ({where})".replace("`", "").replace("%", "%%")
-        if row.kind == "bool":
-            parser.add_argument(
-                row.flag,
-                dest=row.name,
-                action=argparse.BooleanOptionalAction,
-                default=argparse.SUPPRESS,
-                help=text,
-            )
-        else:
-            metavar = {"int": "N", "number": "N", "hosts": "HOSTS", "urls": "URLS"}
-            parser.add_argument(
-                row.flag,
-                dest=row.name,
-                default=argparse.SUPPRESS,
-                metavar=metavar.get(row.kind, row.name.split("_")[-1].upper()),
-                help=text,
-            )
-
-
-def flags_given(args: argparse.Namespace) -> dict[str, Any]:
-    """The setting flags on a parsed command line, by setting name."""
-    given = vars(args)
-    return {row.name: given[row.name] for row in SETTINGS if row.name in given}
-
-
-def effective(settings: Settings, env: Mapping[str, str]) -> Iterable[str]:
-    """`LEGIBLE_X=value` lines for `legible settings`, secrets hidden, each saying
-    whether the environment set it."""
-    for row in SETTINGS:
-        value = getattr(settings, row.name)
-        source = "environment" if env.get(row.env, "").strip() else "default"
-        if value is None or value == ():
-            unset = "" if row.default_text() == "unset" else f": {row.default_text()}"
-            yield f"{row.env} unset{unset}".replace("`", "")
-        else:
-            yield f"{row.env}={'***' if row.secret else row.text(value)}  ({source})"

@@ -15,7 +15,8 @@ from live import PYTHON_CLI, ROOT, server_env
 
 from service.cli import parser
 from service.errors import SettingsInvalid
-from service.settings import SETTINGS, TOP, Row, Settings, flags_given
+from service.settings import SETTINGS, TOP, Row, Settings
+from service.settings_flags import flags_given
 from service.settings_page import markdown
 
 DOCS = ROOT / "docs" / "operators" / "settings.md"
@@ -37,6 +38,11 @@ def sample(row: Row) -> tuple[str, object]:
         return "News.Example, b.example", ("news.example", "b.example")
     if row.kind == "urls":
         return "http://cache-a:6081, https://cache-b/", ("http://cache-a:6081", "https://cache-b/")
+    if row.kind == "origin":
+        return "HTTPS://News.Example/", "https://news.example"
+    if row.choices:
+        choice = next(c for c in row.choices if c != row.default)
+        return choice, choice
     return f"sample-{row.name}", f"sample-{row.name}"
 
 
@@ -47,7 +53,10 @@ def other(row: Row) -> str:
         return "1" if text == "0" else "0"
     if isinstance(value, int | float):
         return f"{value + 1:g}"
-    return {"hosts": "other.example", "urls": "http://elsewhere:80"}.get(row.kind, "env-value")
+    if row.choices:
+        return str(row.default)
+    others = {"hosts": "other.example", "urls": "http://elsewhere:80", "origin": "http://b.example"}
+    return others.get(row.kind, "env-value")
 
 
 def commands() -> dict[str, argparse.ArgumentParser]:

@@ -41,7 +41,8 @@ async def index(request: Request) -> Response:
         articles, total = site.store.latest(PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
         pages = max(1, -(-total // PAGE_SIZE))
         if page_no > pages:
-            return site.pages.html("error.html", pref, [LISTS], status=404, **not_found_context())
+            context = not_found_context(site.renderer.identity.lang)
+            return site.pages.html("error.html", pref, [LISTS], status=404, **context)
         return site.pages.html(
             "index.html",
             pref,
