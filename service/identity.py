@@ -15,7 +15,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .errors import SettingsInvalid
 from .i18n import strings
@@ -27,21 +26,6 @@ LOGO_BYTES = 1024 * 1024  # a logo larger than this is a mistake, not a logo
 # Raster formats a browser shows in <img>, by their first bytes. Not SVG: as a
 # document of its own at its URL it could run script.
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
-
-
-def check_origin(text: str) -> str:
-    """`text` as a public origin (`https://host[:port]`, a trailing `/` dropped);
-    ValueError saying what is wrong otherwise."""
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("use an absolute http:// or https:// URL, like https://news.example")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
-        raise ValueError("give the origin only: no path, query, fragment or user")
-    try:
-        parts.port  # noqa: B018 (raises on a bad port)
-    except ValueError:
-        raise ValueError("the port is not a number from 0 to 65535") from None
-    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 @dataclass(frozen=True, slots=True)

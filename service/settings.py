@@ -13,8 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Literal, TypeVar
 
 from .errors import SettingsInvalid
-from .identity import check_origin
-from .purge import check_url
+from .purge import check_origin, check_url
 
 T = TypeVar("T")
 Kind = Literal["text", "int", "number", "bool", "hosts", "urls", "origin"]

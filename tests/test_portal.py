@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 import struct
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from images import png
 from live import ROOT, serve, server_env
 from starlette.testclient import TestClient
 
@@ -77,19 +77,6 @@ def test_make_run_asks_for_the_demo_and_the_image_and_compose_do_not() -> None:
 NAME = "Viện kiểm sát nhân dân tỉnh Quảng Nam"
 FOOTER = "Số 1 Trần Hưng Đạo, Tam Kỳ"
 PAGES = ("/", "/search?q=th%C6%B0", "/preferences", "/no-such-page", f"/articles/{'x' * 3}")
-
-
-def png(width: int, height: int) -> bytes:
-    """A real PNG of one colour (zlib-compressed rows), as an operator's logo."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(b"\0" + b"\x20\x40\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))  # fmt: skip
 
 
 def shown_text(doc: Node) -> str:
