@@ -58,6 +58,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("search", "/search", (("q", "vien kiem sat"),), expect="main .teasers li mark"),
     PageSpec("search-empty", "/search", (("q", "zzzxq"),), expect="main [role=status]"),
     PageSpec("not-found", "/articles/khong-co", status=404),
+    # A demo article's tag: "văn hóa", percent-encoded as the article's link has it.
+    PageSpec("tag", "/tags/v%C4%83n%20h%C3%B3a", expect="main h1 + .teasers li h2 a"),
     PageSpec("preferences", "/preferences", expect="main form.prefs-page fieldset"),
 )
 PAGE_BY_NAME = {p.name: p for p in PAGES}

@@ -84,3 +84,11 @@ def test_a_named_article_names_its_canonical_url(page: Page, named_site: str, th
         assert response.status == 200 and kind in response.headers["content-type"], path
     assert f"<loc>{ORIGIN}{ARTICLE}</loc>" in page.request.get(f"{named_site}/sitemap.xml").text()
     assert f"<id>{ORIGIN}{ARTICLE}</id>" in page.request.get(f"{named_site}/feed.xml").text()
+    tag = page.locator("article .tags a[rel=tag]").nth(1)
+    assert tag.inner_text() == "văn hóa"
+    tag.click()
+    page.wait_for_url("**/tags/*")
+    assert page.evaluate("window.__violations") == []
+    assert page.locator("main h1").inner_text() == "Chủ đề: văn hóa"
+    assert (page.locator("html").get_attribute("data-theme") or "default") == theme
+    assert run_axe(page, "AA").problems == []

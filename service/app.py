@@ -33,6 +33,7 @@ ROUTES = [
     Route("/", pages.index, methods=["GET"]),
     Route("/articles/{slug}", pages.article, methods=["GET"]),
     Route("/search", pages.search, methods=["GET"]),
+    Route("/tags/{tag:path}", pages.tag, methods=["GET"]),
     Route("/preferences", forms.preferences_form, methods=["GET"]),
     Route("/preferences", forms.preferences_submit, methods=["POST"]),
     Route("/sitemap.xml", feeds.sitemap, methods=["GET"]),

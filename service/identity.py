@@ -46,6 +46,7 @@ class Identity:
     powered_by: bool
     public_url: str | None  # the canonical origin, no trailing slash
     logo: Logo | None
+    sections: tuple[str, ...] = ()  # tags named in the header's navigation
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Identity:
@@ -59,6 +60,7 @@ class Identity:
             powered_by=settings.powered_by,
             public_url=settings.public_url,
             logo=load_logo(Path(settings.site_logo)) if settings.site_logo else None,
+            sections=settings.sections,
         )
 
     @property
@@ -66,7 +68,7 @@ class Identity:
         """Changes with anything a page shows of the identity."""
         logo = self.logo.url if self.logo else ""
         shown = (self.name, self.tagline, self.lang, self.footer, self.powered_by,
-                 self.public_url or "", logo)  # fmt: skip
+                 self.public_url or "", logo, self.sections)  # fmt: skip
         return hashlib.sha256(repr(shown).encode()).hexdigest()[:8]
 
 

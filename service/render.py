@@ -25,7 +25,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import jinja2
 
@@ -109,6 +109,11 @@ def keep_variant(body_html: str, pref: Preference) -> str:
     return "".join(p if isinstance(p, str) else p.href(pref) for p in split_links(body_html))
 
 
+def tag_path(tag: str) -> str:
+    """A tag page's path: every character but unreserved ones percent-encoded."""
+    return "/tags/" + quote(tag, safe="")
+
+
 def template_hash() -> str:
     digest = hashlib.sha256()
     for path in sorted(TEMPLATES.glob("*.html")):
@@ -142,6 +147,7 @@ class Renderer:
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
         self.env.filters["keep_variant"] = keep_variant
+        self.env.globals["tag_path"] = tag_path
         self._shells: dict[tuple[Preference, str], list[bytes | str]] = {}
         self._lock = threading.Lock()  # builds run on several threads
 

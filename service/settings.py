@@ -16,7 +16,7 @@ from .errors import SettingsInvalid
 from .purge import check_origin, check_url
 
 T = TypeVar("T")
-Kind = Literal["text", "int", "number", "bool", "hosts", "urls", "origin"]
+Kind = Literal["text", "int", "number", "bool", "hosts", "urls", "origin", "names"]
 TOP = "legible"  # a flag taken before the command: `legible --db PATH import …`
 SERVE = ("serve",)
 
@@ -164,6 +164,10 @@ class Settings:
         None, "text for every page's footer (an address, a contact)", see="your-portal.md"
     )
     powered_by: bool = setting(True, "say “Powered by Legible” in the footer")
+    sections: tuple[str, ...] = setting(
+        (), "tags shown as sections in the header, in this order", shown="none", kind="names",
+        values="comma-separated tags", see="your-portal.md#sections-and-tags",
+    )  # fmt: skip
     public_url: str | None = setting(
         None,
         "the site's public origin, `https://news.example`: canonical links, the"
@@ -247,8 +251,9 @@ class Row:
         if self.kind in ("int", "number"):
             return self._number(raw, given)
         text = str(raw).strip()
-        if self.kind == "hosts":
-            return tuple(h.strip().lower() for h in text.split(",") if h.strip())
+        if self.kind in ("hosts", "names"):
+            names = (h.strip() for h in text.split(",") if h.strip())
+            return tuple(h.lower() if self.kind == "hosts" else h for h in names)
         if self.kind == "origin":
             try:
                 return check_origin(text)

@@ -28,7 +28,8 @@ def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
                 help=text,
             )
         else:
-            metavar = {"int": "N", "number": "N", "hosts": "HOSTS", "urls": "URLS", "origin": "URL"}
+            metavar = {"int": "N", "number": "N", "hosts": "HOSTS", "urls": "URLS"}
+            metavar |= {"origin": "URL", "names": "TAGS"}
             parser.add_argument(
                 row.flag,
                 dest=row.name,

@@ -40,6 +40,8 @@ def sample(row: Row) -> tuple[str, object]:
         return "http://cache-a:6081, https://cache-b/", ("http://cache-a:6081", "https://cache-b/")
     if row.kind == "origin":
         return "HTTPS://News.Example/", "https://news.example"
+    if row.kind == "names":
+        return " Thời sự, ,Pháp luật ", ("Thời sự", "Pháp luật")
     if row.choices:
         choice = next(c for c in row.choices if c != row.default)
         return choice, choice
@@ -55,7 +57,8 @@ def other(row: Row) -> str:
         return f"{value + 1:g}"
     if row.choices:
         return str(row.default)
-    others = {"hosts": "other.example", "urls": "http://elsewhere:80", "origin": "http://b.example"}
+    others = {"hosts": "other.example", "urls": "http://elsewhere:80", "origin": "http://b.example",
+              "names": "Khác"}  # fmt: skip
     return others.get(row.kind, "env-value")
 
 

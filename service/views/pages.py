@@ -11,7 +11,7 @@ from ..delivery import Entry
 from ..errors import PageError
 from ..preferences import DEFAULT, build_url
 from ..purge import LISTS
-from ..render import page_links
+from ..render import page_links, tag_path
 from ..serving import not_found_context
 from .common import (
     first_values,
@@ -74,6 +74,40 @@ async def article(request: Request) -> Response:
     if route is None:
         raise PageError(404, "not_found")
     return respond(request, route)
+
+
+async def tag(request: Request) -> Response:
+    """`/tags/TAG`: the articles with that tag, newest first, paged."""
+    name = request.path_params["tag"]
+    if not name or len(name) > MAX_QUERY:
+        raise PageError(404, "not_found")
+    page_no, canon = page_param(first_values(request))
+    path = tag_path(name)
+    resolved = preflight(request, {"page": canon}, path)
+    if resolved.redirect:
+        return redirect(resolved)
+    site = site_of(request)
+    pref = resolved.preference
+
+    def build() -> Entry:
+        articles, total = site.store.tagged(name, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if not total or page_no > pages:
+            context = not_found_context(site.renderer.identity.lang)
+            return site.pages.html("error.html", pref, [LISTS], status=404, **context)
+        return site.pages.html(
+            "tag.html",
+            pref,
+            [LISTS],
+            here=build_url(path, [("page", canon)] if canon else [], DEFAULT),
+            tag=name,
+            articles=articles,
+            page_no=page_no,
+            pages=pages,
+            page_url=page_links(path, [], pref),
+        )
+
+    return await serve_page(request, ("tag", name, page_no), resolved, [LISTS], build)
 
 
 async def search(request: Request) -> Response:
