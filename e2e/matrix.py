@@ -32,6 +32,9 @@ class PageSpec:
     needs_seed: bool = False
     # What must be on the page, so a cell never silently checks the wrong template.
     expect: str = "main h1"
+    # Which server: "demo" (the suite's, with articles) or "empty" (an empty store,
+    # started by conftest's `empty_site`; pages.ORIGINS holds its origin).
+    store: str = "demo"
 
     def url(
         self, theme: str, size: int, seed_slug: str | None = None, spacing: bool = False
@@ -43,6 +46,8 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("index", "/", expect="main .teasers li h2 a"),
+    # A new operator's first start: no articles, and a page that says so.
+    PageSpec("empty-site", "/", store="empty", expect="main h1 + p"),
     # tests/fixtures/portal-article.txt: the portal's export format, imported by the CLI.
     PageSpec(
         "portal-article",

@@ -27,14 +27,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 @pytest.fixture(scope="module")
-def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("empty")
-    env = server_env({"LEGIBLE_DB": str(work / "t.db"), "LEGIBLE_DEMO": "0"})
-    with serve(env=env, log=work / "server.log") as server:
-        yield server.url
-
-
-@pytest.fixture(scope="module")
 def named_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("named")
     (work / "logo.png").write_bytes(png(180, 48))
