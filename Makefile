@@ -23,9 +23,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
-## run: serve the demo site on http://127.0.0.1:8000
+## run: serve the demo site on http://127.0.0.1:8000 (LEGIBLE_DEMO=1: the demo articles)
 run: $(RUN_STAMP)
-	$(BIN)/legible serve
+	LEGIBLE_DEMO=1 $(BIN)/legible serve
 
 ## test: lint, type-check, unit tests (with real Varnish in front of two replicas), then the browser suite
 test: $(STAMP) browser engines widget-tools lint typecheck

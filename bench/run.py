@@ -173,6 +173,7 @@ def main() -> int:
     env = {
         **os.environ,
         "LEGIBLE_DB": str(work / "bench.db"),
+        "LEGIBLE_DEMO": "1",
         "LEGIBLE_CACHE_MB": str(args.cache_mb),
         "PYTHONPATH": str(ROOT),
     }

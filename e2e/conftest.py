@@ -177,6 +177,24 @@ def legible_server(
         yield server.url, seed
 
 
+@pytest.fixture(scope="session", autouse=True)
+def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server on an empty store (LEGIBLE_DEMO=0): the matrix's `empty-site`
+    page (pages.ORIGINS["empty"]) and e2e/test_portal.py."""
+    from .pages import ORIGINS
+
+    workdir = tmp_path_factory.mktemp("empty")
+    env = server_env({"LEGIBLE_DB": str(workdir / "t.db"), "LEGIBLE_DEMO": "0"})
+    try:
+        server = serve(env=env, log=workdir / "server.log")
+    except ServerFailed as exc:
+        pytest.fail(f"the empty site did not become healthy: {exc}", pytrace=False)
+    with server:
+        ORIGINS["empty"] = server.url
+        yield server.url
+        ORIGINS.pop("empty", None)
+
+
 @pytest.fixture(scope="session")
 def base_url(legible_server: tuple[str, Seed]) -> str:
     """Overrides pytest-playwright's: contexts resolve page.goto("/…") against it."""

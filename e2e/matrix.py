@@ -32,6 +32,9 @@ class PageSpec:
     needs_seed: bool = False
     # What must be on the page, so a cell never silently checks the wrong template.
     expect: str = "main h1"
+    # Which server: "demo" (the suite's, with articles) or "empty" (an empty store,
+    # started by conftest's `empty_site`; pages.ORIGINS holds its origin).
+    store: str = "demo"
 
     def url(
         self, theme: str, size: int, seed_slug: str | None = None, spacing: bool = False
@@ -43,6 +46,8 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("index", "/", expect="main .teasers li h2 a"),
+    # A new operator's first start: no articles, and a page that says so.
+    PageSpec("empty-site", "/", store="empty", expect="main h1 + p"),
     # tests/fixtures/portal-article.txt: the portal's export format, imported by the CLI.
     PageSpec(
         "portal-article",
@@ -58,6 +63,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("search", "/search", (("q", "vien kiem sat"),), expect="main .teasers li mark"),
     PageSpec("search-empty", "/search", (("q", "zzzxq"),), expect="main [role=status]"),
     PageSpec("not-found", "/articles/khong-co", status=404),
+    # A demo article's tag: "văn hóa", percent-encoded as the article's link has it.
+    PageSpec("tag", "/tags/v%C4%83n%20h%C3%B3a", expect="main h1 + .teasers li h2 a"),
     PageSpec("preferences", "/preferences", expect="main form.prefs-page fieldset"),
 )
 PAGE_BY_NAME = {p.name: p for p in PAGES}

@@ -28,15 +28,20 @@ from .middleware.trustedhost import HealthzOrTrustedHost
 from .rsgi import Lifespan, RSGIProtocol, RSGIScope, serve_asgi
 from .settings import Settings
 from .site import Site
-from .views import api, files, forms, media, pages
+from .views import api, feeds, files, forms, media, pages
 from .views.errors import HANDLERS
 
 ROUTES = [
     Route("/", pages.index, methods=["GET"]),
     Route("/articles/{slug}", pages.article, methods=["GET"]),
     Route("/search", pages.search, methods=["GET"]),
+    Route("/tags/{tag:path}", pages.tag, methods=["GET"]),
     Route("/preferences", forms.preferences_form, methods=["GET"]),
     Route("/preferences", forms.preferences_submit, methods=["POST"]),
+    Route("/sitemap.xml", feeds.sitemap, methods=["GET"]),
+    Route("/sitemap-{n:int}.xml", feeds.sitemap_part, methods=["GET"]),
+    Route("/feed.xml", feeds.feed, methods=["GET"]),
+    Route("/robots.txt", feeds.robots, methods=["GET"]),
     Route("/healthz", files.healthz, methods=["GET"]),
     Route("/metrics", files.metrics, methods=["GET"]),
     Route("/assets/{path:path}", files.asset, methods=["GET"]),

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError, SettingsInvalid
-from .settings import TOP, Settings, add_flags, effective, flags_given
+from .settings import TOP, Settings
+from .settings_flags import add_flags, effective, flags_given
 from .version import DISTRIBUTION, __version__
 
 PURGE_WAIT_SECONDS = 15.0  # `legible import` waits this long, at most, for its purges

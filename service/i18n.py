@@ -1,11 +1,11 @@
-"""Interface strings. The site chrome is Vietnamese; English pages get English."""
+"""Interface strings, in the site's language (LEGIBLE_SITE_LANG); an English article's
+page gets English."""
 
 from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
     "vi": {
-        "site_name": "Legible",
-        "tagline": "Tin tức dễ đọc",
+        "site_name": "Trang tin",  # until LEGIBLE_SITE_NAME names the site
         "skip": "Bỏ qua, đến nội dung chính",
         "nav_label": "Điều hướng chính",
         "home": "Trang chủ",
@@ -39,6 +39,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "all_options": "Tất cả tùy chọn hiển thị",
         "apply": "Áp dụng",
         "latest": "Tin mới nhất",
+        "tags": "Chủ đề",
+        "tag_title": "Chủ đề: {tag}",
         "published": "Ngày đăng",
         "updated": "Cập nhật",
         "byline": "Tác giả",
@@ -52,7 +54,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_results": "Không tìm thấy bài viết nào cho “{q}”.",
         "no_results_hint": "Hãy thử từ khóa ngắn hơn hoặc kiểm tra chính tả. Có thể gõ không dấu: “vien kiem sat”.",
         "empty_query": "Nhập từ khóa để tìm bài viết. Có thể gõ không dấu.",
-        "no_articles": "Chưa có bài viết nào.",
+        "no_articles": "Chưa có bài viết nào",
+        "no_articles_body": "Trang này chưa đăng bài viết nào. Các bài viết mới sẽ hiện ở đây ngay khi được đăng.",
         "not_found_title": "Không tìm thấy trang",
         "not_found_body": "Trang bạn tìm không tồn tại hoặc đã bị gỡ.",
         "bad_request_title": "Yêu cầu không hợp lệ",
@@ -64,12 +67,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "back_home": "Về trang chủ",
         "prefs_intro": "Chọn cỡ chữ, độ tương phản và giãn chữ. Lựa chọn được ghi nhớ trên trình duyệt này, cho mọi trang.",
         "prefs_current": "Đang dùng",
-        "footer": "Legible: tùy chọn hiển thị không thay thế cho trang web dễ tiếp cận. Không theo dõi, không quảng cáo.",
+        "powered_by": "Trang dùng Legible: không theo dõi, không quảng cáo.",
         "valid_values": "Giá trị hợp lệ",
     },
     "en": {
-        "site_name": "Legible",
-        "tagline": "News made readable",
+        "site_name": "News",
         "skip": "Skip to main content",
         "nav_label": "Main navigation",
         "home": "Home",
@@ -103,6 +105,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "all_options": "All display options",
         "apply": "Apply",
         "latest": "Latest news",
+        "tags": "Topics",
+        "tag_title": "Topic: {tag}",
         "published": "Published",
         "updated": "Updated",
         "byline": "By",
@@ -116,7 +120,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_results": "No articles found for “{q}”.",
         "no_results_hint": "Try fewer words or check the spelling. Accents are optional.",
         "empty_query": "Type a word to search the articles. Accents are optional.",
-        "no_articles": "No articles yet.",
+        "no_articles": "No articles yet",
+        "no_articles_body": "Nothing has been published here yet. New articles will appear on this page as soon as they are published.",
         "not_found_title": "Page not found",
         "not_found_body": "The page you asked for does not exist or was removed.",
         "bad_request_title": "Bad request",
@@ -128,7 +133,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "back_home": "Back to the home page",
         "prefs_intro": "Choose text size, contrast and spacing. Your choice is remembered in this browser, on every page.",
         "prefs_current": "Current",
-        "footer": "Legible: display options do not replace an accessible website. No tracking, no ads.",
+        "powered_by": "Powered by Legible: no tracking, no ads.",
         "valid_values": "Valid values",
     },
 }

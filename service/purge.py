@@ -24,7 +24,7 @@ from . import counters
 
 log = logging.getLogger("legible.purge")
 
-LISTS = "lists"  # the front page and search results: every write changes them
+LISTS = "lists"  # the front page, search, the sitemap, feed: every write changes them
 TIMEOUT = 2.0  # seconds for one purge request
 RETRIES = 5  # further attempts after a failure, then the tags are given up (logged)
 BACKOFF = 0.25  # seconds before the first retry; doubled each time
@@ -43,6 +43,21 @@ def article_tag(slug: str) -> str:
 def write_tags(slugs: Iterable[str]) -> list[str]:
     """The tags a write of these articles changes: each one's pages and the lists."""
     return [*(article_tag(s) for s in slugs), LISTS]
+
+
+def check_origin(text: str) -> str:
+    """`text` as a public origin (`https://host[:port]`, a trailing `/` dropped);
+    ValueError saying what is wrong otherwise."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("use an absolute http:// or https:// URL, like https://news.example")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError("give the origin only: no path, query, fragment or user")
+    try:
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        raise ValueError("the port is not a number from 0 to 65535") from None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def check_url(url: str) -> str:

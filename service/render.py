@@ -25,12 +25,13 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import jinja2
 
 from .articles import Article
 from .i18n import strings
+from .identity import Identity
 from .preferences import (
     DEFAULT,
     DEFAULT_SIZE,
@@ -108,6 +109,11 @@ def keep_variant(body_html: str, pref: Preference) -> str:
     return "".join(p if isinstance(p, str) else p.href(pref) for p in split_links(body_html))
 
 
+def tag_path(tag: str) -> str:
+    """A tag page's path: every character but unreserved ones percent-encoded."""
+    return "/tags/" + quote(tag, safe="")
+
+
 def template_hash() -> str:
     digest = hashlib.sha256()
     for path in sorted(TEMPLATES.glob("*.html")):
@@ -127,9 +133,10 @@ class ArticleParts:
 
 
 class Renderer:
-    def __init__(self, themes: dict[str, Theme], css_url: str) -> None:
+    def __init__(self, themes: dict[str, Theme], css_url: str, identity: Identity) -> None:
         self.themes = themes
         self.css_url = css_url
+        self.identity = identity  # the site's name, language, logo, footer
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             autoescape=True,
@@ -140,6 +147,7 @@ class Renderer:
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
         self.env.filters["keep_variant"] = keep_variant
+        self.env.globals["tag_path"] = tag_path
         self._shells: dict[tuple[Preference, str], list[bytes | str]] = {}
         self._lock = threading.Lock()  # builds run on several threads
 
@@ -149,13 +157,14 @@ class Renderer:
         *,
         pref: Preference,
         here: str = "/",
-        lang: str = "vi",
+        lang: str | None = None,
         **context: Any,
     ) -> str:
         """Render `template` for one variant. `here` is the page's own path and
-        query without variant parameters: the controls send the reader back to it."""
+        query without variant parameters: the controls send the reader back to it.
+        `lang`: the chrome's language (an article's); the site's by default."""
         return self.env.get_template(template).render(
-            self._values(template, pref, here, lang, context)
+            self._values(template, pref, here, lang or self.identity.lang, context)
         )
 
     def _values(
@@ -175,6 +184,7 @@ class Renderer:
             "lang": lang,
             "t": strings(lang),
             "css_url": self.css_url,
+            "site": self.identity,
             "url": url,
             "here": here,
             "page": context.pop("page", template.removesuffix(".html")),

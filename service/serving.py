@@ -68,9 +68,9 @@ def page_headers(tags: Sequence[str], vary_cookie: bool, status: int = 200) -> d
     return headers
 
 
-def not_found_context() -> dict[str, Any]:
-    """The error template's values for a 404, rendered into a cached entry."""
-    t = strings("vi")
+def not_found_context(lang: str) -> dict[str, Any]:
+    """The error template's values for a 404 in `lang`, rendered into a cached entry."""
+    t = strings(lang)
     return {
         "title": t["not_found_title"],
         "message": t["not_found_body"],
@@ -128,7 +128,8 @@ class Pages:
         if parts is None or parts.revision != revision:
             found = self.store.get(slug)
             if found is None:  # deleted since its revision was read
-                return self.html("error.html", pref, tags, status=404, **not_found_context())
+                lang = self.renderer.identity.lang
+                return self.html("error.html", pref, tags, status=404, **not_found_context(lang))
             if not is_slug(found.slug):  # the marks stand for a slug: nothing to escape
                 return self.html("article.html", pref, tags, here=f"/articles/{slug}",
                                  lang=found.lang, article=found)  # fmt: skip

@@ -6,45 +6,13 @@ Adding a setting is adding a field here."""
 
 from __future__ import annotations
 
-import argparse
-import math
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 
-from .admin_auth import check_token
-from .clientaddr import parse_network
-from .errors import SettingsInvalid
-from .purge import check_url
+from .settings_table import SERVE, TOP, Row, kind_of, setting
 
-T = TypeVar("T")
-CHECKS = {"urls": check_url, "networks": parse_network, "tokens": check_token}
-Kind = Literal["text", "int", "number", "bool", "hosts", "urls", "networks", "tokens"]
-TOP = "legible"  # a flag taken before the command: `legible --db PATH import …`
-SERVE = ("serve",)
-
-
-def setting(
-    default: T,
-    help: str,
-    *,
-    commands: tuple[str, ...] = SERVE,
-    low: float | None = None,
-    high: float | None = None,
-    shown: str | None = None,
-    values: str | None = None,
-    see: str | None = None,
-    secret: bool = False,
-    kind: Kind | None = None,
-) -> T:
-    """One row of the table. `commands` take it as a flag (none: environment only);
-    numbers must be above 0 and within [low, high]; `shown` is the default as the docs
-    say it when the value does not; `values` says what it takes when its type does not;
-    `see` is the docs page that says more; a `secret` is never printed."""
-    row = dict(help=help, commands=commands, low=low, high=high, shown=shown, values=values)
-    row.update(see=see, secret=secret, kind=kind)
-    return field(default=default, metadata={"row": row})
+__all__ = ["SERVE", "SETTINGS", "TOP", "Row", "Settings", "setting"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +59,12 @@ class Settings:
         " quarter for the article blocks their variants share",
         see="caching.md",
     )
-    demo: bool = setting(True, "load the demo articles into an empty store")
+    demo: bool = setting(
+        False,
+        "load the six demo articles into an empty store (`make run` sets it; a"
+        " production start leaves it off)",
+        see="your-portal.md",
+    )
     https: bool = setting(False, "served over https: `Secure` cookie and HSTS")
     allowed_hosts: tuple[str, ...] = setting(
         (),
@@ -160,6 +133,45 @@ class Settings:
         "serve `/metrics` in Prometheus' text format, summed over the workers",
         see="production.md#metrics",
     )
+    site_name: str | None = setting(
+        None,
+        "the site's name: in every page's title, the header (the logo's text"
+        " alternative), the feed and the sitemap's links",
+        shown="“Trang tin” (vi) or “News” (en)",
+        see="your-portal.md",
+    )
+    site_tagline: str | None = setting(
+        None, "a short line beside the name in the header", see="your-portal.md"
+    )
+    site_lang: str = setting(
+        "vi",
+        "the language of the site's own pages (the front page, search, errors) and feed",
+        choices=("vi", "en"),
+        see="your-portal.md",
+    )
+    site_logo: str | None = setting(
+        None,
+        "an image file (PNG, JPEG, GIF or WebP) shown in the header instead of the"
+        " name, with the name as its text alternative; served from a hashed URL",
+        values="a file path",
+        see="your-portal.md",
+    )
+    site_footer: str | None = setting(
+        None, "text for every page's footer (an address, a contact)", see="your-portal.md"
+    )
+    powered_by: bool = setting(True, "say “Powered by Legible” in the footer")
+    sections: tuple[str, ...] = setting(
+        (), "tags shown as sections in the header, in this order", shown="none", kind="names",
+        values="comma-separated tags", see="your-portal.md#sections-and-tags",
+    )  # fmt: skip
+    public_url: str | None = setting(
+        None,
+        "the site's public origin, `https://news.example`: canonical links, the"
+        " sitemap, the feed and robots.txt name it; unset, pages carry no canonical"
+        " link and the sitemap and feed are not served",
+        kind="origin",
+        see="your-portal.md#found-by-search-engines",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, /, **flags: object) -> Settings:
@@ -201,165 +213,11 @@ class Settings:
         return int(self.media_max_mb * 1024 * 1024)
 
 
-@dataclass(frozen=True)
-class Row:
-    """One setting as the table declares it (a field of `Settings` and its metadata)."""
-
-    name: str
-    kind: Kind
-    default: object
-    help: str
-    commands: tuple[str, ...]
-    low: float | None
-    high: float | None
-    shown: str | None
-    values: str | None
-    see: str | None
-    secret: bool
-
-    @property
-    def env(self) -> str:
-        return f"LEGIBLE_{self.name.upper()}"
-
-    @property
-    def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
-
-    def parse(self, raw: object, given: str) -> object:
-        """`raw` (text from the environment or a flag, or an already typed value) as
-        this setting's value; SettingsInvalid naming `given` and what to use if not."""
-        if self.kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            word = str(raw).strip().lower()
-            if word in ("1", "true", "yes", "on") or word in ("0", "false", "no", "off"):
-                return word in ("1", "true", "yes", "on")
-            raise SettingsInvalid(f"{given} is not a yes or no: use {self.what()}")
-        if self.kind in ("int", "number"):
-            return self._number(raw, given)
-        text = str(raw).strip()
-        if self.kind == "hosts":
-            return tuple(h.strip().lower() for h in text.split(",") if h.strip())
-        if self.kind in CHECKS:  # a list whose items are each checked
-            items = tuple(u.strip() for u in text.split(",") if u.strip())
-            for item in items:
-                try:
-                    CHECKS[self.kind](item)
-                except ValueError as exc:  # names the variable or flag, never a secret value
-                    raise SettingsInvalid(f"{given.split('=')[0].split(' ')[0]}: {exc}") from None
-            return ",".join(items) if self.kind == "tokens" else items
-        return text
-
-    def _number(self, raw: object, given: str) -> object:
-        whole = self.kind == "int"
-        try:
-            value: float = int(str(raw).strip()) if whole else float(str(raw))
-        except ValueError:
-            problem = "not a whole number" if whole else "not a number"
-            raise SettingsInvalid(f"{given} is {problem}: use {self.what()}") from None
-        low = self.low if self.low is not None else -math.inf
-        high = self.high if self.high is not None else math.inf
-        if not (math.isfinite(value) and value > 0 and low <= value <= high):
-            raise SettingsInvalid(f"{given} is out of range: use {self.what()}")
-        return value
-
-    def what(self) -> str:
-        """What the setting takes, in words: for messages, `--help` and the docs."""
-        if self.values:
-            return self.values.replace("`", "")
-        if self.kind == "bool":
-            return "1 or 0 (or true/false, yes/no, on/off)"
-        if self.kind == "hosts":
-            return "comma-separated host names"
-        if self.kind == "urls":
-            return "comma-separated http:// or https:// URLs"
-        if self.kind == "text":
-            return "text"
-        number = "a whole number" if self.kind == "int" else "a number"
-        if self.low is None and self.high is None:
-            return f"{number} above 0"
-        if self.high is None:
-            return f"{number} of at least {self.low:g}"
-        return f"{number} from {self.low:g} to {self.high:g}"
-
-    def text(self, value: object) -> str:
-        """`value` as the environment would spell it."""
-        if isinstance(value, bool):
-            return "1" if value else "0"
-        if isinstance(value, tuple):
-            return ",".join(value)
-        if isinstance(value, float):
-            return f"{value:g}"
-        return str(value)
-
-    def default_text(self) -> str:
-        if self.shown is not None:
-            return self.shown
-        return "unset" if self.default is None else self.text(self.default)
-
-
-def _kind(annotation: object) -> Kind:
-    spelled = str(annotation)
-    for prefix, kind in (("bool", "bool"), ("int", "int"), ("float", "number")):
-        if spelled.startswith(prefix):
-            return kind  # type: ignore[return-value]
-    if spelled.startswith("str"):
-        return "text"
-    raise TypeError(f"give the setting of type {spelled} a kind")
-
-
 SETTINGS: tuple[Row, ...] = tuple(
     Row(
         name=f.name,
         default=f.default,
-        **{**f.metadata["row"], "kind": f.metadata["row"]["kind"] or _kind(f.type)},
+        **{**f.metadata["row"], "kind": f.metadata["row"]["kind"] or kind_of(f.type)},
     )
     for f in fields(Settings)
 )
-
-
-def add_flags(parser: argparse.ArgumentParser, command: str) -> None:
-    """The flags of the settings `command` takes. A flag not given stays out of the
-    namespace (SUPPRESS), so `legible --db A serve` keeps A and `serve --db B` wins."""
-    for row in SETTINGS:
-        if command not in row.commands:
-            continue
-        takes = "" if row.kind == "text" else f": {row.what()}"
-        where = f"{row.env}{takes}; default {row.default_text()}".replace("`", "")
-        text = f"{row.help} ({where})".replace("`", "").replace("%", "%%")
-        if row.kind == "bool":
-            parser.add_argument(
-                row.flag,
-                dest=row.name,
-                action=argparse.BooleanOptionalAction,
-                default=argparse.SUPPRESS,
-                help=text,
-            )
-        else:
-            metavar = {"int": "N", "number": "N", "hosts": "HOSTS", "urls": "URLS"}
-            parser.add_argument(
-                row.flag,
-                dest=row.name,
-                default=argparse.SUPPRESS,
-                metavar=metavar.get(row.kind, row.name.split("_")[-1].upper()),
-                help=text,
-            )
-
-
-def flags_given(args: argparse.Namespace) -> dict[str, Any]:
-    """The setting flags on a parsed command line, by setting name."""
-    given = vars(args)
-    return {row.name: given[row.name] for row in SETTINGS if row.name in given}
-
-
-def effective(settings: Settings, env: Mapping[str, str]) -> Iterable[str]:
-    """`LEGIBLE_X=value` lines for `legible settings`, secrets hidden, each saying
-    whether the environment set it."""
-    for row in SETTINGS:
-        value = getattr(settings, row.name)
-        source = "environment" if env.get(row.env, "").strip() else "default"
-        if value is None or value == ():
-            unset = "" if row.default_text() == "unset" else f": {row.default_text()}"
-            yield f"{row.env} unset{unset}".replace("`", "")
-        else:
-            yield f"{row.env}={'***' if row.secret else row.text(value)}  ({source})"

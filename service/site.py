@@ -20,6 +20,7 @@ from .counters import store_error
 from .delivery import Entry, make_entry
 from .errors import StoreUnavailable
 from .fonts import shipped
+from .identity import Identity
 from .preferences import build_url, variants
 from .purge import Purger
 from .render import Renderer, template_hash
@@ -70,8 +71,13 @@ class Site:
         for path in sorted(assets.STATIC.rglob("*.svg")):
             url = "/static/" + path.relative_to(assets.STATIC).as_posix()
             self.assets[url] = make_entry(path.read_bytes(), "image/svg+xml")
-        self.version = pages_version(css)
-        self.renderer = Renderer(self.themes, self.css_url)
+        self.identity = Identity.from_settings(settings)
+        if self.identity.logo is not None:  # compressed already
+            logo = self.identity.logo
+            self.assets[logo.url] = make_entry(logo.body, logo.media_type, compress=False)
+        # A start with another name, logo or language must not serve the old pages.
+        self.version = pages_version(css) + self.identity.digest
+        self.renderer = Renderer(self.themes, self.css_url, self.identity)
         self.store = open_store(settings.db)
         # Every bundle served stays servable at its hashed URL (pinned with SRI).
         self.bundles = Bundles(self.store)

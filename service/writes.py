@@ -16,7 +16,8 @@ The order is fixed, because readers and replicas see each step as it happens:
    commit and have a replica render the old article again. SQLite's other workers
    see the file's data_version change at the commit.
 2. This process's pages: the revisions first, so every request from now on asks
-   for the new cache key; then the cached variants and lists are dropped (a build
+   for the new cache key; then the cached variants and lists (the front page,
+   search, the sitemap and feed: tag `lists`) are dropped (a build
    that began before is not stored: `PageCache.invalidate`).
 3. Last, the caches in front are purged (queued: `purge.Purger`). A purge makes
    Varnish fetch the page again at once, from any replica, so every origin it may

@@ -67,10 +67,12 @@ def server_env(
     settings: Mapping[str, str] | None = None, *, keep: Iterable[str] = ()
 ) -> dict[str, str]:
     """This process's environment without its LEGIBLE_* variables (except those named
-    in `keep`), plus `settings`: the caller configures the server, not the shell."""
+    in `keep`), plus `settings`: the caller configures the server, not the shell. Test
+    servers load the demo articles into an empty store, as `make run` does, unless
+    `settings` says `LEGIBLE_DEMO=0`."""
     kept = set(keep)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEGIBLE_") or k in kept}
-    return env | dict(settings or {})
+    return env | {"LEGIBLE_DEMO": "1"} | dict(settings or {})
 
 
 @dataclass

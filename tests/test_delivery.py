@@ -70,7 +70,7 @@ def test_weak_etag_comparison(inm: str, match: bool) -> None:
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN))
     return TestClient(app, follow_redirects=False)
 
 
@@ -274,7 +274,7 @@ def test_failed_build_is_not_cached() -> None:
 
 
 def test_concurrent_requests_for_a_new_variant_render_once(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db")))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db")))
     cache = app.state.site.cache
 
     async def main() -> list[int]:

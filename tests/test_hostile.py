@@ -37,7 +37,7 @@ FORM = ("content-type", "application/x-www-form-urlencoded")
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("hostile") / "t.db"
-    app = create_app(Settings(db=str(db), admin_token=TOKEN, max_body_mb=2))
+    app = create_app(Settings(demo=True, db=str(db), admin_token=TOKEN, max_body_mb=2))
     with TestClient(app, raise_server_exceptions=True, follow_redirects=False) as c:
         assert c.get(ARTICLE).status_code == 200  # cached: later requests may hit the hot path
         assert c.get("/").status_code == 200

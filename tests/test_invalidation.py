@@ -40,7 +40,7 @@ def replicas(db: str) -> Iterator[tuple[TestClient, TestClient]]:
     apps: list[LegibleApp] = []
     clients = []
     for _ in range(2):
-        apps.append(create_app(Settings(db=db, admin_token=TOKEN)))
+        apps.append(create_app(Settings(demo=True, db=db, admin_token=TOKEN)))
         clients.append(TestClient(apps[-1], follow_redirects=False))
     yield clients[0], clients[1]
     for app in apps:

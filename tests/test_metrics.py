@@ -39,12 +39,12 @@ def _one_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_off_by_default(tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(db=str(tmp_path / "t.db")))) as client:
+    with TestClient(create_app(Settings(demo=True, db=str(tmp_path / "t.db")))) as client:
         assert client.get("/metrics").status_code == 404
 
 
 def test_hits_misses_bytes_and_build_time(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), metrics=True))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), metrics=True))
     with TestClient(app) as client:
         miss = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
         hit = client.get(ARTICLE + "?theme=dark", headers={"Accept-Encoding": "br"})
@@ -66,7 +66,7 @@ def test_hits_misses_bytes_and_build_time(tmp_path: Path) -> None:
 
 
 def test_evictions_are_counted_apart_from_invalidations(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), metrics=True, cache_mb=0.05))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), metrics=True, cache_mb=0.05))
     with TestClient(app) as client:
         for size in (100, 125, 150, 175, 200):
             assert client.get(f"{ARTICLE}?size={size}").status_code == 200
@@ -76,7 +76,7 @@ def test_evictions_are_counted_apart_from_invalidations(tmp_path: Path) -> None:
 
 
 def test_events_counted_elsewhere_are_published(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), metrics=True))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), metrics=True))
     with TestClient(app) as client:
         before = samples(client.get("/metrics").text)
         counters.listener_reconnected()

@@ -64,7 +64,7 @@ def _until(check: Callable[[], bool], seconds: float) -> bool:
 
 def test_outage_serves_cached_pages_fails_writes_and_recovers(db: str, outage: Outage) -> None:
     take_away, bring_back = outage
-    app = create_app(Settings(db=db, admin_token=TOKEN))
+    app = create_app(Settings(demo=True, db=db, admin_token=TOKEN))
     client = TestClient(app)
     try:
         cached = client.get(CACHED)

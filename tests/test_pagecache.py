@@ -261,7 +261,7 @@ def test_an_upgrade_never_brings_back_an_invalidated_page(
 # -- through the app: ETags and 304 across an upgrade, and no stale revision ---------------------
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN))
     with TestClient(app, follow_redirects=False) as c:  # one event loop for the whole test
         yield c
 

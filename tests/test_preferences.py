@@ -125,7 +125,7 @@ def test_local_paths_are_kept() -> None:
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    app = create_app(Settings(db=str(tmp_path / "t.db")))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db")))
     return TestClient(app, follow_redirects=False)
 
 
@@ -148,7 +148,7 @@ def test_form_sets_cookie_and_answers_303_to_the_variant(client: TestClient) -> 
 
 
 def test_form_cookie_is_secure_under_https(tmp_path: Path) -> None:
-    client = TestClient(create_app(Settings(db=str(tmp_path / "t.db"), https=True)))
+    client = TestClient(create_app(Settings(demo=True, db=str(tmp_path / "t.db"), https=True)))
     r = client.post("/preferences", data={"size": "150"}, follow_redirects=False)
     assert "Secure" in r.headers["set-cookie"]
 

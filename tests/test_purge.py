@@ -77,7 +77,7 @@ def article(title: str = "Thư viện") -> dict[str, str]:
 
 
 def test_the_tags_are_the_ones_pages_carry(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db")))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db")))
     with TestClient(app) as client:
         page = client.get(f"/articles/{SLUG}?theme=dark")
         index = client.get("/")
@@ -89,7 +89,9 @@ def test_the_tags_are_the_ones_pages_carry(tmp_path: Path) -> None:
 def test_a_put_and_a_delete_purge_the_article_and_the_lists(
     tmp_path: Path, cache: FakeCache
 ) -> None:
-    settings = Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN, purge_urls=(cache.url,))
+    settings = Settings(
+        demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN, purge_urls=(cache.url,)
+    )
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with TestClient(create_app(settings)) as client:
         assert client.put("/api/articles/moi", json=article(), headers=auth).status_code == 201
@@ -104,7 +106,7 @@ def test_a_put_and_a_delete_purge_the_article_and_the_lists(
 
 def test_a_dead_cache_neither_fails_nor_delays_the_write(tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN, purge_urls=(dead,))
+    settings = Settings(demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN, purge_urls=(dead,))
     app = create_app(settings)
     failed = counters.COUNTERS.purges_failed
     with TestClient(app) as client:

@@ -8,8 +8,10 @@ import pytest
 
 from service.articles import Article, validate
 from service.assets import content_hash
+from service.identity import Identity
 from service.preferences import FONTS, MEASURES, SIZES, variants
 from service.render import SLUG_MARK, Renderer
+from service.settings import Settings
 from service.themes import data_dir, load_themes
 
 THEMES = load_themes(data_dir("themes"))
@@ -45,7 +47,8 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    return Renderer(THEMES, f"/assets/legible.{content_hash(b'css')}.css")
+    identity = Identity.from_settings(Settings())
+    return Renderer(THEMES, f"/assets/legible.{content_hash(b'css')}.css", identity)
 
 
 @pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)

@@ -35,7 +35,7 @@ TOKEN = "tok"
 
 @pytest.fixture
 def app(tmp_path: Path) -> LegibleApp:
-    return create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN))
+    return create_app(Settings(demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN))
 
 
 def hits(app: LegibleApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -84,7 +84,7 @@ def test_an_article_miss_skips_the_bridge_and_answers_as_the_full_path_does(
     app: LegibleApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, query: str
 ) -> None:
     url = ARTICLE + (f"?{query}" if query else "")
-    other = create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN))
+    other = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN))
     with TestClient(other) as client:  # the same page through the ASGI app, a miss there too
         asgi = client.get(url, headers={"Accept-Encoding": "br"})
     full_path = hits(app, monkeypatch)
@@ -156,7 +156,7 @@ def test_a_preference_cookie_on_a_bare_url_is_not_answered_from_the_hot_path(
 
 
 def test_an_evicted_page_leaves_the_hot_path(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), cache_mb=0.02))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), cache_mb=0.02))
     site = app.state.site
     get(app, ARTICLE)
     route = site.hot.get(ARTICLE, "")
@@ -226,7 +226,9 @@ def test_a_form_post_goes_through_the_bridge(app: LegibleApp) -> None:
 
 
 def test_an_oversized_body_is_refused_while_streaming(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN, max_body_mb=0.001))
+    app = create_app(
+        Settings(demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN, max_body_mb=0.001)
+    )
     put = Scope(f"/api/articles/{SLUG}", method="PUT", headers=Headers([
         ("authorization", f"Bearer {TOKEN}"), ("content-type", "application/json"),
     ]))  # fmt: skip
@@ -236,7 +238,9 @@ def test_an_oversized_body_is_refused_while_streaming(tmp_path: Path) -> None:
 def test_hosts_outside_the_allowed_list_are_refused_even_for_cached_pages(
     tmp_path: Path,
 ) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), allowed_hosts=("legible.test",)))
+    app = create_app(
+        Settings(demo=True, db=str(tmp_path / "t.db"), allowed_hosts=("legible.test",))
+    )
     assert get(app, ARTICLE).status == 200  # cached now
     hosts = ["legible.test", "legible.test:8000", "evil.example", "LEGIBLE.TEST",
              "legible.test.", "legible.test.evil", "", "legible.test:1:2", "legible.test:",

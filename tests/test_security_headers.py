@@ -36,7 +36,9 @@ MARKER = "h0stile"
 
 
 def _app(tmp: Path, raise_errors: bool = True, **overrides: Any) -> TestClient:
-    settings = Settings(db=str(tmp / "t.db"), admin_token=TOKEN, max_body_mb=2, **overrides)
+    settings = Settings(
+        demo=True, db=str(tmp / "t.db"), admin_token=TOKEN, max_body_mb=2, **overrides
+    )
     return TestClient(
         create_app(settings), raise_server_exceptions=raise_errors, follow_redirects=False
     )
@@ -44,13 +46,14 @@ def _app(tmp: Path, raise_errors: bool = True, **overrides: Any) -> TestClient:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with _app(tmp_path_factory.mktemp("headers")) as c:
+    with _app(tmp_path_factory.mktemp("headers"), public_url="https://news.example") as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def https_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with _app(tmp_path_factory.mktemp("headers-https"), https=True) as c:
+    origin = "https://news.example"
+    with _app(tmp_path_factory.mktemp("headers-https"), https=True, public_url=origin) as c:
         yield c
 
 
@@ -100,6 +103,10 @@ REQUESTS = [
     Req("widget-demo", "/widget/demo", 200),
     Req("widget-js", "/widget.js", 200, html=False),
     Req("static-svg", "/static/demo/books.svg", 200, html=False),
+    Req("sitemap", "/sitemap.xml", 200, html=False),
+    Req("feed", "/feed.xml", 200, html=False),
+    Req("robots", "/robots.txt", 200, html=False),
+    Req("feed-query", "/feed.xml?x=1", 301, html=False),
 ]
 
 
@@ -173,8 +180,9 @@ def test_hsts_only_when_served_over_https(https_client: TestClient, req: Req) ->
 
 @pytest.fixture(scope="module")
 def rsgi_app(tmp_path_factory: pytest.TempPathFactory) -> LegibleApp:
-    return create_app(Settings(db=str(tmp_path_factory.mktemp("rsgi") / "t.db"),
-                               admin_token=TOKEN, max_body_mb=2))  # fmt: skip
+    return create_app(Settings(demo=True, db=str(tmp_path_factory.mktemp("rsgi") / "t.db"),
+                               admin_token=TOKEN, max_body_mb=2,
+                               public_url="https://news.example"))  # fmt: skip
 
 
 @pytest.mark.parametrize("req", REQUESTS, ids=[r.id for r in REQUESTS])
@@ -192,7 +200,7 @@ def test_every_response_over_rsgi_carries_the_security_headers(
 
 
 def test_hsts_over_rsgi_on_a_miss_a_hit_and_the_bridge(tmp_path: Path) -> None:
-    app = create_app(Settings(db=str(tmp_path / "t.db"), https=True))
+    app = create_app(Settings(demo=True, db=str(tmp_path / "t.db"), https=True))
     for url in (ARTICLE, ARTICLE, "/", "/", "/nope", "/healthz"):
         assert_security_headers(_send_rsgi(app, Req(url, url, 0)), hsts=True)
     assert app.hot.hits.count == 2  # the second article and index requests were hits

@@ -15,7 +15,8 @@ from live import PYTHON_CLI, ROOT, server_env
 
 from service.cli import parser
 from service.errors import SettingsInvalid
-from service.settings import SETTINGS, TOP, Row, Settings, flags_given
+from service.settings import SETTINGS, TOP, Row, Settings
+from service.settings_flags import flags_given
 from service.settings_page import markdown
 
 DOCS = ROOT / "docs" / "operators" / "settings.md"
@@ -41,6 +42,13 @@ def sample(row: Row) -> tuple[str, object]:
         return "10.0.0.0/8, ::1", ("10.0.0.0/8", "::1")
     if row.kind == "tokens":
         return f"{'a' * 32}, {'b' * 40}", f"{'a' * 32},{'b' * 40}"
+    if row.kind == "origin":
+        return "HTTPS://News.Example/", "https://news.example"
+    if row.kind == "names":
+        return " Thời sự, ,Pháp luật ", ("Thời sự", "Pháp luật")
+    if row.choices:
+        choice = next(c for c in row.choices if c != row.default)
+        return choice, choice
     return f"sample-{row.name}", f"sample-{row.name}"
 
 
@@ -51,7 +59,10 @@ def other(row: Row) -> str:
         return "1" if text == "0" else "0"
     if isinstance(value, int | float):
         return f"{value + 1:g}"
-    others = {"hosts": "other.example", "urls": "http://elsewhere:80", "networks": "fd00::/8"}
+    if row.choices:
+        return str(row.default)
+    others = {"hosts": "other.example", "urls": "http://elsewhere:80", "networks": "fd00::/8",
+              "origin": "http://b.example", "names": "Khác"}  # fmt: skip
     return others.get(row.kind, "env-value")
 
 

@@ -28,7 +28,7 @@ PAGE = {"title": "Giờ mở cửa mới", "published": "2024-05-01", "body_html
 
 @pytest.fixture
 def app(tmp_path: Path) -> LegibleApp:
-    return create_app(Settings(db=str(tmp_path / "t.db"), admin_token=TOKEN))
+    return create_app(Settings(demo=True, db=str(tmp_path / "t.db"), admin_token=TOKEN))
 
 
 class Recorder:

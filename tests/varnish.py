@@ -171,6 +171,7 @@ class Cluster:
             "LEGIBLE_ADMIN_TOKEN": TOKEN,
             "LEGIBLE_PURGE_URLS": f"http://127.0.0.1:{port}",
             "LEGIBLE_ACCESS_LOG": "0",
+            "LEGIBLE_DEMO": "1",
             **self.extra,
         }
         try:

@@ -148,6 +148,11 @@ class Store(MediaRows, ABC):
         """Newest first by published instant; the page and the total."""
 
     @abstractmethod
+    def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
+        """The articles with `tag` (exactly, as stored), newest first; the page and the
+        total."""
+
+    @abstractmethod
     def revisions(self) -> list[tuple[str, int]]: ...
 
     @abstractmethod

@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..media import Image, Rendition
 
@@ -26,7 +26,7 @@ MediaResult = Literal["created", "updated", "unchanged"]
 
 
 class MediaRows:
-    PARAM = "?"
+    PARAM: ClassVar[str] = "?"
 
     @abstractmethod
     def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]: ...

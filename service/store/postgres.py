@@ -121,8 +121,7 @@ def search_query(terms: list[str]) -> str:
 
 
 class PostgresStore(Store):
-    PARAM = "%s"
-    PARAM = "%s"  # the media rows' placeholder (store/media.py)
+    PARAM = "%s"  # the placeholder of the SQL written once for both engines
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -248,6 +247,18 @@ class PostgresStore(Store):
         )
         total = int(rows[0][len(READ)]) if rows else self.count()
         return [article_from_row(r) for r in rows], total
+
+    def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
+        if NUL in tag:  # PostgreSQL refuses it in a parameter; no tag holds it
+            return [], 0
+        has = "FROM articles WHERE tags::jsonb ? %s"
+        rows = self._read(
+            f"SELECT {ARTICLE}, count(*) OVER () {has}"
+            " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
+            (tag, limit, offset),
+        )  # past the last page no row carries the total: count it
+        total = rows[0][len(READ)] if rows else self._read(f"SELECT count(*) {has}", (tag,))[0][0]
+        return [article_from_row(r) for r in rows], int(total)
 
     def revisions(self) -> list[tuple[str, int]]:
         return [(r[0], int(r[1])) for r in self._read("SELECT slug, revision FROM articles")]

@@ -230,6 +230,15 @@ class SQLiteStore(Store):
         )
         return [article_from_row(r) for r in rows], self.count()
 
+    def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
+        has = " WHERE EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE value = ?)"
+        total = int(self._read(f"SELECT count(*) FROM articles{has}", (tag,))[0][0])
+        rows = self._read(
+            f"{SELECT}{has} ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?",
+            (tag, limit, offset),
+        )
+        return [article_from_row(r) for r in rows], total
+
     def revisions(self) -> list[tuple[str, int]]:
         return [(r[0], int(r[1])) for r in self._read("SELECT slug, revision FROM articles")]
 

@@ -54,14 +54,18 @@ def page_param(raw: dict[str, str]) -> tuple[int, str | None]:
     return int(value), (str(int(value)) if int(value) > 1 else None)
 
 
-def preflight(request: Request, route_params: dict[str, str | None]) -> Resolved:
-    """The request's variant (or the redirect to its canonical URL); bad values raise a 400."""
+def preflight(
+    request: Request, route_params: dict[str, str | None], path: str | None = None
+) -> Resolved:
+    """The request's variant (or the redirect to its canonical URL); bad values raise a
+    400. `path`: the page's path as its redirects spell it (request.url.path's, decoded,
+    may not be ASCII)."""
     if too_long(request):
         raise PageError(414, "bad_request", [URL_TOO_LONG])
     site = site_of(request)
     site.sync()
     resolved = resolve(
-        request.url.path,
+        path or request.url.path,
         request.query_params.multi_items(),
         request.cookies.get(COOKIE),
         site.theme_names,

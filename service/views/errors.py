@@ -37,7 +37,7 @@ def error_page(
 ) -> Response:
     """An uncached HTML error page; `kind` picks its title and text from i18n."""
     site = site_of(request)
-    t = strings("vi")
+    t = strings(site.renderer.identity.lang)
     body = site.renderer.page(
         "error.html",
         pref=lenient_pref(request, site.theme_names),
@@ -60,7 +60,8 @@ async def not_found(request: Request) -> Response:
     pref = resolved.preference
 
     def build() -> Entry:
-        return site.pages.html("error.html", pref, [LISTS], status=404, **not_found_context())
+        context = not_found_context(site.renderer.identity.lang)
+        return site.pages.html("error.html", pref, [LISTS], status=404, **context)
 
     return await serve_page(request, ("404",), resolved, [LISTS], build)
 

@@ -50,7 +50,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 async def put_media(request: Request) -> Response:
-    authorise(request)
+    token = authorise(request)
     site = site_of(request)
     settings = site.settings
     try:
@@ -67,7 +67,7 @@ async def put_media(request: Request) -> Response:
     result = await asyncio.to_thread(site.store.put_media, name, image)
     if result != "unchanged":
         site.writes.wrote_media([image.digest])
-    audit_line(request, "put_media", name, result)
+    audit_line(request, "put_media", name, result, token)
     largest = image.largest
     return JSONResponse(
         {

@@ -11,7 +11,7 @@ from ..delivery import Entry
 from ..errors import PageError
 from ..preferences import DEFAULT, build_url
 from ..purge import LISTS
-from ..render import page_links
+from ..render import page_links, tag_path
 from ..serving import not_found_context
 from .common import (
     first_values,
@@ -29,8 +29,14 @@ MAX_QUERY = 200
 
 
 async def index(request: Request) -> Response:
+    return await _listing(request, "/", "index.html", None)
+
+
+async def _listing(request: Request, path: str, template: str, tag: str | None) -> Response:
+    """The front page (`tag` None) or a tag's page: newest first, PAGE_SIZE a page,
+    a 404 past the last page (or for a tag no article has)."""
     page_no, canon = page_param(first_values(request))
-    resolved = preflight(request, {"page": canon})
+    resolved = preflight(request, {"page": canon}, path)
     if resolved.redirect:
         return redirect(resolved)
     site = site_of(request)
@@ -38,22 +44,29 @@ async def index(request: Request) -> Response:
     params = [("page", canon)] if canon else []
 
     def build() -> Entry:
-        articles, total = site.store.latest(PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        offset = (page_no - 1) * PAGE_SIZE
+        if tag is None:
+            articles, total = site.store.latest(PAGE_SIZE, offset)
+        else:
+            articles, total = site.store.tagged(tag, PAGE_SIZE, offset)
         pages = max(1, -(-total // PAGE_SIZE))
-        if page_no > pages:
-            return site.pages.html("error.html", pref, [LISTS], status=404, **not_found_context())
+        if page_no > pages or (tag and not total):
+            context = not_found_context(site.renderer.identity.lang)
+            return site.pages.html("error.html", pref, [LISTS], status=404, **context)
         return site.pages.html(
-            "index.html",
+            template,
             pref,
             [LISTS],
-            here=build_url("/", params, DEFAULT),
+            here=build_url(path, params, DEFAULT),
             articles=articles,
             page_no=page_no,
             pages=pages,
-            page_url=page_links("/", [], pref),
+            page_url=page_links(path, [], pref),
+            tag=tag,
         )
 
-    return await serve_page(request, ("index", page_no), resolved, [LISTS], build)
+    key = ("tag", tag, page_no) if tag else ("index", page_no)
+    return await serve_page(request, key, resolved, [LISTS], build)
 
 
 async def article(request: Request) -> Response:
@@ -73,6 +86,14 @@ async def article(request: Request) -> Response:
     if route is None:
         raise PageError(404, "not_found")
     return respond(request, route)
+
+
+async def tag(request: Request) -> Response:
+    """`/tags/TAG`: the articles with that tag, newest first, paged."""
+    name = request.path_params["tag"]
+    if not name or len(name) > MAX_QUERY:
+        raise PageError(404, "not_found")
+    return await _listing(request, tag_path(name), "tag.html", name)
 
 
 async def search(request: Request) -> Response:
