@@ -18,7 +18,7 @@ from playwright.sync_api import Browser
 from .checks import run_axe
 
 pytestmark = pytest.mark.e2e
-TOKEN = "e2e-photo-token"
+TOKEN = "e2e-photo-token-0123456789abcdefghij"
 # Every CSP violation and console error, from before the page's first byte.
 LISTEN = """
 window.__violations = [];

@@ -18,7 +18,7 @@ from service.store import Store, open_store
 if TYPE_CHECKING:
     from conftest import MakeClient, Node
 
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-0123456789abcdefghijk"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 URL = re.compile(r"^/media/[0-9a-f]{20}-(\d+)\.(jpg|png|webp)$")
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 Parse = Callable[[str], "Node"]
 ORIGIN = "https://news.example"
-TOKEN = "tok"
+TOKEN = "tok-0123456789abcdefghijklmnopqrstu"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 A = "{http://www.w3.org/2005/Atom}"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from conftest import Node
 
 Parse = Callable[[str], "Node"]
-TOKEN = "tok"
+TOKEN = "tok-0123456789abcdefghijklmnopqrstu"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TAG = "kiểm sát"
 TAG_PATH = "/tags/" + quote(TAG, safe="")  # /tags/ki%E1%BB%83m%20s%C3%A1t
