@@ -257,7 +257,9 @@ class Fetcher:
                 target = check_url(answer.location, self.allow_private)
             except FetchFailed as exc:
                 kind = type(exc) if isinstance(exc, FetchRefused) else FetchFailed
-                raise kind(asked, f"{exc.reason}, at the redirect to {exc.url}") from None
+                reason = exc.reason.removesuffix(f" {ALLOW_HINT}")
+                hint = f" {ALLOW_HINT}" if reason != exc.reason else ""
+                raise kind(asked, f"{reason}, at the redirect to {exc.url}{hint}") from None
         raise TooManyRedirects(
             asked, f"more than {self.max_redirects} redirects (the last one to {target})"
         )
