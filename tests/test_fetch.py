@@ -174,7 +174,7 @@ def local(**kwargs: Any) -> Fetcher:
         ("100.64.0.1", "is in the carrier-grade NAT range 100.64.0.0/10"),
         ("224.0.0.1", "is multicast"),
         ("ff02::1", "is multicast"),
-        ("0.0.0.0", "is unspecified"),
+        ("0.0.0.0", "is unspecified"),  # noqa: S104 - an address to judge, not to bind
         ("240.0.0.1", "is private"),  # reserved for future use; Python files it as private
         ("::ffff:127.0.0.1", "carries 127.0.0.1, which is loopback"),
         ("::ffff:169.254.169.254", "carries 169.254.169.254, which is link-local"),
@@ -261,7 +261,9 @@ def test_a_redirect_to_loopback_is_refused_at_the_hop(to_host: str, expected: st
             return caught.value.reason, server.paths()
 
     reason, seen = aio.run(scenario())
-    assert reason.startswith(expected) and reason.endswith("(use --allow-private for an intranet CMS)")
+    assert reason.startswith(expected) and reason.endswith(
+        "(use --allow-private for an intranet CMS)"
+    )
     assert seen == ["/robots.txt", "/a"]  # the first hop was fetched, the second never
     assert "news.example" in calls
     assert ("rebind.example" in calls) == (to_host == "rebind.example")  # checked per hop
@@ -310,3 +312,298 @@ def test_allow_private_reaches_loopback() -> None:
             return (await fetcher.fetch(server.url("/", host="localhost"))).body
 
     assert aio.run(scenario()) == b"<p>intranet</p>"
+
+
+# -- hostile servers -----------------------------------------------------------
+
+
+def endless(piece: bytes) -> Any:
+    while True:
+        yield piece
+
+
+def measured(coro: Awaitable[Any]) -> tuple[Any, float, int]:
+    """(what `coro` raised or returned, seconds, peak bytes Python allocated meanwhile)."""
+
+    async def timed() -> tuple[Any, float, int]:
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        started = time.monotonic()
+        try:
+            result: Any = await coro
+        except Exception as exc:
+            result = exc
+        seconds = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return result, seconds, peak
+
+    return aio.run(timed())
+
+
+@pytest.mark.parametrize("announced", [None, str(2 * 1024**3)])
+def test_an_endless_response_stops_at_the_cap(announced: str | None) -> None:
+    """2 GB announced (not read at all) or no length (read up to the cap), then cut."""
+    zeros = bytes(64 * 1024)
+    sent: list[int] = []
+
+    async def two_gigabytes(writer: Writer, request: dict[str, str]) -> None:
+        length = f"Content-Length: {announced}\r\n" if announced else ""
+        writer.write(f"HTTP/1.1 200 OK\r\n{length}Connection: close\r\n\r\n".encode())
+        await server.stream(writer, endless(zeros))
+
+    server = Server({"/big": two_gigabytes})
+
+    async def scenario() -> Any:
+        async with server, local(max_bytes=MB) as fetcher:
+            try:
+                return await fetcher.fetch(server.url("/big"))
+            finally:
+                await asyncio.sleep(0.05)
+                sent.append(server.sent)
+
+    error, seconds, peak = measured(scenario())
+    assert isinstance(error, FetchTooLarge), error
+    assert "larger than 1 MB, the size cap" in str(error)
+    assert seconds < 5 and peak < 8 * MB, (seconds, peak)
+    assert sent[0] < 32 * MB  # the server was stopped, not drained (socket buffers aside)
+
+
+def test_a_gzip_bomb_stops_at_the_decoded_cap() -> None:
+    """An endless gzip stream of zeros: about 1 kB on the wire per MB decoded."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)
+    header = z.compress(bytes(MB)) + z.flush(zlib.Z_FULL_FLUSH)
+    block = z.compress(bytes(MB)) + z.flush(zlib.Z_FULL_FLUSH)  # the same bytes every time
+
+    async def bomb(writer: Writer, request: dict[str, str]) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n")
+        await server.stream(writer, [header, *[block] * 100_000])
+
+    server = Server({"/bomb": bomb})
+
+    async def scenario() -> Any:
+        async with server, local(max_bytes=5 * MB) as fetcher:
+            return await fetcher.fetch(server.url("/bomb"))
+
+    error, seconds, peak = measured(scenario())
+    assert isinstance(error, FetchTooLarge), error
+    assert seconds < 5 and peak < 16 * MB, (seconds, peak)
+
+
+def test_a_brotli_bomb_in_one_read_stops_at_the_decoded_cap() -> None:
+    """50 kB of br that decode to 256 MB: httpx would expand it in one call."""
+    c = brotli.Compressor(quality=1, lgwin=24)
+    blob = b"".join(c.process(bytes(16 * MB)) for _ in range(16)) + c.finish()
+    assert len(blob) < 64 * 1024  # one network read
+
+    async def scenario() -> Any:
+        routes = {"/bomb": page(blob, **{"Content-Encoding": "br"})}
+        async with Server(routes) as server, local(max_bytes=MB) as fetcher:
+            return await fetcher.fetch(server.url("/bomb"))
+
+    error, seconds, peak = measured(scenario())
+    assert isinstance(error, FetchTooLarge), error
+    assert seconds < 5 and peak < 8 * MB, (seconds, peak)
+
+
+@pytest.mark.parametrize("coding", ["br", "gzip"])
+def test_a_compressed_page_is_decoded_and_asked_for(coding: str) -> None:
+    html = "<article><h1>Hội nghị</h1><p>Đồng chí phát biểu.</p></article>".encode() * 50
+    packed = brotli.compress(html) if coding == "br" else gzip.compress(html)
+
+    async def scenario() -> Any:
+        routes = {"/a": page(packed, **{"Content-Encoding": coding})}
+        async with Server(routes) as server, local() as fetcher:
+            return await fetcher.fetch(server.url("/a")), server.log
+
+    result, log = aio.run(scenario())
+    assert result.body == html and result.media_type == "text/html" and result.charset == "utf-8"
+    assert dict(log)["/a"]["accept-encoding"] == "gzip, br"
+
+
+def test_an_encoding_nobody_asked_for_is_refused() -> None:
+    async def scenario() -> Any:
+        routes = {"/a": page(b"xx", **{"Content-Encoding": "zstd"})}
+        async with Server(routes) as server, local() as fetcher:
+            return await fetcher.fetch(server.url("/a"))
+
+    error, _, _ = measured(scenario())
+    assert "Content-Encoding: zstd, which Legible did not ask for" in str(error)
+
+
+def test_a_page_that_never_finishes_is_cut_at_the_deadline() -> None:
+    """Headers, then one byte every 0.1 s: the read timeout never fires, the deadline does."""
+
+    async def trickle(writer: Writer, request: dict[str, str]) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")
+        for _ in range(600):
+            await server.stream(writer, [b"x"])
+            await asyncio.sleep(0.1)
+
+    server = Server({"/slow": trickle})
+
+    async def scenario() -> Any:
+        async with server, local(deadline=1.0, read_timeout=10) as fetcher:
+            return await fetcher.fetch(server.url("/slow"))
+
+    error, seconds, _ = measured(scenario())
+    assert isinstance(error, FetchTimedOut), error
+    assert "not finished within the 1 s deadline" in str(error)
+    assert 0.9 < seconds < 3
+
+
+def test_a_server_that_says_nothing_hits_the_read_timeout() -> None:
+    async def silent(writer: Writer, request: dict[str, str]) -> None:
+        await asyncio.sleep(30)
+
+    async def scenario() -> Any:
+        async with Server({"/mute": silent}) as server, local(read_timeout=0.3) as fetcher:
+            return await fetcher.fetch(server.url("/mute"))
+
+    error, seconds, _ = measured(scenario())
+    assert isinstance(error, FetchTimedOut) and "sent nothing for 0.3 s" in str(error)
+    assert seconds < 3
+
+
+def test_too_many_redirects() -> None:
+    async def scenario() -> tuple[Any, list[str]]:
+        async with Server({}) as server:
+            for n in range(10):
+                server.routes[f"/r{n}"] = redirect(f"/r{n + 1}")
+            server.routes["/r3"] = page(b"arrived")
+            async with local(max_redirects=2) as fetcher:
+                try:
+                    await fetcher.fetch(server.url("/r0"))
+                except TooManyRedirects as exc:
+                    error: Any = exc
+            async with local(max_redirects=3) as fetcher:
+                arrived = await fetcher.fetch(server.url("/r0"))
+            return (error, arrived), server.paths()
+
+    (error, arrived), paths = aio.run(scenario())
+    assert "more than 2 redirects (the last one to http://127.0.0.1:" in str(error)
+    assert arrived.body == b"arrived" and arrived.final_url.endswith("/r3")
+    assert [u.rsplit("/", 1)[1] for u in arrived.redirects] == ["r0", "r1", "r2"]
+    assert [p for p in paths if p != "/robots.txt"] == [
+        "/r0",
+        "/r1",
+        "/r2",
+        *["/r0", "/r1", "/r2", "/r3"],
+    ]
+
+
+def test_an_error_status_is_raised_with_its_status() -> None:
+    async def gone(writer: Writer, request: dict[str, str]) -> None:
+        await respond(writer, 410, body=b"x" * 5000)
+
+    async def scenario() -> Any:
+        async with Server({"/gone": gone}) as server, local() as fetcher:
+            return await fetcher.fetch(server.url("/gone"))
+
+    error, _, _ = measured(scenario())
+    assert isinstance(error, FetchStatus) and error.status == 410
+    assert error.reason == "the server answered 410 Gone"
+
+
+# -- a good citizen --------------------------------------------------------------
+
+
+ROBOTS = b"User-agent: *\nDisallow: /\n\nUser-agent: Legible\nDisallow: /private\n"
+
+
+def test_robots_txt_is_obeyed_and_read_once() -> None:
+    async def scenario() -> tuple[list[Any], list[str]]:
+        routes = {"/robots.txt": page(ROBOTS), "/public": page(), "/private/a": page()}
+        async with Server(routes) as server, local() as fetcher:
+            outcomes = await asyncio.gather(
+                *(fetcher.fetch(server.url(p)) for p in ["/public", "/private/a", "/public"]),
+                return_exceptions=True,
+            )
+            return outcomes, server.paths()
+
+    (first, private, again), paths = aio.run(scenario())
+    assert first.body == again.body == b"<p>hello</p>"
+    assert isinstance(private, RobotsDisallowed)
+    assert private.reason.startswith("not fetched: disallowed for Legible by http://127.0.0.1:")
+    assert paths.count("/robots.txt") == 1 and "/private/a" not in paths
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"), [(404, True), (410, True), (429, False), (503, False)]
+)
+def test_what_a_robots_txt_status_means(status: int, allowed: bool) -> None:
+    async def robots(writer: Writer, request: dict[str, str]) -> None:
+        await respond(writer, status)
+
+    async def scenario() -> Any:
+        async with Server({"/robots.txt": robots, "/a": page()}) as server, local() as fetcher:
+            return await fetcher.fetch(server.url("/a"))
+
+    outcome, _, _ = measured(scenario())
+    if allowed:
+        assert outcome.body == b"<p>hello</p>"
+    else:
+        assert isinstance(outcome, RobotsDisallowed)
+        assert f"robots.txt answered {status}, so the site is closed to robots" in str(outcome)
+
+
+def test_conditional_get_with_the_stored_validators() -> None:
+    async def article(writer: Writer, request: dict[str, str]) -> None:
+        if request.get("if-none-match") == '"v1"':
+            await respond(writer, 304, {"ETag": '"v1"'})  # no Last-Modified: keep the stored one
+        else:
+            headers = {"ETag": '"v1"', "Last-Modified": "Thu, 21 Sep 2023 08:00:00 GMT"}
+            await respond(writer, 200, headers, b"<p>first</p>")
+
+    async def scenario() -> tuple[Any, Any, dict[str, str]]:
+        async with Server({"/a": article}) as server, local() as fetcher:
+            first = await fetcher.fetch(server.url("/a"))
+            second = await fetcher.fetch(
+                server.url("/a"), etag=first.etag, last_modified=first.last_modified
+            )
+            return first, second, server.log[-1][1]
+
+    first, second, sent = aio.run(scenario())
+    assert (first.not_modified, first.body, first.etag) == (False, b"<p>first</p>", '"v1"')
+    assert second.not_modified and second.status == 304 and second.body == b""
+    assert (second.etag, second.last_modified) == ('"v1"', "Thu, 21 Sep 2023 08:00:00 GMT")
+    assert sent["if-none-match"] == '"v1"'
+    assert sent["if-modified-since"] == "Thu, 21 Sep 2023 08:00:00 GMT"
+
+
+def test_per_host_concurrency_and_delay() -> None:
+    """Six pages at once, two at a time, each start at least `delay` after the last."""
+    delay = 0.15
+
+    async def slow(writer: Writer, request: dict[str, str]) -> None:
+        await asyncio.sleep(0.4)
+        await respond(writer, 200, body=b"ok")
+
+    async def scenario() -> Server:
+        async with Server({f"/p{n}": slow for n in range(6)}) as server:
+            async with Fetcher(allow_private=True, per_host=2, delay=delay) as fetcher:
+                await asyncio.gather(*(fetcher.fetch(server.url(f"/p{n}")) for n in range(6)))
+            return server
+
+    server = aio.run(scenario())
+    assert server.peak == 2  # never more, and really two at once
+    gaps = [b - a for a, b in zip(server.starts, server.starts[1:], strict=False)]
+    assert min(gaps) >= delay - 0.02, gaps  # robots.txt's request counted too
+    assert server.paths()[0] == "/robots.txt"
+
+
+def test_the_user_agent_names_legible_and_the_operator_and_no_cookie_is_kept() -> None:
+    async def scenario() -> list[tuple[str, dict[str, str]]]:
+        routes = {"/a": page(**{"Set-Cookie": "session=abc; Path=/"})}
+        async with Server(routes) as server:
+            async with Fetcher(
+                allow_private=True, delay=0, public_url="https://news.example.gov.vn"
+            ) as fetcher:
+                await fetcher.fetch(server.url("/a"))
+                await fetcher.fetch(server.url("/a"))
+            return server.log
+
+    log = aio.run(scenario())
+    agents = {headers["user-agent"] for _, headers in log}
+    assert agents == {f"Legible/{__version__} (+https://news.example.gov.vn)"}
+    assert all("cookie" not in headers for _, headers in log)
