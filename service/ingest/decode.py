@@ -1,4 +1,4 @@
-"""Content-Encoding decoders that hand back about STEP bytes at a time, never more.
+"""Reading a body: Content-Encoding undone in steps of about STEP bytes, within a cap.
 
 httpx decodes each network read whole: 64 KiB of gzip can become 64 MB, and 64 KiB
 of brotli a gigabyte, allocated before any size cap gets to look. These decoders
@@ -6,8 +6,10 @@ bound every step instead (zlib's `max_length`; brotli's `output_buffer_limit`,
 brotli >= 1.2, which may overshoot by half a step), so the cap in fetch.py stops
 a bomb within a step of the cap and memory stays near the cap.
 
-Only what Legible asks for (gzip, br) and what servers send anyway (deflate,
-identity) is decoded; anything else is refused, not passed on undecoded.
+`read_body` streams the raw bytes through them and stops at the cap (TooLarge),
+or cuts the body there for robots.txt. Only what Legible asks for (gzip, br) and
+what servers send anyway (deflate, identity) is decoded; anything else is
+refused, not passed on undecoded.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 import brotli
+import httpx
 
 STEP = 64 * 1024
 MAX_LAYERS = 2  # "gzip, br" is legal; a stack deeper than that is only ever an attack
@@ -24,6 +27,10 @@ MAX_LAYERS = 2  # "gzip, br" is legal; a stack deeper than that is only ever an 
 
 class BadEncoding(Exception):  # turned into FetchFailed by fetch.py
     """The body cannot be decoded; the message says why, in one line."""
+
+
+class TooLarge(Exception):  # turned into FetchTooLarge by fetch.py
+    """The body passed the size cap."""
 
 
 class Decoder(Protocol):
@@ -148,3 +155,28 @@ def decoder_for(content_encoding: str) -> Decoder:
                 f"the server sent Content-Encoding: {name}, which Legible did not ask for"
             )
     return layers[0] if len(layers) == 1 else Chain(layers)
+
+
+async def read_body(response: httpx.Response, limit: int, strict: bool) -> bytes:
+    """The decoded body, at most `limit` bytes: past it, TooLarge (or cut, not strict)."""
+    encoding = response.headers.get("content-encoding", "")
+    announced = response.headers.get("content-length", "")
+    if strict and not encoding and announced.isdigit() and int(announced) > limit:
+        raise TooLarge  # said so up front: not one byte read
+    decoder = decoder_for(encoding)
+    body, wire = bytearray(), 0
+    async for chunk in response.aiter_raw():
+        wire += len(chunk)
+        for piece in decoder.feed(chunk):
+            body += piece
+            if len(body) > limit:
+                if strict:
+                    raise TooLarge
+                return bytes(body[:limit])
+        if wire > limit and strict:  # compressed data that decodes to nothing, forever
+            raise TooLarge
+    for piece in decoder.end():
+        body += piece
+    if len(body) > limit and strict:
+        raise TooLarge
+    return bytes(body[:limit])

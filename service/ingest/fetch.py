@@ -64,7 +64,7 @@ from ..errors import (
 )
 from ..version import __version__
 from . import robots
-from .decode import BadEncoding, decoder_for
+from .decode import BadEncoding, TooLarge, read_body
 from .guard import ALLOW_HINT, GuardedBackend, GuardedTransport, Refusal, Resolver, check_url
 from .guard import system_resolver as _system_resolver
 from .hosts import Budget, Hosts
@@ -242,7 +242,8 @@ class Fetcher:
                 if obey:
                     # The host first, so a refused one is named as itself, not as its
                     # robots.txt; the connection is checked again (GuardedBackend).
-                    await self._backend.addresses(target.host, target.port or 0, self.deadline)
+                    port = target.port or (443 if target.scheme == "https" else 80)
+                    await self._backend.addresses(target.host, port, self.deadline)
                     await self._obey_robots(asked, target)
                 answer = await self._exchange(asked, target, headers, limit, obey, budget)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -296,7 +297,7 @@ class Fetcher:
             raise FetchTimedOut(
                 asked, f"not finished within the {self.deadline:g} s deadline for a fetch"
             ) from None
-        except _TooLarge:
+        except TooLarge:
             raise FetchTooLarge(
                 asked, f"the body is larger than {size(limit)}, the size cap; not read further"
             ) from None
@@ -309,10 +310,6 @@ class Fetcher:
             raise FetchFailed(asked, f"could not fetch {target} ({why})") from None
 
 
-class _TooLarge(Exception):  # turned into FetchTooLarge above
-    pass
-
-
 async def _answer(response: httpx.Response, limit: int, strict: bool) -> _Answer:
     answer = _Answer(response.url, response.status_code, response.headers)
     if answer.status in REDIRECTS and "location" in response.headers:
@@ -323,33 +320,8 @@ async def _answer(response: httpx.Response, limit: int, strict: bool) -> _Answer
         return answer
     if answer.status == 304 or not 200 <= answer.status < 300:
         return answer  # no body worth downloading
-    answer.body = await _read(response, limit, strict)
+    answer.body = await read_body(response, limit, strict)
     return answer
-
-
-async def _read(response: httpx.Response, limit: int, strict: bool) -> bytes:
-    """The decoded body, at most `limit` bytes: past it, _TooLarge (or cut, not strict)."""
-    encoding = response.headers.get("content-encoding", "")
-    announced = response.headers.get("content-length", "")
-    if strict and not encoding and announced.isdigit() and int(announced) > limit:
-        raise _TooLarge  # said so up front: not one byte read
-    decoder = decoder_for(encoding)
-    body, wire = bytearray(), 0
-    async for chunk in response.aiter_raw():
-        wire += len(chunk)
-        for piece in decoder.feed(chunk):
-            body += piece
-            if len(body) > limit:
-                if strict:
-                    raise _TooLarge
-                return bytes(body[:limit])
-        if wire > limit and strict:  # compressed data that decodes to nothing, forever
-            raise _TooLarge
-    for piece in decoder.end():
-        body += piece
-    if len(body) > limit and strict:
-        raise _TooLarge
-    return bytes(body[:limit])
 
 
 def _status(answer: _Answer) -> str:
