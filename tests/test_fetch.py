@@ -607,3 +607,44 @@ def test_the_user_agent_names_legible_and_the_operator_and_no_cookie_is_kept() -
     agents = {headers["user-agent"] for _, headers in log}
     assert agents == {f"Legible/{__version__} (+https://news.example.gov.vn)"}
     assert all("cookie" not in headers for _, headers in log)
+
+
+def test_a_busy_host_is_given_the_room_it_asks_for() -> None:
+    """503 with Retry-After: 1, then the next request to that host waits a second."""
+
+    async def busy(writer: Writer, request: dict[str, str]) -> None:
+        await respond(writer, 503, {"Retry-After": "1"})
+
+    async def scenario() -> tuple[Any, list[float], list[str]]:
+        async with Server({"/busy": busy, "/a": page()}) as server, local() as fetcher:
+            try:
+                await fetcher.fetch(server.url("/busy"))
+            except FetchStatus as exc:
+                error: Any = exc
+            await fetcher.fetch(server.url("/a"))
+            return error, server.starts, server.paths()
+
+    error, starts, paths = aio.run(scenario())
+    assert error.status == 503 and error.reason == "the server answered 503 Service Unavailable"
+    assert paths == ["/robots.txt", "/busy", "/a"]
+    assert starts[2] - starts[1] >= 0.95
+
+
+def test_an_unreachable_robots_txt_closes_the_site_for_the_run() -> None:
+    async def silent(writer: Writer, request: dict[str, str]) -> None:
+        await asyncio.sleep(30)
+
+    async def scenario() -> tuple[Any, list[str]]:
+        async with Server({"/robots.txt": silent, "/a": page()}) as server:
+            async with local(read_timeout=0.3) as fetcher:
+                errors = await asyncio.gather(
+                    fetcher.fetch(server.url("/a")),
+                    fetcher.fetch(server.url("/a")),
+                    return_exceptions=True,
+                )
+            return errors, server.paths()
+
+    errors, paths = aio.run(scenario())
+    assert all(isinstance(e, RobotsDisallowed) for e in errors), errors
+    assert "could not be read (the server sent nothing for 0.3 s)" in str(errors[0])
+    assert paths == ["/robots.txt"]  # asked once; the page never

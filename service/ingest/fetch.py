@@ -17,8 +17,8 @@ The choices, and why:
 - **Politeness per host.** At most `per_host` requests (default 2) in flight to
   one host name, and `delay` seconds (default 0.5) between the starts of two
   requests to it, robots.txt and redirect hops included. A site's Crawl-delay
-  raises the delay (capped at 30 s, robots.py). Time spent waiting for a turn is
-  not charged to the page's deadline.
+  raises the delay, and so does a 429 or 503 (by its Retry-After, else 1 s), both
+  capped at 30 s. Time spent waiting for a turn is not charged to the deadline.
 - **robots.txt** is obeyed, fetched once per site per run (robots.py says what
   each status means). The User-Agent names Legible, its version and, when given,
   the operator's public URL, so a site's owner knows whom to ask.
@@ -196,6 +196,8 @@ class Fetcher:
         headers = {name: value for name, value in conditions.items() if value}
         answer, hops = await self._follow(url, check_url(url, self.allow_private), headers)
         if answer.status != 304 and not 200 <= answer.status < 300:
+            if answer.status in (429, 503):  # "too many" / "busy": give the host room
+                self._hosts.back_off(answer.url.host, _retry_after(answer.headers))
             where = f" at {answer.url}" if hops else ""
             raise FetchStatus(url, answer.status, f"the server answered {_status(answer)}{where}")
         not_modified = answer.status == 304
@@ -243,7 +245,7 @@ class Fetcher:
                     # The host first, so a refused one is named as itself, not as its
                     # robots.txt; the connection is checked again (GuardedBackend).
                     port = target.port or (443 if target.scheme == "https" else 80)
-                    await self._backend.addresses(target.host, port, self.deadline)
+                    await self._backend.addresses(target.host, port, self._timeout.connect)
                     await self._obey_robots(asked, target)
                 answer = await self._exchange(asked, target, headers, limit, obey, budget)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
@@ -322,6 +324,14 @@ async def _answer(response: httpx.Response, limit: int, strict: bool) -> _Answer
         return answer  # no body worth downloading
     answer.body = await read_body(response, limit, strict)
     return answer
+
+
+def _retry_after(headers: httpx.Headers) -> float:
+    """Retry-After in seconds when given as a number, else one second; at most the cap
+    a Crawl-delay has, so one answer cannot stall a whole import."""
+    given = headers.get("retry-after", "").strip()
+    seconds = float(given) if given.isdigit() else 1.0
+    return min(max(seconds, 1.0), robots.MAX_CRAWL_DELAY)
 
 
 def _status(answer: _Answer) -> str:

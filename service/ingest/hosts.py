@@ -1,7 +1,8 @@
 """Taking turns per host, and the clock of one fetch.
 
 `Hosts.turn(host)` admits at most `per_host` requests to a host at once, and starts
-them at least `delay` seconds apart (a site's Crawl-delay can only raise that).
+them at least `delay` seconds apart (a site's Crawl-delay, or a 429/503 asking us
+to wait, can only raise that).
 `Budget` is a fetch's deadline, spent only while a request is on the wire: waiting
 for a turn is the importer's queue, not the page's slowness.
 """
@@ -37,6 +38,13 @@ class Hosts:
         """Space `host`'s requests at least `delay` seconds apart from now on."""
         state = self._get(host)
         state.delay = max(state.delay, delay)
+
+    def back_off(self, host: str, seconds: float) -> None:
+        """`host` asked us to wait (429, 503): no request to it for `seconds`, and
+        none closer together than that for the rest of the run."""
+        state = self._get(host)
+        state.delay = max(state.delay, seconds)
+        state.next_start = max(state.next_start, asyncio.get_running_loop().time() + seconds)
 
     @contextlib.asynccontextmanager
     async def turn(self, host: str) -> AsyncIterator[None]:
