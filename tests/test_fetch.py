@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import ssl
+import subprocess
 import time
 import tracemalloc
 import zlib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aio
@@ -32,6 +35,7 @@ from service.errors import (
     RobotsDisallowed,
     TooManyRedirects,
 )
+from service.ingest import guard
 from service.ingest.fetch import Fetcher
 from service.ingest.guard import address_problem, as_ip
 from service.version import __version__
@@ -91,14 +95,15 @@ async def not_found(writer: Writer, headers: dict[str, str]) -> None:
 class Server:
     """HTTP on 127.0.0.1: `routes` maps a path to a handler writing a raw answer."""
 
-    def __init__(self, routes: dict[str, Handler]) -> None:
+    def __init__(self, routes: dict[str, Handler], tls: ssl.SSLContext | None = None) -> None:
         self.routes = routes
+        self.tls = tls
         self.log: list[tuple[str, dict[str, str]]] = []
         self.starts: list[float] = []
         self.active = self.peak = self.sent = 0
 
     async def __aenter__(self) -> Server:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -106,7 +111,7 @@ class Server:
         self._server.close()
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}{path}"
 
     def paths(self) -> list[str]:
         return [path for path, _ in self.log]
@@ -648,3 +653,52 @@ def test_an_unreachable_robots_txt_closes_the_site_for_the_run() -> None:
     assert all(isinstance(e, RobotsDisallowed) for e in errors), errors
     assert "could not be read (the server sent nothing for 0.3 s)" in str(errors[0])
     assert paths == ["/robots.txt"]  # asked once; the page never
+
+
+def certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `name` (its own CA) and its key."""
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.mark.parametrize("served_as", ["news.example", "other.example"])
+def test_tls_to_the_pinned_address_still_checks_the_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jail: list[str], served_as: str
+) -> None:
+    """The connection goes to the checked address, but SNI, the certificate check and
+    the Host header all stay with the name in the URL."""
+    cert, key = certificate(tmp_path, served_as)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    sni: list[str | None] = []
+
+    def record(conn: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+        sni.append(name)
+
+    server_tls.sni_callback = record  # type: ignore[assignment]
+    client_tls = ssl.create_default_context(cafile=str(cert))
+    monkeypatch.setattr(guard, "_tls", lambda: client_tls)
+    table: dict[str, Any] = {"news.example": [PUBLIC]}
+
+    async def scenario() -> tuple[Any, list[tuple[str, dict[str, str]]]]:
+        async with Server({"/a": page(b"<p>over TLS</p>")}, tls=server_tls) as server:
+            async with Fetcher(resolver=resolver(table, []), delay=0) as fetcher:
+                try:
+                    result: Any = await fetcher.fetch(server.url("/a", host="news.example"))
+                except Exception as exc:
+                    result = exc
+            return result, server.log
+
+    result, log = aio.run(scenario())
+    assert PUBLIC in jail and sni and set(sni) == {"news.example"}
+    if served_as == "news.example":
+        assert result.body == b"<p>over TLS</p>"
+        assert dict(log)["/a"]["host"].startswith("news.example:")
+    else:  # a certificate for another name is refused, pinned address or not
+        assert "CERTIFICATE_VERIFY_FAILED" in str(result) and "/a" not in dict(log)
