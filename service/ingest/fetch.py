@@ -25,8 +25,8 @@ The choices, and why:
 - **Redirects are followed by hand** (`max_redirects`, default 5), and every hop
   goes through the URL check, robots.txt and the address guard again.
 - **Three clocks.** A connect timeout, a read timeout (no byte for that long),
-  and a deadline for the whole fetch, every hop included, so a server that
-  trickles one byte a second is still cut.
+  and a deadline for the whole fetch, every hop included (robots.txt has its
+  own), so a server that trickles one byte a second is still cut.
 - **Size cap on the decoded body** (`max_bytes`, default 10 MB), enforced while
   streaming: a body announced too large is not read at all, and a compressed one
   is decoded in small steps (decode.py) so a zip bomb stops at the cap instead
