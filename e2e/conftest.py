@@ -24,8 +24,8 @@ from live import ServerFailed, serve, server_env
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from legible_audit.browser import LAUNCH_ARGS, chromium_executable
+from legible_audit.problem import Problem
 
-from .checks import Problem
 from .known import KnownBug
 
 E2E = Path(__file__).resolve().parent

@@ -14,12 +14,12 @@ from playwright.sync_api import Browser, Page
 from .matrix import PAGE_BY_NAME
 
 pytestmark = pytest.mark.e2e
-TOKEN = "e2e-token"
+TOKEN = "e2e-token-for-the-article-safety-test-0123"  # 32+ characters, as serve requires
 
 # Each payload would set window.__xss (or call alert) if any of it survived.
 PAYLOADS = [
     "<script>window.__xss = 'script'</script>",
-    "<img src=x onerror=\"window.__xss='onerror'\">",
+    "<img src=x onerror=\"window.__xss='onerror'\" alt=x>",  # without alt: refused (422)
     "<svg onload=\"window.__xss='svg'\"><circle r=5></circle></svg>",
     "<a href=\"javascript:window.__xss='href'\">bấm vào đây</a>",
     "<a href=\"jav&#x09;ascript:window.__xss='entity'\">liên kết</a>",
@@ -30,7 +30,7 @@ PAYLOADS = [
     '<base href="https://evil.example/">',
     "<style>body{display:none!important}</style>",
     '<p style="position:fixed;inset:0;background:#000;z-index:99999">phủ kín trang</p>',
-    "<math><mtext><img src=x onerror=\"window.__xss='math'\"></mtext></math>",
+    "<math><mtext><img src=x onerror=\"window.__xss='math'\" alt=x></mtext></math>",
     "<details open ontoggle=\"window.__xss='toggle'\"><summary>x</summary></details>",
     '<meta http-equiv="refresh" content="0;url=javascript:window.__xss=\'meta\'">',
 ]

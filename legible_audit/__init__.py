@@ -16,7 +16,7 @@ beside them in `js/`:
 - `cell`: what every matrix cell runs; `browser`: how Chromium is launched.
 
 Importing this package needs nothing beyond the standard library; the check modules
-need the `audit` extra (`pip install 'legible[audit]'`: Playwright and axe).
+need the `audit` extra (`pip install 'legible-news[audit]'`: Playwright and axe).
 """
 
 from __future__ import annotations

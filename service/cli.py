@@ -16,7 +16,7 @@ from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError, SettingsInvalid
 from .settings import TOP, Settings, add_flags, effective, flags_given
-from .version import __version__
+from .version import DISTRIBUTION, __version__
 
 PURGE_WAIT_SECONDS = 15.0  # `legible import` waits this long, at most, for its purges
 
@@ -29,6 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
 
+    from .admin_auth import AdminTokens, reload_on_hangup
     from .limits import plan
     from .store import open_store
     from .themes import data_dir, load_themes
@@ -39,6 +40,8 @@ def _serve(args: argparse.Namespace) -> int:
     # traceback from each worker; workers find the store up to date.
     load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     open_store(settings.db).close()
+    # Likewise a token file that cannot be read or holds a short token.
+    AdminTokens.from_settings(settings.admin_token, settings.admin_token_file)
     capacity = plan(settings)  # raises the open-file limit the workers inherit
     logging.getLogger("legible").info(capacity.line())
     # Workers are separate processes that build the app from the environment.
@@ -53,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     # through the ASGI app (service/rsgi.py). On SIGTERM granian stops accepting,
     # lets workers finish in-flight requests, then exits.
     try:
-        Granian(
+        server = Granian(
             "service.cli:app_from_env",
             factory=True,
             address=settings.host,
@@ -71,7 +74,9 @@ def _serve(args: argparse.Namespace) -> int:
             backpressure=capacity.per_worker,
             http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
             **granian_metrics(os.environ),
-        ).serve()
+        )
+        server.on_startup(reload_on_hangup)  # after granian's own signals: SIGHUP reloads tokens
+        server.serve()
     finally:  # an exception or a signal must not leave the folder behind
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -115,28 +120,38 @@ def app_from_env() -> LegibleApp:
 
 def _import(args: argparse.Namespace) -> int:
     from .importers import import_paths
+    from .photos import Photos
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
     store = open_store(settings.db)
+    photos = Photos(store, settings.media_max_bytes, settings.media_max_pixels)
     try:
-        report = import_paths(store, [Path(p) for p in args.paths], progress=sys.stderr)
+        report = import_paths(
+            store, [Path(p) for p in args.paths], progress=sys.stderr, photos=photos
+        )
     finally:
         store.close()
     print(report.summary())
-    _purge(settings, report.created + report.updated)
+    _purge(settings, report.created + report.updated, report.media)
     return 0 if report.ok else 1
 
 
-def _purge(settings: Settings, slugs: list[str]) -> None:
-    """Purge the imported articles' pages from LEGIBLE_PURGE_URLS, waiting (bounded) for
-    the answers; a failure is reported but does not fail the import, which is stored."""
-    from .purge import Purger, write_tags
+def _purge(settings: Settings, slugs: list[str], media: list[str]) -> None:
+    """The import's write path (this process has no pages): purge the articles' pages
+    from LEGIBLE_PURGE_URLS, waiting (bounded) for the answers; a failure is reported
+    but does not fail the import, which is stored."""
+    from .purge import Purger
+    from .writes import WritePath
 
-    purger = Purger(settings.purge_urls)
-    if not purger or not slugs:
+    if not slugs and not media:
         return
-    purger.purge(write_tags(slugs))
+    purger = Purger(settings.purge_urls)
+    writes = WritePath(purger)
+    writes.wrote(slugs)
+    writes.wrote_media(media)
+    if not purger:
+        return
     done = purger.flush(PURGE_WAIT_SECONDS)
     failed = purger.given_up()
     if not done or failed:
@@ -152,20 +167,30 @@ def _purge(settings: Settings, slugs: list[str]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .photos import exported
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
     store = open_store(settings.db)
     try:
-        data = [a.to_json() for a in store.all()]
+        articles = [a.to_json() for a in store.all()]
+        names: dict[str, list[str]] = {}
+        for name, digest in store.media_names().items():
+            names.setdefault(digest, []).append(name)
+        media = [exported(image, names.get(image.digest, [])) for image in store.all_media()]
     finally:
         store.close()
+    # A store with photos exports {"articles", "media"}; without, the list it always was.
+    data: Any = {"articles": articles, "media": media} if media else articles
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
-        print(f"exported {len(data)} articles to {args.output}", file=sys.stderr)
+        print(
+            f"exported {len(articles)} articles and {len(media)} photos to {args.output}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -189,11 +214,12 @@ def _audit(args: argparse.Namespace) -> int:
         import playwright  # noqa: F401
     except ImportError as exc:
         print(
-            f"legible audit needs the audit extra: pip install 'legible[audit]' ({exc.name}"
+            f"legible audit needs the audit extra: pip install '{DISTRIBUTION}[audit]' ({exc.name}"
             " is missing)",
             file=sys.stderr,
         )
         return 2
+    from legible_audit.browser import require_chromium
     from legible_audit.main import audit
     from legible_audit.options import UsageError, from_args
 
@@ -204,6 +230,7 @@ def _audit(args: argparse.Namespace) -> int:
     themes = load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     try:
         options = from_args(args, {t.name: t.level for t in themes.values()}, SIZES)
+        require_chromium()  # a first run without one: the command that installs it
         return audit(options)
     except UsageError as exc:
         print(f"legible audit: {exc}", file=sys.stderr)
@@ -241,9 +268,11 @@ def parser() -> argparse.ArgumentParser:
     snip.set_defaults(func=_widget_snippet)
     aud = sub.add_parser(
         "audit",
-        help="check any site's pages in every theme, size and viewport (needs legible[audit])",
+        help="check any site's pages in every theme, size and viewport"
+        f" (needs {DISTRIBUTION}[audit])",
         description="Run axe and Legible's own checks on each page in each variant;"
-        " exit 0 clean or only known findings, 1 new findings, 2 usage or setup errors.",
+        " exit 0 clean or only known findings, 1 new failing findings, 2 usage or setup"
+        " errors, 3 some pages could not be checked.",
     )
     add_audit_arguments(aud)
     aud.set_defaults(func=_audit)

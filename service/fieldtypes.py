@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .figures import without_alt
 from .sanitize import sanitize_html
 
 # PostgreSQL cannot store U+0000 in text (SQLite can): refused on both, so an article
@@ -94,7 +95,8 @@ class Slug(FieldType):
 
 
 class Html(FieldType):
-    """Article HTML, cleaned by the one sanitiser (sanitize.py)."""
+    """Article HTML, cleaned by the one sanitiser (sanitize.py). Every <img> must have
+    alt text (WCAG 1.1.1): `alt=""` is accepted and marks it decorative."""
 
     def describe(self) -> str:
         return "HTML, sanitised on the way in (see Sanitising)"
@@ -107,6 +109,12 @@ class Html(FieldType):
         clean = sanitize_html(value)
         if value.strip() and not clean.strip():
             raise ValueError("has no allowed content left after sanitising")
+        missing = without_alt(clean)
+        if missing:
+            raise ValueError(
+                f"has {len(missing)} <img> without alt (first: {missing[0][:80]!r}): describe"
+                ' each image in alt="…", or give alt="" if it is only decoration'
+            )
         return clean
 
 

@@ -11,8 +11,9 @@ portal's plain-text export, then write each one in its own transaction.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,13 +23,19 @@ from markdown_it import MarkdownIt
 
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .media import Image
+from .photos import Photos
 from .portal_text import parse_portal_text
+from .settings import Settings
 from .store import Store
 
 SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "portal"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+# A photo alone in its paragraph with a title, `![alt](photo.jpg "Caption")`, is a figure.
+_CAPTIONED = re.compile(r'<p><img src="([^"]*)" alt="([^"]*)" title="([^"]*)" /></p>')
+_FIGURE = r'<figure><img src="\1" alt="\2"><figcaption>\3</figcaption></figure>'
 
 
 def _read(path: Path) -> str:
@@ -42,13 +49,19 @@ def _read(path: Path) -> str:
         raise ImportFailed(f"cannot be read: {exc.strerror}") from exc
 
 
-def parse_json(text: str) -> list[dict[str, Any]]:
+def parse_json(text: str, photos: Photos | None = None) -> list[dict[str, Any]]:
+    """The articles in a JSON file. An export with photos is {"articles", "media"}: its
+    media are restored (through `photos`) before the articles are read."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed(f"is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
     except RecursionError:
         raise ImportFailed("is not valid JSON: it nests too deeply") from None
+    if isinstance(data, dict) and "articles" in data:
+        if photos is not None:
+            photos.restore(data.get("media", []))
+        data = data["articles"]
     items = data if isinstance(data, list) else [data]
     if not items or not all(isinstance(i, dict) for i in items):
         raise ImportFailed("must hold an article object or a list of article objects")
@@ -85,17 +98,17 @@ def parse_markdown(text: str) -> dict[str, Any]:
     if "body_html" in meta:
         raise ImportFailed("front matter must not set body_html: the Markdown below it is the body")
     data = {str(k): _plain(v) for k, v in meta.items()}
-    data["body_html"] = _markdown.render("\n".join(lines[end + 1 :]))
+    data["body_html"] = _CAPTIONED.sub(_FIGURE, _markdown.render("\n".join(lines[end + 1 :])))
     return data
 
 
-def parse_file(path: Path) -> list[dict[str, Any]]:
+def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]:
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise ImportFailed(f"has an unknown extension; use one of {', '.join(sorted(SUFFIXES))}")
     text = _read(path)
     if kind == "json":
-        return parse_json(text)
+        return parse_json(text, photos)
     if kind == "markdown":
         return [parse_markdown(text)]
     return [parse_portal_text(text)]
@@ -118,6 +131,7 @@ class Report:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    media: list[str] = field(default_factory=list)  # digests of the images stored
 
     @property
     def ok(self) -> bool:
@@ -127,6 +141,7 @@ class Report:
         lines = [
             f"imported {len(self.created)}, updated {len(self.updated)}, "
             f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+            + (f"; stored {len(self.media)} photos" if self.media else "")
         ]
         for label, slugs in (("imported", self.created), ("updated", self.updated)):
             if slugs:
@@ -139,18 +154,26 @@ class Report:
         return "\n".join(lines)
 
 
-def articles_from(path: Path) -> list[Article]:
-    """Every article in one file, validated; the whole file fails if one is bad."""
-    items = parse_file(path)
+def articles_from(path: Path, photos: Photos | None = None) -> list[Article]:
+    """Every article in one file, validated; the whole file fails if one is bad. With
+    `photos`, the file's local images are stored and the articles point at them."""
+    items = parse_file(path, photos)
     out = []
+    images: list[tuple[str, Image]] = []
     for n, item in enumerate(items, 1):
         try:
-            out.append(validate(item))
+            article = validate(item)
+            if photos is not None:  # its local images, read from the file's folder
+                body, found = photos.local_images(article.body_html, path.parent)
+                article, images = replace(article, body_html=body), images + found
+            out.append(article)
         except ArticleInvalid as exc:
             where = f"article {n}: " if len(items) > 1 else ""
             raise ImportFailed(
                 where + "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
             ) from exc
+    if photos is not None:
+        photos.put(images)  # every article and image is good: store the images first
     return out
 
 
@@ -159,8 +182,16 @@ def import_paths(
     paths: Iterable[Path],
     on_change: Callable[[str], None] | None = None,
     progress: TextIO | None = None,
+    photos: Photos | None = None,
 ) -> Report:
-    """Import every file; a bad file is reported and skipped, the rest still land."""
+    """Import every file; a bad file is reported and skipped, the rest still land.
+    Photos are stored through `photos` (the media limits of default settings if not
+    given); `report.media` lists the images written."""
+    if photos is None:
+        defaults = Settings()
+        photos = Photos(store, defaults.media_max_bytes, defaults.media_max_pixels)
+    report_media: set[str] = set()
+    photos.stored = report_media
     files = list(find_files(paths))
     report = Report()
     bar = _Progress(len(files), progress) if progress is not None else None
@@ -168,7 +199,7 @@ def import_paths(
         try:
             if not path.exists():
                 raise ImportFailed("does not exist")
-            for article in articles_from(path):
+            for article in articles_from(path, photos):
                 result, _revision = store.put(article)
                 getattr(report, result).append(article.slug)
                 if result != "unchanged" and on_change is not None:
@@ -181,6 +212,7 @@ def import_paths(
             bar.step(path.name)
     if bar is not None:
         bar.done()
+    report.media = sorted(report_media)
     return report
 
 

@@ -176,7 +176,12 @@ def load_themes(directory: Path) -> dict[str, Theme]:
 def _block(theme: Theme) -> str:
     props = ";".join(f"{TOKENS[k]}:{theme.colors[k]}" for k in TOKENS)
     underline = "underline" if theme.underline_links else "none"
-    return f"{props};--link-decoration:{underline};color-scheme:{theme.scheme}"
+    # A photo's edge must show against any page colour: thicker where the theme promises AAA.
+    image_border = "0.1875rem" if theme.level == "AAA" else "0.0625rem"
+    return (
+        f"{props};--link-decoration:{underline};--image-border:{image_border};"
+        f"color-scheme:{theme.scheme}"
+    )
 
 
 def theme_css(themes: dict[str, Theme]) -> str:

@@ -13,6 +13,10 @@ server nor its image needs Node. It is served twice, byte for byte:
 - `/widget/legible-widget.<sha256-16>.js`, immutable, for operators who pin a
   version with Subresource Integrity (`integrity_for`, `snippets`).
 
+Every bundle a deployment has served stays servable at its hashed URL (`Bundles`):
+start-up stores the current one in the store once, by its hash, so after a theme
+edit or an upgrade a pinned URL still answers the same bytes, and its SRI holds.
+
 A loader that injected the hashed file would cost a second, serial request and
 a Trusted Types policy (assigning `script.src` is a TT sink, and a host's
 `trusted-types` directive may forbid the policy name). Brotli makes the whole
@@ -30,10 +34,16 @@ import hashlib
 import html
 import json
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from cachetools import LRUCache, TTLCache
+
+from .delivery import Entry, make_entry
 from .i18n import strings
 from .preferences import (
     COOKIE,
@@ -47,6 +57,7 @@ from .preferences import (
     SIZES,
     VARIANT_PARAMS,
 )
+from .store import Store
 from .themes import TOKENS, Theme, data_dir
 
 LOADER_URL = "/widget.js"
@@ -57,6 +68,12 @@ HTML = "text/html; charset=utf-8"
 # Five minutes fresh; a stale copy is used while it is revalidated in the background.
 SHORT_CACHE = "public, max-age=300, stale-while-revalidate=86400"
 IMMUTABLE = "public, max-age=31536000, immutable"
+# A bundle not stored (yet: another replica may be starting with it) is asked for again soon.
+UNKNOWN_SECONDS = 60
+UNKNOWN_CACHE = f"public, max-age={UNKNOWN_SECONDS}"
+BUNDLE_PATH = re.compile(r"/widget/legible-widget\.([0-9a-f]{16})\.js")
+OLD_BUNDLES_BYTES = 512 * 1024  # older bundles in memory: about 16 (32 KB each, all encodings)
+UNKNOWN_KEPT = 1024  # hashes remembered as not stored, for UNKNOWN_SECONDS
 EXAMPLE_ORIGIN = "https://legible.example"
 LANGS = ("vi", "en")  # the widget's languages (data-lang)
 _PLACEHOLDER = re.compile(r"__LEGIBLE_[A-Z]+__")
@@ -175,8 +192,13 @@ def build_widget(themes: dict[str, Theme]) -> bytes:
     return script.encode()
 
 
+def bundle_digest(body: bytes) -> str:
+    """What names a bundle in its URL and in the store: its sha256, 16 hex digits."""
+    return hashlib.sha256(body).hexdigest()[:16]
+
+
 def bundle_url(body: bytes) -> str:
-    return f"{BUNDLE_PREFIX}{hashlib.sha256(body).hexdigest()[:16]}.js"
+    return f"{BUNDLE_PREFIX}{bundle_digest(body)}.js"
 
 
 def integrity_for(body: bytes) -> str:
@@ -214,3 +236,72 @@ def widget_assets(themes: dict[str, Theme], css_url: str) -> list[WidgetAsset]:
         WidgetAsset(bundle_url(body), body, JS, IMMUTABLE),
         WidgetAsset(DEMO_URL, demo_page(themes, css_url), HTML, SHORT_CACHE),
     ]
+
+
+class _Unknown:
+    """`Bundles.find`'s answer for a hash known not to be stored."""
+
+
+UNKNOWN = _Unknown()
+
+
+class Bundles:
+    """Every widget bundle this deployment has served, by the hash in its URL.
+
+    The current bundle is served from memory like any asset (`Site.widget`); this
+    class only stores it, once, at start-up (`keep`), and answers the older
+    hashed URLs. An older bundle is read from the store on its first request,
+    compressed once (gzip, brotli 11: the same bytes and ETags as when it was
+    current) off the event loop, and kept in a small LRU bounded by bytes, so a
+    deployment with many old bundles never holds them all. A hash not stored is
+    remembered for UNKNOWN_SECONDS, as long as its 404 may be cached.
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self._old: LRUCache[str, Entry] = LRUCache(OLD_BUNDLES_BYTES, getsizeof=_entry_size)
+        self._unknown: TTLCache[str, bool] = TTLCache(UNKNOWN_KEPT, UNKNOWN_SECONDS, clock)
+        self._lock = threading.Lock()  # held only around the two caches, never over I/O
+        self._loading: dict[str, threading.Lock] = {}  # one store read per hash at a time
+
+    def keep(self, body: bytes) -> bool:
+        """Store `body`, the bundle this process serves, unless it is stored already.
+        Start-up only: never on a request. True if this call stored it."""
+        return self.store.keep_bundle(bundle_digest(body), body)
+
+    def find(self, digest: str) -> Entry | _Unknown | None:
+        """What memory holds for `digest` (an entry, or UNKNOWN); None: ask `load`.
+        Never waits for I/O, so the event loop may call it."""
+        with self._lock:
+            if digest in self._unknown:
+                return UNKNOWN
+            return self._old.get(digest)
+
+    def load(self, digest: str) -> Entry | None:
+        """The stored bundle `digest`, ready to serve, or None if it is not stored.
+        Blocks on the store and compresses: call it in a worker thread. Raises
+        StoreUnavailable when the store cannot say."""
+        with self._lock:
+            gate = self._loading.setdefault(digest, threading.Lock())
+        try:
+            with gate:  # a second request for the same hash waits, then finds it cached
+                found = self.find(digest)
+                if found is not None:
+                    return None if isinstance(found, _Unknown) else found
+                body = self.store.bundle(digest)
+                if body is not None and bundle_digest(body) != digest:
+                    body = None  # not what the URL names: its SRI could not hold
+                entry = make_entry(body, JS) if body is not None else None
+                with self._lock:
+                    if entry is None:
+                        self._unknown[digest] = True
+                    else:
+                        self._old[digest] = entry
+                return entry
+        finally:
+            with self._lock:
+                self._loading.pop(digest, None)
+
+
+def _entry_size(entry: Entry) -> int:
+    return entry.size

@@ -253,6 +253,31 @@ def test_writes_pass_through_varnish_to_a_replica(cluster: Cluster) -> None:
         time.sleep(0.01)
 
 
+def test_a_photo_larger_than_an_article_body_is_stored_and_cached_whatever_the_cookies(
+    cluster: Cluster,
+) -> None:
+    """PUT /api/media/ takes up to LEGIBLE_MEDIA_MAX_MB through Varnish (not the 2 MB of
+    an article), and a reader's cookies do not keep a photo out of the cache."""
+    import io
+
+    from PIL import Image
+
+    noise = Image.frombytes("RGB", (1000, 1000), os.urandom(3_000_000))
+    out = io.BytesIO()
+    noise.save(out, "PNG")
+    assert out.tell() > 2 * 1024 * 1024
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content_Type": "image/png"}
+    status, _, body = cluster.front.request("PUT", "/api/media/nhieu.png", out.getvalue(), **auth)
+    assert status == 201, body
+    url = json.loads(body)["url"]
+    cookie = "legible_pref=dark.150.0; _ga=GA1.2.3"
+    first = cluster.front.request("GET", url, Cookie=cookie)
+    second = cluster.front.request("GET", url, Cookie=cookie)
+    assert first[0] == second[0] == 200
+    assert second[1]["x-cache"] == "hit" and second[2] == first[2]
+    assert "immutable" in second[1]["cache-control"]
+
+
 def test_postgresql_stopped_and_started_cached_pages_stay_the_rest_503_then_recover(
     cluster: Cluster, pg_cluster: pg.Cluster
 ) -> None:

@@ -36,7 +36,7 @@ PAYLOADS: dict[str, str] = {
     "script-src": "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
     "script-split": "<scr<script>ipt>alert(1)</scr</script>ipt>",
     "script-in-attr-breakout": '<a title="x" "><script>alert(1)</script>">x</a>',
-    "img-onerror": "<img src=x onerror=alert(1)>",
+    "img-onerror": "<img src=x onerror=alert(1) alt=x>",  # without alt it is refused (422)
     "img-onerror-quoted": '<img src="x" onerror="alert(1)" alt="a">',
     "img-javascript": '<img src="javascript:alert(1)" alt="j">',
     "img-data-svg": '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+" alt="d">',
@@ -88,7 +88,9 @@ PAYLOADS: dict[str, str] = {
     "link-import": '<link rel="import" href="https://evil.example/x.html">',
     "link-stylesheet": '<link rel="stylesheet" href="https://evil.example/x.css">',
     "template": "<template><script>alert(1)</script></template>",
-    "noscript-mxss": '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    "noscript-mxss": (
+        '<noscript><p title="</noscript><img src=x onerror=alert(1) alt=x>"></noscript>'
+    ),
     "comment-breakout": "<!--><script>alert(1)</script>-->",
     "cdata": "<![CDATA[<script>alert(1)</script>]]>",
     "textarea-breakout": "<textarea></textarea><script>alert(1)</script>",

@@ -147,6 +147,13 @@ sub vcl_recv {
     if (req.url ~ "^/metrics(\?|/|$)") {
         return (synth(404, "Not Found"));  # scrape each replica directly
     }
+    if (req.method == "PUT" && req.url ~ "^/api/media/") {
+        # A photo: as large as LEGIBLE_MEDIA_MAX_MB (20 MB by default); raise both together.
+        if (!std.cache_req_body(20MB)) {
+            return (synth(413, "Payload Too Large"));
+        }
+        return (pass);
+    }
     if (req.method == "PUT" || req.method == "DELETE") {
         # Kept so a retry on the other replica can send it again: as large as
         # LEGIBLE_MAX_BODY_MB (2 MB by default) allows; raise both together.
@@ -233,7 +240,7 @@ sub legible_cookie {
         }
     }
     if (req.http.Cookie) {
-        if (req.url ~ "^/(assets|static|widget)/" || req.url ~ "^/widget\.js"
+        if (req.url ~ "^/(assets|static|widget|media)/" || req.url ~ "^/widget\.js"
             || req.url ~ "[?&](theme|size|spacing|measure|font)=") {
             unset req.http.Cookie;  # the URL says which variant: the cookie changes nothing
         } else {

@@ -14,11 +14,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..articles import FIELDS, KEY, SCHEMA, Article
 from ..fieldtypes import FieldType
 from ..text import fold
+from .media import MediaRows
 
 _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
@@ -99,8 +100,9 @@ class Changes:
 WriteResult = Literal["created", "updated", "unchanged"]
 
 
-class Store(ABC):
-    """The articles, by slug. Every article is written in its own transaction."""
+class Store(MediaRows, ABC):
+    """The articles, by slug, and the media (store/media.py). Every article is written
+    in its own transaction."""
 
     @abstractmethod
     def migrate(self) -> int:
@@ -163,6 +165,29 @@ class Store(ABC):
     @abstractmethod
     def delete(self, slug: str) -> bool:
         """Remove an article; False if there was none."""
+
+    # -- the widget's bundles: every one this deployment has served, by its URL's hash --
+    PARAM: ClassVar[str] = "?"  # the engine's placeholder, for the SQL written once here
+
+    @abstractmethod
+    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+        """The rows a read-only query returns; StoreUnavailable if the engine cannot answer."""
+
+    @abstractmethod
+    def keep_bundle(self, digest: str, body: bytes) -> bool:
+        """Store a widget bundle under `digest` unless one is there already (replicas
+        starting together may race: the first wins, the rest change nothing). True if
+        this call stored it."""
+
+    def bundle(self, digest: str) -> bytes | None:
+        """The widget bundle stored under `digest` (hex, as widget.BUNDLE_PATH checks), or None."""
+        rows = self._read(f"SELECT body FROM widget_bundles WHERE digest = {self.PARAM}", (digest,))
+        return bytes(rows[0][0]) if rows else None
+
+    def bundle_digests(self) -> list[str]:
+        """Every stored bundle's digest, oldest first."""
+        rows = self._read("SELECT digest FROM widget_bundles ORDER BY stored_at, digest")
+        return [str(r[0]) for r in rows]
 
 
 def snippet(text: str, terms: list[str], width: int = 220) -> str:

@@ -16,7 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
@@ -43,33 +43,8 @@ from .common import (
     stored_values,
 )
 from .listener import CHANNEL, Listener
+from .pg_migrations import MIGRATIONS
 from .pgurl import redacted
-
-# Each entry moves the schema one version up; never edit a shipped entry.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE articles (
-        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        slug text NOT NULL UNIQUE,
-        title text NOT NULL,
-        lang text NOT NULL DEFAULT 'vi',
-        published text NOT NULL,
-        published_at timestamp,
-        updated text,
-        summary text NOT NULL DEFAULT '',
-        byline text NOT NULL DEFAULT '',
-        tags text NOT NULL DEFAULT '[]',
-        body_html text NOT NULL,
-        body_text text NOT NULL,
-        search tsvector NOT NULL,
-        revision integer NOT NULL DEFAULT 1,
-        modified_at timestamptz NOT NULL DEFAULT now()
-    );
-    CREATE INDEX articles_by_instant ON articles (published_at DESC NULLS LAST, id DESC);
-    CREATE INDEX articles_search ON articles USING gin (search);
-    """,
-    "ALTER TABLE articles ADD COLUMN source_url text NOT NULL DEFAULT ''",
-)
 
 MIGRATION_LOCK = 0x1E61B1E  # pg_advisory_xact_lock keys: replicas migrate one at a time
 WRITE_LOCK = 0x1E61B1F  # with hashtext(slug): one writer per slug, even for a new slug
@@ -146,6 +121,9 @@ def search_query(terms: list[str]) -> str:
 
 
 class PostgresStore(Store):
+    PARAM = "%s"
+    PARAM = "%s"  # the media rows' placeholder (store/media.py)
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.where = redacted(url)
@@ -300,6 +278,9 @@ class PostgresStore(Store):
         return hits, total
 
     # -- writes ------------------------------------------------------------------
+    def _media_write(self) -> AbstractContextManager[psycopg.Connection[Any]]:
+        return self._transaction()
+
     def _notify(self, conn: psycopg.Connection[Any], slug: str, revision: int | None) -> None:
         """Heard by every listener once (and only if) the transaction commits."""
         payload = json.dumps({"slug": slug, "revision": revision, "by": self.writer})
@@ -336,3 +317,8 @@ class PostgresStore(Store):
             if existed:
                 self._notify(conn, slug, None)
         return existed
+
+    def keep_bundle(self, digest: str, body: bytes) -> bool:
+        with self._transaction() as conn:  # the widget's (service/widget.py)
+            sql = b"INSERT INTO widget_bundles VALUES (%s, %s) ON CONFLICT (digest) DO NOTHING"
+            return conn.execute(sql, (digest, body)).rowcount == 1

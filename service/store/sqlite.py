@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,6 +63,26 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX articles_by_instant ON articles (published_at DESC, id DESC);
     """,
     "ALTER TABLE articles ADD COLUMN source_url TEXT NOT NULL DEFAULT ''",
+    # Every widget bundle served, so a URL pinned with SRI outlives upgrades (widget.py).
+    """
+    CREATE TABLE widget_bundles (
+        digest TEXT PRIMARY KEY,
+        body BLOB NOT NULL,
+        stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    )
+    """,
+    # The media store (store/media.py): each width of an image, and the uploaded names.
+    """
+    CREATE TABLE media (
+        digest TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        ext TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (digest, width)
+    ) WITHOUT ROWID;
+    CREATE TABLE media_names (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID
+    """,
 )
 
 # Statements from the schema's column names (common.py), built once.
@@ -260,6 +280,9 @@ class SQLiteStore(Store):
             self.close()
             raise StoreUnavailable(str(exc)) from exc
 
+    def _media_write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._writing()
+
     def put(self, article: Article) -> tuple[WriteResult, int]:
         """Create or update by slug; the revision goes up only when something changed."""
         body_text = html_to_text(article.body_html)
@@ -293,3 +316,15 @@ class SQLiteStore(Store):
                 conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (row["id"],))
                 conn.execute("DELETE FROM articles WHERE id = ?", (row["id"],))
         return row is not None
+
+    # -- the widget's bundles ----------------------------------------------------
+    def keep_bundle(self, digest: str, body: bytes) -> bool:
+        if self._read("SELECT 1 FROM widget_bundles WHERE digest = ?", (digest,)):
+            return False  # the usual start-up: no write lock taken
+        with self._writing() as conn:
+            cur = conn.execute(
+                "INSERT INTO widget_bundles (digest, body) VALUES (?, ?)"
+                " ON CONFLICT (digest) DO NOTHING",
+                (digest, body),
+            )
+        return cur.rowcount == 1

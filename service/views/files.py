@@ -1,5 +1,6 @@
 """Files served from memory: the hashed stylesheet, the demo images, the
-widget (`/widget.js`, its hashed copy and `/widget/demo`), `/healthz` and `/metrics`."""
+widget (`/widget.js`, its hashed copy and `/widget/demo`; older hashed copies
+from the store), `/healthz` and `/metrics`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..delivery import respond
+from ..delivery import Entry, respond
 from ..errors import PageError
 from ..version import __version__
+from ..widget import BUNDLE_PATH, IMMUTABLE, UNKNOWN_CACHE
 from .common import site_of
 
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -26,19 +28,35 @@ async def asset(request: Request) -> Response:
     return respond(entry, request.headers, request.method, headers)
 
 
+# Embedded on other origins: CORS and CORP always, not only when Origin is sent,
+# so a shared cache never holds a copy without them.
+CROSS_ORIGIN = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
+UNKNOWN_BUNDLE = b"404 Not Found: this deployment never served a widget bundle with this hash.\n"
+
+
 async def widget_file(request: Request) -> Response:
-    found = site_of(request).widget.get(request.url.path)
-    if found is None:
+    """The current widget (`/widget.js`, its hashed URL) and the demo from memory;
+    an older hashed URL from the store (`widget.Bundles`)."""
+    site = site_of(request)
+    found = site.widget.get(request.url.path)
+    if found is not None:
+        entry, cache_control = found
+        return respond(entry, request.headers, request.method, _headers(cache_control))
+    name = BUNDLE_PATH.fullmatch(request.url.path)
+    if name is None:
         raise PageError(404, "not_found")
-    entry, cache_control = found
-    # Embedded on other origins: CORS and CORP always, not only when Origin is sent,
-    # so a shared cache never holds a copy without them.
-    headers = {
-        "Cache-Control": cache_control,
-        "Access-Control-Allow-Origin": "*",
-        "Cross-Origin-Resource-Policy": "cross-origin",
-    }
-    return respond(entry, request.headers, request.method, headers)
+    old = site.bundles.find(name.group(1))
+    if old is None:
+        old = await asyncio.to_thread(site.bundles.load, name.group(1))
+    if isinstance(old, Entry):
+        return respond(old, request.headers, request.method, _headers(IMMUTABLE))
+    # Short-lived, not immutable: a replica starting with this bundle may store it soon.
+    headers = {**_headers(UNKNOWN_CACHE), "Content-Type": "text/plain; charset=utf-8"}
+    return Response(b"" if request.method == "HEAD" else UNKNOWN_BUNDLE, 404, headers)
+
+
+def _headers(cache_control: str) -> dict[str, str]:
+    return {"Cache-Control": cache_control, **CROSS_ORIGIN}
 
 
 async def healthz(request: Request) -> Response:

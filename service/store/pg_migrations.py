@@ -1,0 +1,37 @@
+"""PostgreSQL schema migrations, run in order by postgres.py; the SQLite ones are in sqlite.py."""
+
+from __future__ import annotations
+
+# Each entry moves the schema one version up; never edit a shipped entry.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        slug text NOT NULL UNIQUE,
+        title text NOT NULL,
+        lang text NOT NULL DEFAULT 'vi',
+        published text NOT NULL,
+        published_at timestamp,
+        updated text,
+        summary text NOT NULL DEFAULT '',
+        byline text NOT NULL DEFAULT '',
+        tags text NOT NULL DEFAULT '[]',
+        body_html text NOT NULL,
+        body_text text NOT NULL,
+        search tsvector NOT NULL,
+        revision integer NOT NULL DEFAULT 1,
+        modified_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX articles_by_instant ON articles (published_at DESC NULLS LAST, id DESC);
+    CREATE INDEX articles_search ON articles USING gin (search);
+    """,
+    "ALTER TABLE articles ADD COLUMN source_url text NOT NULL DEFAULT ''",
+    # Every widget bundle served, so a URL pinned with SRI outlives upgrades (widget.py).
+    "CREATE TABLE widget_bundles (digest text PRIMARY KEY, body bytea NOT NULL,"
+    " stored_at timestamptz NOT NULL DEFAULT clock_timestamp())",
+    """
+    CREATE TABLE media (digest text NOT NULL, width integer NOT NULL, height integer NOT NULL,
+        ext text NOT NULL, data bytea NOT NULL, PRIMARY KEY (digest, width));
+    CREATE TABLE media_names (name text PRIMARY KEY, digest text NOT NULL)
+    """,
+)
