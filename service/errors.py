@@ -6,6 +6,13 @@
     ├── SettingsInvalid          an environment variable or flag cannot be used
     ├── ThemeInvalid             a theme file cannot be used
     ├── StoreUnavailable         the database cannot be read or written right now
+    ├── FetchFailed              a URL could not be fetched (service/ingest/): `url`, `reason`
+    │   ├── FetchRefused         not fetched on purpose: scheme, credentials, a guarded address
+    │   │   └── RobotsDisallowed     the site's robots.txt asks Legible not to fetch it
+    │   ├── FetchStatus          the server answered with an error status (`status`)
+    │   ├── FetchTimedOut        a connect/read timeout, or the whole fetch's deadline
+    │   ├── FetchTooLarge        the decoded body passed the size cap
+    │   └── TooManyRedirects     more hops than the redirect cap
     └── HTTPProblem              a request the service answers with an error status
         ├── PageError            rendered as an HTML error page (views/errors.py)
         └── ApiError             answered as JSON by the admin API's handler
@@ -48,6 +55,45 @@ class ThemeInvalid(LegibleError):
 
 class StoreUnavailable(LegibleError):
     """The article database cannot be read or written right now."""
+
+
+class FetchFailed(LegibleError):
+    """A URL could not be fetched. `reason` is one line saying why (and, where there
+    is one, what to do about it); the message is `url: reason`."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class FetchRefused(FetchFailed):
+    """Legible would not fetch the URL: its scheme, credentials in it, or an address
+    the SSRF guard refuses (loopback, private, link-local…)."""
+
+
+class RobotsDisallowed(FetchRefused):
+    """The site's robots.txt asks Legible not to fetch the URL (or could not be read)."""
+
+
+class FetchStatus(FetchFailed):
+    """The server answered with an error status, kept in `status`."""
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        self.status = status
+        super().__init__(url, reason)
+
+
+class FetchTimedOut(FetchFailed):
+    """Connecting or reading timed out, or the whole fetch passed its deadline."""
+
+
+class FetchTooLarge(FetchFailed):
+    """The body, decoded, passed the size cap."""
+
+
+class TooManyRedirects(FetchFailed):
+    """The URL redirected more times than the redirect cap allows."""
 
 
 class HTTPProblem(LegibleError):
