@@ -59,16 +59,16 @@ e2e: $(STAMP) browser
 
 ## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses, SQLite and a throwaway PostgreSQL side by side); then two replicas on PostgreSQL behind Varnish: hits vs nginx, write-to-visible latency (BENCH_DB=… for another store); needs wrk, nginx and varnish (installed if missing)
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/cluster.py $${BENCH_DB:+--db "$$BENCH_DB"}
+	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.cluster $${BENCH_DB:+--db "$$BENCH_DB"}
 
 ## bench-connections: 10,000 idle + 2,000 slow connections vs a new reader, legible alone and behind nginx and Varnish (installed if missing)
 bench-connections: $(STAMP)
-	$(BIN)/python bench/connections.py
+	$(BIN)/python -m bench.connections
 
 ## bench-audit: `legible audit` on 20 URLs x 5 themes x 3 sizes, against its 10-minute goal
 bench-audit: $(STAMP) browser
-	$(BIN)/python bench/audit.py
+	$(BIN)/python -m bench.audit
 
 ## gallery: the README's screenshots (docs/gallery), taken by the e2e machinery
 gallery: $(STAMP) browser

@@ -1,4 +1,4 @@
-"""tests/live.py, the live-server helper tests, e2e and bench share: its failures are
+"""tests/support/live.py, the live-server helper tests, e2e and bench share: its failures are
 bounded in time and say why, and stop() ends what it started."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from live import LiveServer, ServerFailed, free_port, serve, server_env, spawn
+
+from tests.support.live import LiveServer, ServerFailed, free_port, serve, server_env, spawn
 
 
 def _gone(pid: int) -> bool:
