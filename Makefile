@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck unit e2e browser engines widget widget-tools bench bench-connections bench-audit fuzz gallery clean
+.PHONY: run test lint typecheck unit quick e2e browser engines widget widget-tools bench bench-connections bench-audit fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP) widget-tools
 	$(BIN)/python -m pytest tests
+
+## quick: everything but the tests marked slow (engine clusters, held connections, the browser's theme x size sweeps)
+quick: $(STAMP) browser engines widget-tools
+	$(BIN)/python -m pytest -m "not slow"
 
 e2e: $(STAMP) browser
 	$(BIN)/python -m pytest e2e

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live import LiveServer, ServerFailed, free_port, serve, server_env, spawn
+from tests.support import portal_article
+from tests.support.live import (
+    ROOT,
+    LiveServer,
+    ServerFailed,
+    free_port,
+    serve,
+    server_env,
+    spawn,
+)
 
 
 def _gone(pid: int) -> bool:
@@ -22,6 +31,14 @@ def _gone(pid: int) -> bool:
     except OSError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def test_the_helpers_find_the_checkout_and_the_fixture_wherever_they_live() -> None:
+    """tests/support/ is one level down: ROOT is the checkout servers run from, and the
+    portal article is tests/fixtures/'s."""
+    assert (ROOT / "pyproject.toml").is_file() and (ROOT / "service").is_dir()
+    assert portal_article.PATH == ROOT / "tests" / "fixtures" / "portal-article.txt"
+    assert portal_article.PATH.is_file()
 
 
 def test_a_server_that_exits_while_starting_fails_with_its_log(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: tests/support/live.py
 HOST = "127.0.0.1"
 # The source tree's CLI (run from ROOT): the code under test, whatever is installed.
 PYTHON_CLI = (sys.executable, "-m", "service.cli")
