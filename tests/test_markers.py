@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # five collections in subprocesses: about a minute on a busy machine
+
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [
     "tests/test_outage.py",  # the `db` fixture: SQLite (unit) and PostgreSQL (engines)
