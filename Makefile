@@ -37,19 +37,20 @@ browser:
 engines:
 	scripts/setup-engines
 
-## widget: minify widget/widget.js into widget/widget.min.js (after editing the widget)
+## widget: bundle and minify widget/src/*.js into widget/widget.min.js (after editing the widget)
 widget:
 	scripts/build-widget
 
 widget-tools:
 	scripts/build-widget --tools
 
-lint: $(STAMP)
-	$(BIN)/ruff check service legible_audit tests e2e bench conftest.py
-	$(BIN)/ruff format --check service legible_audit tests e2e bench conftest.py
+lint: $(STAMP) widget-tools
+	scripts/build-widget --lint
+	$(BIN)/ruff check service legible_audit legible_contrast tests e2e bench conftest.py
+	$(BIN)/ruff format --check service legible_audit legible_contrast tests e2e bench conftest.py
 
 typecheck: $(STAMP)
-	$(BIN)/mypy service legible_audit
+	$(BIN)/mypy service legible_audit legible_contrast
 
 unit: $(STAMP) widget-tools
 	$(BIN)/python -m pytest tests

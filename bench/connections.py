@@ -65,7 +65,7 @@ HITS_GOAL = 0.5  # cache hits with the crowd open, as a fraction of without
 MEMORY_GOAL_MB = 100.0  # per 10,000 idle connections: tens of MB, not hundreds
 SLACK_SECONDS = 2.0  # a timeout's connections all closed within it + this
 HOLD_SECONDS = 120  # timeouts while the capacity phase holds its crowd
-TOKEN = "bench-token"  # noqa: S105 (the loopback servers this run starts)
+TOKEN = "bench-token-for-the-connections-check-0123"  # noqa: S105 (loopback servers; 32+ chars)
 ACCEPT_BR = [("Accept-Encoding", "br")]
 KNOWN = {  # (front, goal) -> why granian alone misses it by configuration
     ("legible", "shortage: new reader"): "granian sheds no idle connection when full: a new"

@@ -22,10 +22,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from legible_audit.browser import LAUNCH_ARGS, chromium_executable
+from legible_audit.problem import Problem
 from tests.support import portal_article
 from tests.support.live import ServerFailed, serve, server_env
 
-from .checks import Problem
 from .known import KnownBug
 
 E2E = Path(__file__).resolve().parent

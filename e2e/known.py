@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .checks import Problem
+from legible_audit.problem import Problem
+
 from .matrix import Cell
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
+from legible_audit.problem import Problem
 from legible_audit.scripts import script
 from service.preferences import SIZES
 from service.themes import Theme
 
-from .checks import Problem
 from .matrix import Cell, PageSpec, load_cached
 
 

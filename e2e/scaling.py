@@ -18,7 +18,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from .checks import Problem
+from legible_audit.problem import Problem
 
 CHECK = "larger-text"
 CRITERIA = ("1.4.4",)

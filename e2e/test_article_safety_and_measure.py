@@ -15,7 +15,7 @@ from tests.support.live import ServerFailed, serve, server_env
 from .matrix import PAGE_BY_NAME
 
 pytestmark = pytest.mark.e2e
-TOKEN = "e2e-token"
+TOKEN = "e2e-token-for-the-article-safety-test-0123"  # 32+ characters, as serve requires
 
 # Each payload would set window.__xss (or call alert) if any of it survived.
 PAYLOADS = [

@@ -26,6 +26,7 @@ from playwright.sync_api import Page
 
 from legible_audit import tasks
 from legible_audit.axe import run_axe
+from legible_audit.cell import Env
 from legible_audit.findings import Finding, TaskResult
 from legible_audit.options import Variant, Viewport, add_arguments, from_args
 from legible_audit.text import text_spacing_problems
@@ -139,8 +140,9 @@ def test_the_clean_page_behind_a_login_passes_with_exit_0(tmp_path: Path) -> Non
         args = (url, "--widget", "off", "--viewports", "320x640", "--json", str(report))
         locked = audit(*args, "--header", "X-Token: t0ken")
         done = audit(*args, "--header", "X-Token: t0ken", "--cookie", "session=ok")
-    # Without the cookie: one clear line, the run goes on, and the page counts as failed.
-    assert locked.returncode == 1
+    # Without the cookie: one clear line, the run goes on, and the page is an error
+    # (exit 3: some pages could not be checked), not a finding.
+    assert locked.returncode == 3, locked.stdout + locked.stderr
     said = [s for s in locked.stderr.splitlines() if s.startswith("legible audit: ")]
     assert len(said) == 1 and said[0].startswith(f"legible audit: {url} (")
     assert said[0].endswith("could not load: HTTP 401")
@@ -263,6 +265,7 @@ def test_findings_are_pictured_without_the_spacing_stylesheet(
     )
     task = tasks.Task("http://x.example/", Variant(None, 100, False, Viewport(320, 640)), "cell")
     out = TaskResult(task.url, task.label, None, ())
-    tasks._run_cell(lambda: page, opts, task, set(), out)
+    run = tasks.Run(opts, task, out, Env(task.variant.level))
+    tasks._run_cell(lambda: page, tasks.checks_for("cell", opts), run, set())
     assert sheets["color-contrast"] == 0 and sheets["text-clipped"] == 1, sheets
     assert all(f.screenshot for f in out.findings if f.rule in ("color-contrast", "text-clipped"))

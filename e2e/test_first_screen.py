@@ -11,11 +11,11 @@ from dataclasses import replace
 
 import pytest
 
+from legible_audit.first_screen import first_screen_problems
+from legible_audit.problem import Problem
 from service.preferences import SIZES
 
-from .checks import Problem
 from .conftest import MakePage
-from .first_screen import first_screen_problems
 from .matrix import PAGE_BY_NAME, load, where
 from .pages import open_variant
 

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from .checks import Problem, check_cell
+from legible_audit.cell import check_cell
+from legible_audit.problem import Problem
+from legible_audit.registry import matrix_checks
+
 from .conftest import Ledger, Seed
 from .known import known_for
 from .matrix import (
@@ -34,7 +37,7 @@ pytestmark = pytest.mark.e2e
 CELLS = build_matrix()
 WIDGET_CELLS = build_widget_matrix()
 SEED_CELLS = build_seed_matrix()
-CELL_CHECKS = ("axe", "focus", "target-size", "non-text-contrast", "lang")
+CELL_CHECKS = tuple(c.id for c in matrix_checks())  # check_cell's
 
 
 def run_cell(kind: str, page: Page, cell: Cell, seed: Seed, ledger: Ledger, report) -> None:

@@ -11,13 +11,10 @@ import re
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from .checks import (
-    Problem,
-    font_scale_problems,
-    paragraph_font_px,
-    reflow_problems,
-    text_contrast_problems,
-)
+from legible_audit.layout import reflow_problems
+from legible_audit.problem import Problem
+from legible_audit.text import font_scale_problems, paragraph_font_px, text_contrast_problems
+
 from .matrix import PAGE_BY_NAME, PAGES, SIZES, load
 from .matrix import where as where_
 from .pages import open_variant

@@ -12,15 +12,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from .checks import (
-    Problem,
-    clipped_text_problems,
-    forced_colors_problems,
-    reduced_motion_problems,
-    skip_link_problems,
-    tab_walk,
-    text_spacing_problems,
-)
+from legible_audit.keyboard import skip_link_problems, tab_walk
+from legible_audit.osmodes import forced_colors_problems, reduced_motion_problems
+from legible_audit.problem import Problem
+from legible_audit.text import clipped_text_problems, text_spacing_problems
+
 from .conftest import Ledger, MakePage
 from .known import known_for
 from .matrix import Cell, build_custom_matrix

@@ -21,7 +21,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, expect
 
-from service.themes import Theme, contrast_ratio, data_dir, load_themes
+from legible_audit.colour import blend, composite, parse_rgb
+from legible_contrast import contrast_ratio, parse_hex
+from service.themes import Theme, data_dir, load_themes
 from service.widget import BUNDLE_PREFIX, integrity_for
 
 THEMES: dict[str, Theme] = load_themes(data_dir("themes"))
@@ -207,28 +209,13 @@ _COLOURS_JS = """(sel) => {
   for (let a = e; a; a = a.parentElement) layers.push(getComputedStyle(a).backgroundColor);
   return {color: getComputedStyle(e).color, layers};
 }"""
-_RGB = re.compile(r"rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)")
-
-
-def _rgba(value: str) -> tuple[float, float, float, float]:
-    m = _RGB.fullmatch(value.strip())
-    assert m, value
-    return (*(float(m.group(i)) for i in (1, 2, 3)), float(m.group(4) or 1))  # type: ignore[return-value]
-
-
-def _over(top: tuple[float, ...], bottom: tuple[float, ...]) -> tuple[float, float, float, float]:
-    a = top[3]
-    return (*(top[i] * a + bottom[i] * (1 - a) for i in range(3)), 1.0)  # type: ignore[return-value]
 
 
 def text_contrast(page: Page, selector: str) -> float:
     """WCAG ratio of an element's text over the composite of its backgrounds."""
     got = page.evaluate(_COLOURS_JS, selector)
-    bg: tuple[float, ...] = (255.0, 255.0, 255.0, 1.0)
-    for layer in reversed(got["layers"]):
-        bg = _over(_rgba(layer), bg)
-    fg = _over(_rgba(got["color"]), bg)
-    return contrast_ratio(fg[:3], bg[:3])  # type: ignore[arg-type]
+    bg = composite(got["layers"])
+    return contrast_ratio(blend(parse_rgb(got["color"]), bg), bg)
 
 
 def font_px(page: Page, selector: str) -> float:
@@ -435,9 +422,7 @@ def test_every_theme_reaches_its_promised_contrast_on_grey_host_text(
         "getComputedStyle(document.querySelector('legible-widget').shadowRoot"
         ".querySelector('.p')).backgroundColor"
     )
-    assert _rgba(panel_bg)[:3] == tuple(
-        float(int(theme.colors["background"][i : i + 2], 16)) for i in (1, 3, 5)
-    )
+    assert parse_rgb(panel_bg)[:3] == parse_hex(theme.colors["background"])
     choose(page, "Màu của trang")
     assert text_contrast(page, "#para") < 3
 

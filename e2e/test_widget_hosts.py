@@ -18,14 +18,13 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page
 
+from legible_audit.cell import check_cell
+from legible_audit.problem import Problem
+from legible_audit.registry import matrix_checks
+from legible_audit.text import clipped_text_problems, text_contrast_problems
+from legible_contrast import parse_hex
 from service.preferences import DEFAULT_SIZE, SIZES
 
-from .checks import (
-    Problem,
-    check_cell,
-    clipped_text_problems,
-    text_contrast_problems,
-)
 from .conftest import Ledger, MakePage
 from .hosts import HOST_BY_NAME, HOST_PAGES, HOSTS_DIR, MANY_ELEMENTS, HostPage, HostServer
 from .matrix import WIDGET_STATES, load_cached, themes_dir
@@ -33,7 +32,7 @@ from .scaling import leftover_problems, remember_base, reset_problems, scaled_pr
 
 pytestmark = pytest.mark.e2e
 LARGEST = max(SIZES)
-CELL_CHECKS = ("axe", "focus", "target-size", "non-text-contrast", "lang")  # check_cell's
+CELL_CHECKS = tuple(c.id for c in matrix_checks())  # check_cell's
 STEP = LARGEST / DEFAULT_SIZE
 
 
@@ -258,8 +257,7 @@ _OS_THEME_JS = """(themes) => (themes.find(([, media]) => media && matchMedia(me
 
 
 def _rgb(hex_colour: str) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgb({r}, {g}, {b})"
+    return "rgb({}, {}, {})".format(*parse_hex(hex_colour))
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ Each check is a function that takes a loaded Playwright page and returns a list 
 `Problem`s (empty: passed). They live one family per module, with their JavaScript
 beside them in `js/`:
 
-- `colour`: WCAG contrast arithmetic (the one implementation; pure Python);
+- `colour`: computed CSS colours for the contrast checks (the WCAG arithmetic itself is
+  `legible_contrast`, shared with the theme loader; pure Python);
 - `axe`: axe-core with the WCAG 2.0-2.2 A/AA and best-practice tags (+ 7:1 for AAA);
 - `focus`: focus visible, appearance and not obscured; `keyboard`: the Tab walk and
   the skip link;
@@ -15,7 +16,7 @@ beside them in `js/`:
 - `cell`: what every matrix cell runs; `browser`: how Chromium is launched.
 
 Importing this package needs nothing beyond the standard library; the check modules
-need the `audit` extra (`pip install 'legible[audit]'`: Playwright and axe).
+need the `audit` extra (`pip install 'legible-news[audit]'`: Playwright and axe).
 """
 
 from __future__ import annotations

@@ -1,12 +1,32 @@
-"""WCAG 2 contrast arithmetic on computed CSS colours: the audit's one implementation,
-written from the WCAG definitions and independent of the product's own code."""
+"""Computed CSS colours for the contrast checks: parsing, alpha blending, messages.
+
+The WCAG arithmetic itself (luminance, ratios, the 3:1 floor) is `legible_contrast`,
+the one implementation the product's theme loader uses too. It is a standalone,
+standard-library package, so the audit still imports nothing from the product it
+judges. `wcag_ratio` and `relative_luminance` are re-exported under the names the
+checks use.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
-NON_TEXT_MIN = 3.0  # WCAG 1.4.11: control boundaries, icons, focus indicators
+from legible_contrast import NON_TEXT_MIN, relative_luminance
+from legible_contrast import contrast_ratio as wcag_ratio
+
+__all__ = [
+    "NON_TEXT_MIN",
+    "RGBA",
+    "blend",
+    "composite",
+    "css",
+    "parse_rgb",
+    "px",
+    "relative_luminance",
+    "side_drawn",
+    "wcag_ratio",
+]
 
 RGBA = tuple[float, float, float, float]
 
@@ -43,22 +63,6 @@ def composite(layers_inner_to_outer: Sequence[str], canvas: RGBA = (255, 255, 25
     for layer in reversed(layers_inner_to_outer):
         out = blend(parse_rgb(layer), out)
     return out
-
-
-def _linear(channel: float) -> float:
-    c = channel / 255
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def relative_luminance(rgb: Sequence[float]) -> float:
-    r, g, b = (_linear(v) for v in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def wcag_ratio(fg: Sequence[float], bg: Sequence[float]) -> float:
-    """WCAG 2 contrast ratio of two opaque colours."""
-    hi, lo = sorted((relative_luminance(fg), relative_luminance(bg)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def css(rgb: Sequence[float]) -> str:

@@ -1,30 +1,26 @@
 """What a run found: one finding per (url, variant, rule, selector), and each task's
-outcome. Pure data: the reports and the baseline read it without a browser."""
+outcome per check. Pure data: the reports and the baseline read it without a browser.
+
+Outcomes: a finding *fails* (it counts toward the exit status) or *needs review* (a
+check, or axe, could not decide: listed apart, never failing unless --fail-on
+review). A check with no finding on a task *passed*, or was *inapplicable* (nothing
+on the page for it to test). A page the audit could not load or check is an
+*error*: the task's `error`, never a finding (exit status 3)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from .problem import Problem
+from .problem import ERROR, FAIL, REVIEW, Problem
+from .registry import LOAD as LOAD  # the pseudo-check of a page not in its variant
+from .registry import act_for
 
-# The checks each kind of task runs, in order: a JUnit testcase each.
-CELL_CHECKS = (
-    "first-screen",
-    "axe",
-    "focus",
-    "target-size",
-    "non-text-contrast",
-    "lang",
-    "text-contrast",
-    "reflow",
-    "text-spacing",
-)
-PAGE_CHECKS = ("keyboard", "skip-link", "forced-colors", "reduced-motion")
-LOAD = "page"  # the check name of a page that did not load, or not in its variant
-# A page that did not load, or whose checks broke, was not checked: new in every run
-# it happens, never a known finding, so never in a baseline. (A variant the widget
-# did not apply, or a page without the widget, is a real finding and can be known.)
+# Outcomes of a check on one task, besides FAIL and REVIEW (problem.py).
+PASSED, INAPPLICABLE = "passed", "inapplicable"
+# Rule ids that older runs gave a page that did not load or whose checks broke: such
+# a page is now the task's `error`, and never a known finding in a baseline. (A
+# variant the widget did not apply, or a page without the widget, is a real finding.)
 NOT_CHECKED = ("page-load", "page-check")
 
 Key = tuple[str, str, str, str]  # url, variant, rule, selector
@@ -41,6 +37,12 @@ class Finding:
     message: str
     screenshot: str | None = field(default=None, compare=False)  # data: URI (JPEG)
     raw: dict[str, Any] | None = field(default=None, compare=False, hash=False)  # axe's node
+    outcome: str = FAIL  # FAIL or REVIEW
+
+    @property
+    def act(self) -> tuple[str, ...]:
+        """The W3C ACT rules this finding fails (legible_audit/registry.py)."""
+        return act_for(self.check, self.rule) if self.outcome == FAIL else ()
 
     @property
     def key(self) -> Key:
@@ -61,6 +63,8 @@ class Finding:
             "check": self.check,
             "rule": self.rule,
             "criteria": list(self.criteria),
+            "act": list(self.act),
+            "outcome": self.outcome,
             "selector": self.selector,
             "message": self.message,
             "screenshot": self.screenshot,
@@ -82,11 +86,44 @@ class TaskResult:
     review: list[str] = field(default_factory=list)  # axe incomplete, non-contrast
     axe_rules: list[str] = field(default_factory=list)  # the rules axe evaluated
     seconds: float = 0.0
+    outcomes: dict[str, str] = field(default_factory=dict)  # check -> its outcome here
+    check_errors: list[str] = field(default_factory=list)  # "check: why" it could not run
 
     @property
     def complete(self) -> bool:
         """Every check ran: a baseline entry missing from here is fixed."""
-        return self.error is None
+        return self.error is None and not self.check_errors
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if f.outcome == FAIL]
+
+    @property
+    def to_review(self) -> list[Finding]:
+        return [f for f in self.findings if f.outcome == REVIEW]
+
+
+def check_outcomes(
+    checks: tuple[str, ...],
+    findings: list[Finding],
+    applicable: dict[str, bool],
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """Each check's outcome on one task: error, fail, review, inapplicable or passed."""
+    out = {}
+    for check in checks:
+        mine = {f.outcome for f in findings if f.check == check}
+        if check in errors:
+            out[check] = ERROR
+        elif FAIL in mine:
+            out[check] = FAIL
+        elif REVIEW in mine:
+            out[check] = REVIEW
+        elif not applicable.get(check, True):
+            out[check] = INAPPLICABLE
+        else:
+            out[check] = PASSED
+    return out
 
 
 def findings_from(
@@ -95,7 +132,8 @@ def findings_from(
     problems: list[Problem],
     axe_raw: dict[str, Any] | None = None,
 ) -> list[Finding]:
-    """One finding per problem target; an axe finding carries axe's node for it."""
+    """One finding per problem target; an axe finding carries axe's node for it. A
+    problem whose outcome is ERROR is not a finding: the caller reports it apart."""
     nodes: dict[tuple[str, str], dict[str, Any]] = {}
     shown: dict[str, Any] | None
     for kind, rules in (axe_raw or {}).items():
@@ -106,9 +144,21 @@ def findings_from(
                 nodes[(rule["id"], selector)] = {**raw, "result": kind, "node": node}
     out = []
     for p in problems:
+        if p.outcome == ERROR:
+            continue
         for selector in p.targets or ("",):
             shown = nodes.get((p.rule, selector)) if p.check == "axe" else None
             out.append(
-                Finding(url, variant, p.check, p.rule, p.criteria, selector, p.message, raw=shown)
+                Finding(
+                    url,
+                    variant,
+                    p.check,
+                    p.rule,
+                    p.criteria,
+                    selector,
+                    p.message,
+                    raw=shown,
+                    outcome=p.outcome,
+                )
             )
     return list(dict.fromkeys(out))

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .registry import CHECKS, E2E
+
+CHECK_IDS = tuple(c.id for c in CHECKS if c.runs != E2E)
+
 WIDGET_MODES = ("page", "inject", "off")
 SPACING_CHOICES = {"off": (False,), "on": (True,), "both": (False, True)}
 DEFAULT_SIZES = "100,200"
@@ -69,6 +73,13 @@ class Options:
     html: Path | None
     baseline: Path | None
     update_baseline: bool
+    checks: tuple[str, ...] | None = None  # --checks: these only (None: the registry's default)
+    fail_on: tuple[str, ...] = ("fail",)  # the finding outcomes that fail the run
+    # Large sites: N pages per page template, at most this many pages, picked with this seed.
+    sample: int | None = None
+    max_pages: int | None = None
+    seed: int = 0
+    sarif: Path | None = None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -81,6 +92,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="PATTERN",
         help="leave out URLs matching this glob, e.g. '*/tag/*' (repeatable)",
+    )
+    p.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="audit N pages of each page template (URLs grouped by their path with ids, dates"
+        " and slugs generalised, e.g. /news/{slug}), picked with --seed",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=int,
+        metavar="N",
+        help="audit at most N pages, taken in turn from each page template so all are covered",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="which pages --sample and --max-pages pick: the same seed and URLs give the same"
+        " pages (default 0)",
     )
     p.add_argument("--themes", help="comma-separated theme names (default: every theme)")
     p.add_argument("--sizes", help=f"comma-separated text sizes in %% (default {DEFAULT_SIZES})")
@@ -127,9 +158,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--junit", metavar="FILE", help="JUnit XML: one testcase per url×variant×check")
     p.add_argument("--json", metavar="FILE", help="every finding, with axe's raw output")
     p.add_argument("--html", metavar="FILE", help="one self-contained, filterable HTML report")
+    p.add_argument(
+        "--sarif",
+        metavar="FILE",
+        help="SARIF 2.1.0, for GitHub code scanning: one result a finding",
+    )
     p.add_argument("--baseline", metavar="FILE", help="known findings: only new ones fail")
     p.add_argument(
         "--update-baseline", action="store_true", help="write this run's findings to --baseline"
+    )
+    p.add_argument(
+        "--checks",
+        metavar="IDS",
+        help="comma-separated check ids to run (default: every default check; see docs/qa)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("fail", "review"),
+        default="fail",
+        help="new findings that fail the run: fail (default), or review too",
     )
 
 
@@ -248,11 +295,21 @@ def from_args(args: argparse.Namespace, levels: Mapping[str, str], sizes: Sequen
         raise UsageError("--timeout: between 1 and 600 seconds")
     if args.update_baseline and not args.baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
+    for flag, value in (("--sample", args.sample), ("--max-pages", args.max_pages)):
+        if value is not None and value < 1:
+            raise UsageError(f"{flag}: at least 1 page")
 
     reports = {
-        flag: output_path(getattr(args, flag), f"--{flag}") for flag in ("junit", "json", "html")
+        flag: output_path(getattr(args, flag), f"--{flag}")
+        for flag in ("junit", "json", "html", "sarif")
     }
     known = output_path(args.baseline, "--baseline") if args.update_baseline else None
+    checks = None
+    if args.checks:
+        checks = tuple(dict.fromkeys(_list(args.checks, "checks")))
+        unknown = [c for c in checks if c not in CHECK_IDS]
+        if unknown:
+            raise UsageError(f"--checks: unknown {unknown}; choose from {', '.join(CHECK_IDS)}")
     return Options(
         urls=tuple(dict.fromkeys(urls)),
         sitemap=sitemap,
@@ -270,4 +327,10 @@ def from_args(args: argparse.Namespace, levels: Mapping[str, str], sizes: Sequen
         html=reports["html"],
         baseline=known or (Path(args.baseline) if args.baseline else None),
         update_baseline=args.update_baseline,
+        checks=checks,
+        fail_on=("fail", "review") if args.fail_on == "review" else ("fail",),
+        sample=args.sample,
+        max_pages=args.max_pages,
+        seed=args.seed,
+        sarif=reports["sarif"],
     )

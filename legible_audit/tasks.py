@@ -1,6 +1,10 @@
-"""One task in one fresh browser context: a url × variant cell (the checks that depend
-on theme and size), or a url × viewport page task (keyboard, skip link, forced colours
-and reduced motion, which the OS or the page decide, not the theme)."""
+"""One task in fresh browser contexts: a url × variant cell (the checks that depend on
+theme and size), or a url × viewport page task (the keyboard, the skip link, forced
+colours and reduced motion, which the OS or the page decide, not the theme).
+
+Which checks a task runs, in which order and in which browser context comes from
+the registry (registry.py); each check's step below says how it is called. A check
+that breaks is that check's error on that task: the others still run."""
 
 from __future__ import annotations
 
@@ -8,26 +12,19 @@ import base64
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 from playwright.sync_api import Error as PlaywrightError
 
-from .axe import run_axe
-from .findings import CELL_CHECKS, LOAD, PAGE_CHECKS, Finding, TaskResult, findings_from
-from .first_screen import first_screen_problems
-from .focus import focus_problems
-from .keyboard import skip_link_problems, tab_walk
-from .language import lang_problems
-from .layout import reflow_problems, target_size_problems
-from .nontext import non_text_contrast_problems
+from .cell import STEPS, Env
+from .findings import Finding, TaskResult, check_outcomes, findings_from
 from .options import Options, Variant
-from .osmodes import forced_colors_problems, reduced_motion_problems
-from .problem import Problem
+from .problem import ERROR, REVIEW, Problem, criteria_from_tags
+from .registry import CELL, PAGE, Check, audited
 from .scripts import script
-from .text import text_contrast_problems, text_spacing_problems
 from .variants import PageFailed, load, open_variant, seed_widget
 
 SHOTS_PER_PAGE = 12
@@ -97,10 +94,24 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+@dataclass
+class Run:
+    """One task under way: what its steps share, and where their results go."""
+
+    opts: Options
+    task: Task
+    result: TaskResult
+    env: Env
+
+
+def checks_for(kind: str, opts: Options) -> tuple[Check, ...]:
+    return audited(CELL if kind == "cell" else PAGE, opts.checks)
+
+
 def run_task(browser: Browser, opts: Options, task: Task, shared: Shared) -> TaskResult:
     start = time.monotonic()
-    checks = CELL_CHECKS if task.kind == "cell" else PAGE_CHECKS
-    result = TaskResult(task.url, task.label, task.variant.theme, checks)
+    checks = checks_for(task.kind, opts)
+    result = TaskResult(task.url, task.label, task.variant.theme, tuple(c.id for c in checks))
     if task.url in shared.failed:  # reported once, by the task that found it
         result.error = f"not checked: {shared.failed[task.url]}"
         return result
@@ -110,19 +121,20 @@ def run_task(browser: Browser, opts: Options, task: Task, shared: Shared) -> Tas
         contexts.append(new_context(browser, opts, task, **extra))
         return contexts[-1].new_page()
 
+    run = Run(opts, task, result, Env(task.variant.level))
     try:
         if task.kind == "cell":
-            _run_cell(page_in, opts, task, shared.legible, result)
+            _run_cell(page_in, checks, run, shared.legible)
         else:
-            _run_page(page_in, opts, task, result)
-    except Exception as exc:  # a page that breaks a check is that page's finding, not the run's
+            _run_page(page_in, checks, run)
+    except Exception as exc:  # the page did not load, or not in its variant: not checked
         what = "could not load" if isinstance(exc, PageFailed) else "could not check"
         known = (PageFailed, VariantFailed, PlaywrightError)
         why = _first_line(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
         result.error = f"{what}: {why}"
-        rule = "page-load" if isinstance(exc, PageFailed) else "page-check"
+        # A variant the widget did not apply is a finding about the page; a page that
+        # did not load is an error only, reported once.
         problems = exc.problems if isinstance(exc, VariantFailed) else []
-        problems = problems or [Problem(LOAD, rule, (), ("",), result.error)]
         result.findings = findings_from(task.url, task.label, problems)
         if isinstance(exc, PageFailed):
             shared.failed.setdefault(task.url, result.error)
@@ -134,33 +146,102 @@ def run_task(browser: Browser, opts: Options, task: Task, shared: Shared) -> Tas
     return result
 
 
+def _run_steps(page: Page, checks: tuple[Check, ...], run: Run) -> dict[str, bool]:
+    """Each check's step on `page`, in order; findings (pictured with --html) go to the
+    result and a step that breaks to its errors. Returns whether each check applied."""
+    out = run.result
+    try:
+        found = page.evaluate(
+            "(sels) => sels.map((s) => !s || !!document.querySelector(s))",
+            [c.applies or "" for c in checks],
+        )
+    except PlaywrightError:  # the checks themselves will say what is wrong
+        found = [True] * len(checks)
+    applies = {c.id: bool(a) for c, a in zip(checks, found, strict=True)}
+    pending: list[Finding] = []  # not pictured yet
+    for check in checks:
+        if check.restyles and run.opts.html and pending:
+            # Pictured as the variant shows them: before this check's stylesheet,
+            # with focus and scroll where a load has them.
+            page.evaluate(script("reset_focus"))
+            out.findings += shoot(page, pending, len(out.findings))
+            pending = []
+        try:
+            problems = STEPS[check.id](page, run.env)
+        except PageFailed:
+            raise
+        except Exception as exc:  # this check could not run here; the others still do
+            out.check_errors.append(f"{check.id}: could not check: {_first_line(exc)}")
+            continue
+        out.check_errors += [f"{check.id}: {p.message}" for p in problems if p.outcome == ERROR]
+        axe = run.env.axe
+        if check.id == "axe" and axe is not None:
+            out.axe, out.review, out.axe_rules = axe.raw, axe.review, sorted(axe.ran)
+            problems = problems + _axe_incomplete(axe.raw, problems)
+        found_here = findings_from(out.url, out.variant, problems, out.axe)
+        if check.id == "axe":
+            found_here = _review_incomplete(found_here)
+        pending += found_here
+    if run.opts.html:
+        out.findings += shoot(page, pending, len(out.findings))
+    else:
+        out.findings += pending
+    return applies
+
+
+def _axe_incomplete(raw: dict[str, Any], problems: list[Problem]) -> list[Problem]:
+    """Each node axe could not decide, as a problem that needs review (unless axe's
+    outcome already made one of it)."""
+    have = {(p.rule, t) for p in problems for t in p.targets}
+    out = []
+    for rule in raw.get("incomplete", []):
+        targets = tuple(
+            t
+            for t in (" ".join(map(str, n.get("target", []))) for n in rule.get("nodes", []))
+            if (rule["id"], t) not in have
+        )
+        if targets:
+            what = "needs review: axe could not decide"
+            help_ = rule.get("help", "")
+            out.append(
+                Problem(
+                    "axe",
+                    rule["id"],
+                    criteria_from_tags(rule.get("tags", [])),
+                    targets,
+                    f"{what} ({help_})" if help_ else what,
+                    outcome=REVIEW,
+                )
+            )
+    return out
+
+
+def _review_incomplete(findings: list[Finding]) -> list[Finding]:
+    """An axe finding on a node axe could not decide needs review, whatever axe.py made
+    of it: axe's "incomplete" is never a failure."""
+    return [
+        replace(f, outcome=REVIEW) if f.raw and f.raw.get("result") == "incomplete" else f
+        for f in findings
+    ]
+
+
+def _outcomes(run: Run, checks: tuple[Check, ...], applies: dict[str, bool]) -> None:
+    out = run.result
+    errors = {e.split(":", 1)[0]: e for e in out.check_errors}
+    out.outcomes = check_outcomes(tuple(c.id for c in checks), out.findings, applies, errors)
+
+
 def _run_cell(
-    page_in: Callable[..., Page], opts: Options, task: Task, legible: set[str], out: TaskResult
+    page_in: Callable[..., Page], checks: tuple[Check, ...], run: Run, legible: set[str]
 ) -> None:
+    opts, task = run.opts, run.task
     page = page_in()
     if task.variant.theme is not None and opts.widget != "off":
         seed_widget(page.context, task.variant)
     opened = open_variant(page, task.url, task.variant, opts.widget, opts.widget_origin, legible)
     if opened:
         raise VariantFailed(opened)
-    level = task.variant.level
-    problems = first_screen_problems(page)
-    outcome = run_axe(page, level)
-    out.axe, out.review, out.axe_rules = outcome.raw, outcome.review, sorted(outcome.ran)
-    problems += outcome.problems + focus_problems(page)
-    problems += target_size_problems(page) + non_text_contrast_problems(page)
-    problems += lang_problems(page)
-    root = "main" if page.locator("main").count() else "body"
-    minimum = 7.0 if level == "AAA" else 4.5
-    problems += text_contrast_problems(page, minimum, root, expect_content=False)
-    problems += reflow_problems(page)
-    out.findings = findings_from(task.url, task.label, problems, outcome.raw)
-    if opts.html:  # pictured as the variant shows them: before the spacing stylesheet,
-        page.evaluate(script("reset_focus"))  # with focus and scroll where a load has them
-        out.findings = shoot(page, out.findings)
-    # Last: its stylesheet stays on the page, so its findings are pictured with it.
-    spacing = findings_from(task.url, task.label, text_spacing_problems(page))
-    out.findings += shoot(page, spacing, len(out.findings)) if opts.html else spacing
+    _outcomes(run, checks, _run_steps(page, checks, run))
 
 
 def _open_as_is(page: Page, opts: Options, url: str) -> None:
@@ -169,20 +250,20 @@ def _open_as_is(page: Page, opts: Options, url: str) -> None:
         page.add_script_tag(url=f"{opts.widget_origin}/widget.js")
 
 
-def _run_page(page_in: Callable[..., Page], opts: Options, task: Task, out: TaskResult) -> None:
-    page = page_in()
-    _open_as_is(page, opts, task.url)
-    walk = tab_walk(page)
-    found = findings_from(task.url, task.label, walk.problems + skip_link_problems(page, walk))
-    out.findings += shoot(page, found) if opts.html else found
-    for extra, check in (
-        ({"forced_colors": "active"}, forced_colors_problems),
-        ({"reduced_motion": "reduce"}, reduced_motion_problems),
-    ):
-        page = page_in(**extra)
-        _open_as_is(page, opts, task.url)
-        found = findings_from(task.url, task.label, check(page))
-        out.findings += shoot(page, found) if opts.html else found
+def _run_page(page_in: Callable[..., Page], checks: tuple[Check, ...], run: Run) -> None:
+    """The page as it is: one fresh page per browser context the checks need, in the
+    registry's order (the keyboard and the skip link share one)."""
+    applies: dict[str, bool] = {}
+    i = 0
+    while i < len(checks):
+        group = [checks[i]]
+        while i + len(group) < len(checks) and checks[i + len(group)].context == group[0].context:
+            group.append(checks[i + len(group)])
+        page = page_in(**dict(group[0].context))
+        _open_as_is(page, run.opts, run.task.url)
+        applies |= _run_steps(page, tuple(group), run)
+        i += len(group)
+    _outcomes(run, checks, applies)
 
 
 def shoot(page: Page, findings: list[Finding], before: int = 0) -> list[Finding]:

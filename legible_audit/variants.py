@@ -21,7 +21,7 @@ from .problem import Problem
 from .scripts import script
 
 # Legible's variant parameters (service/preferences.py VARIANT_PARAMS, the contract's
-# `?theme=NAME&size=PCT`), and the widget's storage key and fields (widget/widget.js).
+# `?theme=NAME&size=PCT`), and the widget's storage key and fields (widget/src/preferences.js).
 PARAMS = ("theme", "size", "spacing")
 WIDGET_STORAGE_KEY = "legible-widget"
 WIDGET_WAIT_MS = 5000

@@ -1,10 +1,10 @@
 """Prepared answers for cache hits: one `HotRoute` per URL the app has rendered.
 
-A route holds the cache entry and the response headers the full path chose
-for it, and builds each (encoding, 304?, server form) answer once with
-`delivery.prepare_headers`, so a hit only picks prepared headers and bytes.
-`HotRoutes` maps URLs to routes and drops a route the moment its entry leaves
-the page cache. Served by `hotpath.HotPath`; registered by `views.common`.
+A route holds the cache entry and the response headers the serving unit chose
+for it (`serving.Pages`), and builds each (encoding, 304?, server form) answer
+once with `delivery.prepare_headers`, so a hit only picks prepared headers and
+bytes. `HotRoutes` maps URLs to routes and drops a route the moment its entry
+leaves the page cache. Served by `hotpath.HotPath` and the views alike.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .delivery import Entry, RawHeaders, etag_matches, negotiate_cached, prepare_headers
+from .delivery import Entry, etag_matches, negotiate_cached, prepare_headers
 from .middleware.accesslog import log_target
 
 MAX_ROUTES = 20_000
@@ -28,20 +28,6 @@ class Answer:
     status: int
     headers: list[tuple[Any, Any]]
     body: bytes  # what GET sends; HEAD sends nothing
-
-
-@dataclass(frozen=True)
-class Tail:
-    """Headers every hot answer ends with (the security headers), built once in
-    both forms and shared by every route."""
-
-    raw: RawHeaders
-    pairs: list[tuple[str, str]]
-
-    @classmethod
-    def of(cls, headers: Mapping[str, str]) -> Tail:
-        pairs = [(_name(k), v) for k, v in headers.items()]
-        return cls([(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs], pairs)
 
 
 _NAMES: dict[str, str] = {}
@@ -68,7 +54,6 @@ class HotRoute:
         "key",
         "log_target",
         "plain",
-        "tail",
         "tick",
         "vary_cookie",
     )  # fmt: skip
@@ -79,14 +64,12 @@ class HotRoute:
         entry: Entry,
         headers: Mapping[str, str],
         vary_cookie: bool,
-        tail: Tail,
         path: str,
         query: str,
     ) -> None:
         self.key = key
         self.headers = headers
         self.vary_cookie = vary_cookie  # a bare URL: a reader with a preference cookie
-        self.tail = tail
         self.log_target = log_target(path, query)  # the access log's path and query, as JSON
         self.tick = -1  # when the cache last heard this entry was used (Site.tick)
         self.swap(entry)
@@ -109,10 +92,9 @@ class HotRoute:
             status, out, body = prepare_headers(self.entry, accept, etag, self.headers)
             pairs = [(_name(k), sys.intern(v)) for k, v in out.items()]
             if rsgi:
-                headers: list[tuple[Any, Any]] = pairs + self.tail.pairs
+                headers: list[tuple[Any, Any]] = pairs
             else:
                 headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
-                headers += self.tail.raw
             found = Answer(status, headers, body)
             self.answers[(encoding, not_modified, rsgi)] = found
         return found
@@ -150,12 +132,12 @@ class HotRoutes:
         self._routes: dict[tuple[str, str], HotRoute] = {}
         self._urls: dict[Hashable, set[tuple[str, str]]] = {}
 
-    def add(self, path: str, query: bytes, route: HotRoute) -> None:
+    def add(self, path: str, query: str, route: HotRoute) -> None:
         if not query.isascii():
             return
         if len(self._routes) >= MAX_ROUTES:
             self.clear()
-        url = (path, query.decode("ascii"))
+        url = (path, query)
         self._routes[url] = route
         self._urls.setdefault(route.key, set()).add(url)
 

@@ -1,10 +1,11 @@
 """The app factory: routes and middleware around the shared `Site`.
 
-A request flows one way: (hot path: a cached answer; over RSGI also an
-article's miss, built through the same view code) -> trusted hosts ->
-security headers -> route -> view (preference -> cache key -> render and
-compress on a miss -> response). The views live in `views/`, one module per
-page family; `views/errors.py` renders every error response.
+A request flows one way: security headers (the edge, on ASGI and RSGI alike)
+-> trusted hosts -> access log -> hot path (a cached answer, or an article's
+miss, both from the serving unit `serving.Pages`) -> route -> view
+(preference -> the serving unit -> response). The views live in `views/`, one
+module per page family; `views/errors.py` renders every error response.
+Every write ends in `writes.WritePath.wrote`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .clientaddr import TrustedProxies
 from .hotpath import HotPath
 from .metrics import Exporter
 from .middleware.accesslog import AccessLog
+from .middleware.clientaddr import ClientAddress
 from .middleware.security import SecurityHeaders
 from .middleware.trustedhost import HealthzOrTrustedHost
 from .rsgi import Lifespan, RSGIProtocol, RSGIScope, serve_asgi
@@ -64,7 +66,6 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     site = Site(settings)
     app = Starlette(
         routes=ROUTES,
-        middleware=[Middleware(SecurityHeaders, headers=site.security_headers)],
         exception_handlers=HANDLERS,
         lifespan=lifespan,
     )
@@ -73,28 +74,30 @@ def create_app(settings: Settings | None = None) -> LegibleApp:
     hot = HotPath(app, site, allowed_hosts=settings.allowed_hosts)
     app.state.metrics = Exporter(site, hot.hits) if settings.metrics else None
     outer: ASGIApp = hot
+    proxies = TrustedProxies(settings.trusted_proxies)
     if settings.access_log:
-        outer = hot.access_log = AccessLog(outer)
+        outer = hot.access_log = AccessLog(outer, proxies)
+    if proxies:  # the client's address from a trusted proxy's X-Forwarded-For, once
+        outer = ClientAddress(outer, proxies)
     if settings.allowed_hosts:
-        # Outside the app, so its 400 for a wrong Host gets the security headers here.
-        checked = HealthzOrTrustedHost(outer, settings.allowed_hosts)
-        outer = SecurityHeaders(checked, site.security_headers)
-    return LegibleApp(outer, app, hot)
+        outer = HealthzOrTrustedHost(outer, settings.allowed_hosts)
+    return LegibleApp(SecurityHeaders(outer, https=settings.https), app, hot)
 
 
 class LegibleApp:
-    """The app, over ASGI (`__call__`) or granian's RSGI (`__rsgi__`): the trusted
-    hosts, the access log and the hot path around the Starlette app."""
+    """The app, over ASGI (`__call__`) or granian's RSGI (`__rsgi__`): the security
+    headers, the trusted hosts, the access log and the hot path around the Starlette app."""
 
-    def __init__(self, outer: ASGIApp, inner: Starlette, hot: HotPath) -> None:
-        self.outer = outer
+    def __init__(self, security: SecurityHeaders, inner: Starlette, hot: HotPath) -> None:
+        self.security = security
+        self.outer = security.app  # below the headers: over RSGI they wrap the protocol
         self.inner = inner
         self.hot = hot
         self.state = inner.state
-        self._lifespan = Lifespan(outer)
+        self._lifespan = Lifespan(security)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.outer(scope, receive, send)
+        await self.security(scope, receive, send)
 
     # RSGI: a cache hit is one response_bytes call; the rest goes through ASGI.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -108,5 +111,6 @@ class LegibleApp:
     async def __rsgi__(self, scope: RSGIScope, proto: RSGIProtocol) -> None:
         if scope.proto != "http":
             raise RuntimeError("legible serves HTTP only")  # granian runs without websockets
+        proto = self.security.rsgi(proto)
         if not self.hot.rsgi(scope, proto) and not await self.hot.rsgi_article(scope, proto):
             await serve_asgi(self.outer, scope, proto)

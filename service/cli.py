@@ -16,7 +16,7 @@ from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError, SettingsInvalid
 from .settings import TOP, Settings, add_flags, effective, flags_given
-from .version import __version__
+from .version import DISTRIBUTION, __version__
 
 PURGE_WAIT_SECONDS = 15.0  # `legible import` waits this long, at most, for its purges
 
@@ -29,13 +29,19 @@ def _serve(args: argparse.Namespace) -> int:
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
 
+    from .admin_auth import AdminTokens, reload_on_hangup
     from .limits import plan
     from .store import open_store
+    from .themes import data_dir, load_themes
 
     settings = Settings.from_env(**flags_given(args))
-    # Reach and migrate the store once, here: a wrong LEGIBLE_DB is one line and
-    # exit 2 (main), not a traceback from each worker; workers find it up to date.
+    # Check the themes and reach and migrate the store once, here: a theme below its
+    # contrast level or a wrong LEGIBLE_DB is one line and exit 2 (main), not a
+    # traceback from each worker; workers find the store up to date.
+    load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     open_store(settings.db).close()
+    # Likewise a token file that cannot be read or holds a short token.
+    AdminTokens.from_settings(settings.admin_token, settings.admin_token_file)
     capacity = plan(settings)  # raises the open-file limit the workers inherit
     logging.getLogger("legible").info(capacity.line())
     # Workers are separate processes that build the app from the environment.
@@ -50,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     # through the ASGI app (service/rsgi.py). On SIGTERM granian stops accepting,
     # lets workers finish in-flight requests, then exits.
     try:
-        Granian(
+        server = Granian(
             "service.cli:app_from_env",
             factory=True,
             address=settings.host,
@@ -68,7 +74,9 @@ def _serve(args: argparse.Namespace) -> int:
             backpressure=capacity.per_worker,
             http1_settings=HTTP1Settings(header_read_timeout=int(settings.header_timeout * 1000)),
             **granian_metrics(os.environ),
-        ).serve()
+        )
+        server.on_startup(reload_on_hangup)  # after granian's own signals: SIGHUP reloads tokens
+        server.serve()
     finally:  # an exception or a signal must not leave the folder behind
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -126,14 +134,18 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _purge(settings: Settings, slugs: list[str]) -> None:
-    """Purge the imported articles' pages from LEGIBLE_PURGE_URLS, waiting (bounded) for
-    the answers; a failure is reported but does not fail the import, which is stored."""
-    from .purge import Purger, write_tags
+    """The import's write path (this process has no pages): purge the articles' pages
+    from LEGIBLE_PURGE_URLS, waiting (bounded) for the answers; a failure is reported
+    but does not fail the import, which is stored."""
+    from .purge import Purger
+    from .writes import WritePath
 
-    purger = Purger(settings.purge_urls)
-    if not purger or not slugs:
+    if not slugs:
         return
-    purger.purge(write_tags(slugs))
+    purger = Purger(settings.purge_urls)
+    WritePath(purger).wrote(slugs)
+    if not purger:
+        return
     done = purger.flush(PURGE_WAIT_SECONDS)
     failed = purger.given_up()
     if not done or failed:
@@ -186,11 +198,12 @@ def _audit(args: argparse.Namespace) -> int:
         import playwright  # noqa: F401
     except ImportError as exc:
         print(
-            f"legible audit needs the audit extra: pip install 'legible[audit]' ({exc.name}"
+            f"legible audit needs the audit extra: pip install '{DISTRIBUTION}[audit]' ({exc.name}"
             " is missing)",
             file=sys.stderr,
         )
         return 2
+    from legible_audit.browser import require_chromium
     from legible_audit.main import audit
     from legible_audit.options import UsageError, from_args
 
@@ -201,6 +214,7 @@ def _audit(args: argparse.Namespace) -> int:
     themes = load_themes(Path(settings.themes_dir) if settings.themes_dir else data_dir("themes"))
     try:
         options = from_args(args, {t.name: t.level for t in themes.values()}, SIZES)
+        require_chromium()  # a first run without one: the command that installs it
         return audit(options)
     except UsageError as exc:
         print(f"legible audit: {exc}", file=sys.stderr)
@@ -238,9 +252,11 @@ def parser() -> argparse.ArgumentParser:
     snip.set_defaults(func=_widget_snippet)
     aud = sub.add_parser(
         "audit",
-        help="check any site's pages in every theme, size and viewport (needs legible[audit])",
+        help="check any site's pages in every theme, size and viewport"
+        f" (needs {DISTRIBUTION}[audit])",
         description="Run axe and Legible's own checks on each page in each variant;"
-        " exit 0 clean or only known findings, 1 new findings, 2 usage or setup errors.",
+        " exit 0 clean or only known findings, 1 new failing findings, 2 usage or setup"
+        " errors, 3 some pages could not be checked.",
     )
     add_audit_arguments(aud)
     aud.set_defaults(func=_audit)

@@ -1,14 +1,14 @@
-"""Cache hits served before routing, over ASGI or RSGI; over RSGI, article
-pages that miss too.
+"""Cached answers and article misses, served before routing, over ASGI or RSGI.
 
-A page the app has rendered registers its exact URL (`answers.HotRoutes`).
-A later request for that URL, if the entry is still cached, is answered from
-the pre-compressed bytes without a Request, a route match or a template: the
-same negotiation and validators as the full path (`delivery.prepare`).
-Over RSGI, a request for an article in a canonical variant that is not a hit
-is built through the page cache with the view's own key, build and headers
-(`views.pages.article_page`) and answered without the ASGI bridge and router,
-which cost more than the page's build itself.
+A page the app has served registers its exact URL (`answers.HotRoutes`). A
+later request for that URL, if the entry is still cached, is answered from the
+pre-compressed bytes without a Request, a route match or a template: the
+serving unit's prepared answer (`serving.Pages`), with the same negotiation
+and validators as the view's.
+A request for an article in a canonical variant that is not a hit goes to the
+serving unit too (`Pages.article`, which the view calls as well), without the
+router, which over RSGI also skips the ASGI bridge: both cost more than the
+page's build itself.
 Anything unusual (a bare URL with a preference cookie, a method other than
 GET/HEAD, a host that needs checking, a non-canonical URL, an error) goes
 down the full path.
@@ -22,13 +22,11 @@ from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .answers import HotRoute
+from .answers import Answer, HotRoute
 from .counters import Hits
 from .middleware.accesslog import AccessLog
-from .preferences import COOKIE, Resolved
+from .preferences import COOKIE
 from .site import Site
-from .views.common import cached, page_headers, register
-from .views.pages import article_page
 
 if TYPE_CHECKING:
     from .rsgi import RSGIHeaders, RSGIProtocol, RSGIScope
@@ -69,30 +67,63 @@ class HotPath:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            query = scope["query_string"]
-            route = self._route(scope["path"], query.decode("latin-1")) if query.isascii() else None
-            if route is not None:
-                accept = inm = None
-                cookie = False
-                for name, value in scope["headers"]:  # the first of each, as Starlette reads
-                    if name == b"accept-encoding" and accept is None:
-                        accept = value.decode("latin-1")
-                    elif name == b"if-none-match" and inm is None:
-                        inm = value.decode("latin-1")
-                    elif name == b"cookie" and _COOKIE_BYTES in value:
-                        cookie = True
-                answer = None if cookie and route.vary_cookie else route.respond(accept, inm, False)
-                if answer is not None:
-                    body = b"" if scope["method"] == "HEAD" else answer.body
-                    status, raw = answer.status, answer.headers
-                    await send({"type": "http.response.start", "status": status, "headers": raw})
-                    await send({"type": "http.response.body", "body": body})
-                    hits = self.hits
-                    hits.count += 1
-                    hits.bytes += len(body)
-                    self._asked_again(route)
-                    return
+            raw_query = scope["query_string"]
+            if raw_query.isascii():
+                path, query = scope["path"], raw_query.decode("latin-1")
+                route = self._route(path, query)
+                if route is not None or path.startswith(_ARTICLES):
+                    answer = await self._asgi(scope, path, query, route)
+                    if answer is not None:
+                        body = b"" if scope["method"] == "HEAD" else answer.body
+                        start = {"type": "http.response.start", "status": answer.status,
+                                 "headers": answer.headers}  # fmt: skip
+                        await send(start)
+                        await send({"type": "http.response.body", "body": body})
+                        if route is not None:
+                            hits = self.hits
+                            hits.count += 1
+                            hits.bytes += len(body)
+                            self._asked_again(route)
+                        return
         await self.app(scope, receive, send)
+
+    async def _asgi(
+        self, scope: Scope, path: str, query: str, route: HotRoute | None
+    ) -> Answer | None:
+        """The answer for a hit (`route`) or an article's miss over ASGI, or None."""
+        accept = inm = None
+        cookie = False
+        for name, value in scope["headers"]:  # the first of each, as Starlette reads
+            if name == b"accept-encoding" and accept is None:
+                accept = value.decode("latin-1")
+            elif name == b"if-none-match" and inm is None:
+                inm = value.decode("latin-1")
+            elif name == b"cookie" and _COOKIE_BYTES in value:
+                cookie = True
+        if route is None:
+            if cookie and not query:
+                return None  # the reader's cookie choice: a private redirect
+            route = await self._article(path, query, accept)
+            if route is None:
+                return None
+        elif cookie and route.vary_cookie:
+            return None
+        return route.respond(accept, inm, False)
+
+    async def _article(self, path: str, query: str, accept: str | None) -> HotRoute | None:
+        """An article page in a canonical variant from the serving unit (built once on
+        a miss), or None to leave the request to the full path."""
+        pref = self.site.variant_queries.get(query)
+        if pref is None:
+            return None  # not canonical: a redirect or a 400
+        slug = path[len(_ARTICLES) :]
+        try:
+            route = await self.site.pages.article(slug, pref, not query, accept, path, query)
+        except Exception:
+            return None  # the full path tries again and renders the error page
+        if route is None or route.entry.status != 200:
+            return None  # no such article: the full path's 404 (or its redirect)
+        return route
 
     def _exact_host(self, host: str) -> bool:
         """An allowed name, with at most a numeric port; anything odder takes the
@@ -149,7 +180,13 @@ class HotPath:
             hits.bytes += len(body)
         if self.access_log is not None:
             self.access_log.hit(
-                scope.method, route.log_target, answer.status, len(body), start, scope.client
+                scope.method,
+                route.log_target,
+                answer.status,
+                len(body),
+                start,
+                scope.client,
+                headers,
             )
         return True
 
@@ -160,24 +197,12 @@ class HotPath:
         if (method != "GET" and method != "HEAD") or not path.startswith(_ARTICLES):
             return False
         start = time.perf_counter()
-        site, headers = self.site, scope.headers
-        slug = path[len(_ARTICLES) :]
-        revision = site.revisions.get(slug)
-        pref = site.variant_queries.get(scope.query_string)
-        if revision is None or pref is None:
-            return False  # not an article, or not canonical: 404, 400 or a redirect
+        headers, query = scope.headers, scope.query_string
+        if query not in self.site.variant_queries:
+            return False  # not canonical: 400 or a redirect
         if not self.any_host and not self._exact_host(headers.get("host", "")):
             return False
-        bare = not scope.query_string
-        if bare and "cookie" in headers and self._pref_cookie(headers):
+        if not query and "cookie" in headers and self._pref_cookie(headers):
             return False  # the reader's cookie choice: a private redirect
-        key, tags, build = article_page(site, slug, revision, pref)
-        try:
-            full_key, entry = await cached(site, key, pref, build, headers.get("accept-encoding"))
-        except Exception:
-            return False  # the full path tries again and renders the error page
-        if entry.status != 200:
-            return False
-        page = page_headers(Resolved(pref, vary_cookie=bare), tags)
-        route = register(site, full_key, entry, page, bare, path, scope.query_string.encode())
-        return self._answer(scope, proto, route, start)
+        route = await self._article(path, query, headers.get("accept-encoding"))
+        return route is not None and self._answer(scope, proto, route, start)

@@ -13,11 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, TypeVar
 
+from .admin_auth import check_token
+from .clientaddr import parse_network
 from .errors import SettingsInvalid
 from .purge import check_url
 
 T = TypeVar("T")
-Kind = Literal["text", "int", "number", "bool", "hosts", "urls"]
+CHECKS = {"urls": check_url, "networks": parse_network, "tokens": check_token}
+Kind = Literal["text", "int", "number", "bool", "hosts", "urls", "networks", "tokens"]
 TOP = "legible"  # a flag taken before the command: `legible --db PATH import …`
 SERVE = ("serve",)
 
@@ -61,11 +64,26 @@ class Settings:
     port: int = setting(8000, "port to listen on", low=1, high=65535)
     admin_token: str | None = setting(
         None,
-        "bearer token for the admin API; unset turns the API off. No flag: a flag's"
-        " value would show in the process list",
+        "bearer tokens of the admin API, off without any; no flag: `ps` would show it",
         commands=(),
         secret=True,
-        see="articles.md#admin-api",
+        kind="tokens",
+        values="comma-separated tokens of 32 characters or more",
+        see="production.md#admin-tokens-and-client-addresses",
+    )
+    admin_token_file: str | None = setting(
+        None,
+        "more admin tokens, one a line (`#` comments); re-read on change or SIGHUP",
+        commands=(),  # none: `--admin-token` would abbreviate `--admin-token-file`
+        see="production.md#admin-tokens-and-client-addresses",
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        "proxies whose `X-Forwarded-For` names the client: the right-most hop not in them",
+        shown="none",
+        kind="networks",
+        values="comma-separated addresses or CIDR networks",
+        see="production.md#admin-tokens-and-client-addresses",
     )
     cache_mb: float = setting(
         64.0,
@@ -207,14 +225,14 @@ class Row:
         text = str(raw).strip()
         if self.kind == "hosts":
             return tuple(h.strip().lower() for h in text.split(",") if h.strip())
-        if self.kind == "urls":
-            urls = tuple(u.strip() for u in text.split(",") if u.strip())
-            for url in urls:
+        if self.kind in CHECKS:  # a list whose items are each checked
+            items = tuple(u.strip() for u in text.split(",") if u.strip())
+            for item in items:
                 try:
-                    check_url(url)
-                except ValueError as exc:
+                    CHECKS[self.kind](item)
+                except ValueError as exc:  # names the variable or flag, never a secret value
                     raise SettingsInvalid(f"{given.split('=')[0].split(' ')[0]}: {exc}") from None
-            return urls
+            return ",".join(items) if self.kind == "tokens" else items
         return text
 
     def _number(self, raw: object, given: str) -> object:

@@ -1,9 +1,9 @@
 """Themes are data: one TOML file per theme in `themes/`, plus `themes/base.css`.
 
-This module loads and validates those files, proves their contrast with the
-WCAG 2 formula, and generates the theme CSS (custom properties) that the pages
-and the widget share. Adding a file is enough; nothing here names a theme
-except the two the contract requires.
+This module loads and validates those files, refuses one whose colour pairs miss the
+level it declares (the WCAG 2 arithmetic is `legible_contrast`), and generates the
+theme CSS (custom properties) that the pages and the widget share. Adding a file is
+enough; nothing here names a theme except the two the contract requires.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from legible_contrast import LEVELS, NON_TEXT_MIN, contrast_ratio
+
 from .errors import LegibleError, ThemeInvalid
 
 REQUIRED_THEMES = ("default", "high-contrast")
-LEVELS = {"AA": 4.5, "AAA": 7.0}
-NON_TEXT_MIN = 3.0
 
 # Token name -> CSS custom property. Every theme file must set all of them.
 TOKENS = {
@@ -35,7 +35,8 @@ TOKENS = {
     "mark_background": "--mark-bg",
     "mark_text": "--mark-text",
 }
-# (foreground, background) pairs a reader reads as text: held to the theme's level.
+# (foreground, background) pairs a reader reads as text: held to the level the theme
+# declares (AA 4.5:1, AAA 7:1). The widget's panel uses these same pairs.
 TEXT_PAIRS = (
     ("text", "background"),
     ("text", "surface"),
@@ -48,7 +49,8 @@ TEXT_PAIRS = (
     ("accent_text", "accent"),
     ("mark_text", "mark_background"),
 )
-# Boundaries and indicators (WCAG 1.4.11): at least 3:1.
+# Boundaries and indicators (WCAG 1.4.11): at least 3:1. The focus ring is drawn on
+# the background or a surface (with the background between ring and control).
 NON_TEXT_PAIRS = (
     ("focus", "background"),
     ("focus", "surface"),
@@ -81,51 +83,27 @@ class Theme:
         return LEVELS[self.level]
 
 
-def _channel(value: int) -> float:
-    c = value / 255
-    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-
-def parse_hex(color: str) -> tuple[int, int, int]:
-    if not _HEX.match(color):
-        raise ValueError(f"{color!r} is not a #rgb or #rrggbb colour")
-    h = color[1:]
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-def luminance(rgb: tuple[float, float, float]) -> float:
-    r, g, b = (_channel(round(v)) for v in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast_ratio(
-    a: str | tuple[float, float, float], b: str | tuple[float, float, float]
-) -> float:
-    """WCAG 2 contrast ratio between two colours (hex strings or RGB tuples)."""
-    la = luminance(parse_hex(a) if isinstance(a, str) else a)
-    lb = luminance(parse_hex(b) if isinstance(b, str) else b)
-    hi, lo = max(la, lb), min(la, lb)
-    return (hi + 0.05) / (lo + 0.05)
-
-
 def contrast_problems(theme: Theme) -> list[str]:
-    """Every token pair below what the theme promises, as sentences."""
-    problems = []
-    for pairs, minimum in ((TEXT_PAIRS, theme.minimum), (NON_TEXT_PAIRS, NON_TEXT_MIN)):
+    """Every token pair below what the theme promises, worst first, as phrases."""
+    found = []
+    for pairs, minimum, what in (
+        (TEXT_PAIRS, theme.minimum, f"{theme.level} {theme.minimum:g}:1"),
+        (NON_TEXT_PAIRS, NON_TEXT_MIN, f"{NON_TEXT_MIN:g}:1 (WCAG 1.4.11)"),
+    ):
         for fg, bg in pairs:
             ratio = contrast_ratio(theme.colors[fg], theme.colors[bg])
             if ratio < minimum:
-                problems.append(
-                    f"{theme.name}: {fg} {theme.colors[fg]} on {bg} {theme.colors[bg]} is "
-                    f"{ratio:.2f}:1, below {minimum}:1"
+                phrase = (
+                    f"{fg} {theme.colors[fg]} on {bg} {theme.colors[bg]} is {ratio:.2f}:1,"
+                    f" below {what}"
                 )
-    return problems
+                found.append((ratio / minimum, phrase))
+    return [phrase for _, phrase in sorted(found, key=lambda f: f[0])]
 
 
 def load_theme(path: Path) -> Theme:
-    where = path.name
+    """One theme file, checked; raises ThemeInvalid with a one-line message naming it."""
+    where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -166,7 +144,7 @@ def load_theme(path: Path) -> Theme:
     order = data.get("order", 100)
     if not isinstance(order, int):
         raise ThemeInvalid(f"{where}: 'order' must be an integer")
-    return Theme(
+    theme = Theme(
         name=name,
         label_vi=label["vi"].strip(),
         label_en=label["en"].strip(),
@@ -177,6 +155,11 @@ def load_theme(path: Path) -> Theme:
         media=media,
         order=order,
     )
+    # One line for all of them: the operator fixes the file once, not once per start.
+    problems = contrast_problems(theme)
+    if problems:
+        raise ThemeInvalid(f"{where}: contrast too low: {'; '.join(problems)}")
+    return theme
 
 
 def load_themes(directory: Path) -> dict[str, Theme]:

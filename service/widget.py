@@ -4,9 +4,10 @@ One script holds the whole widget: the theme tokens from `themes/*.toml`, the
 preference rules from `service/preferences.py` (parameter names, sizes, the
 cookie) and the panel CSS from `widget/widget.css` are embedded here into
 `widget/widget.min.js`, so themes stay data and the widget never restates a
-rule the server owns. `widget.min.js` is `widget/widget.js` (the readable
-source) minified by `scripts/build-widget` with a pinned terser, committed, so
-neither the server nor its image needs Node. It is served twice, byte for byte:
+rule the server owns. `widget.min.js` is the ES modules in `widget/src/` (the
+readable source, one concern per file) bundled by `scripts/build-widget` with a
+pinned esbuild and minified with a pinned terser, committed, so neither the
+server nor its image needs Node. It is served twice, byte for byte:
 
 - `/widget.js`, the stable URL operators embed, with a short cache;
 - `/widget/legible-widget.<sha256-16>.js`, immutable, for operators who pin a
@@ -69,18 +70,28 @@ class WidgetAsset:
     cache_control: str
 
 
-_BUILT = re.compile(r"// Built from widget\.js sha256=([0-9a-f]{64}) [^\n]*\n")
+_BUILT = re.compile(r"// Built from widget/src sha256=([0-9a-f]{64}) [^\n]*\n")
+SOURCES = "src"  # the widget's ES modules, inside widget/
+
+
+def source_digest(folder: Path) -> str:
+    """The sha256 over every module in `folder`/src, by name, as scripts/widget-tools/
+    build.mjs computes it: an edit to any of them changes it."""
+    digest = hashlib.sha256()
+    for path in sorted((folder / SOURCES).glob("*.js"), key=lambda p: p.name):
+        one = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest.update(f"{path.name}\n{one}\n".encode())
+    return digest.hexdigest()
 
 
 def minified_js(folder: Path) -> str:
-    """widget.min.js without its first line, which names the widget.js it was built
-    from: a build older than the source is refused, not served."""
+    """widget.min.js without its first line, which records the modules it was built
+    from: a build older than any of them is refused, not served."""
     built = (folder / "widget.min.js").read_text(encoding="utf-8")
-    source = hashlib.sha256((folder / "widget.js").read_bytes()).hexdigest()
     header = _BUILT.match(built)
-    if header is None or header.group(1) != source:
+    if header is None or header.group(1) != source_digest(folder):
         raise RuntimeError(
-            f"{folder / 'widget.min.js'} was not built from the current widget.js: "
+            f"{folder / 'widget.min.js'} was not built from the current widget/src: "
             "run `make widget` (scripts/build-widget)"
         )
     return built[header.end() :]
@@ -130,7 +141,7 @@ def _preference_rules() -> dict[str, object]:
 
 
 def build_widget(themes: dict[str, Theme]) -> bytes:
-    """widget.min.js (widget.js, minified by scripts/build-widget) with the themes,
+    """widget.min.js (widget/src, bundled by scripts/build-widget) with the themes,
     preference rules and CSS filled in."""
     folder = data_dir("widget")
     css = minify_css((folder / "widget.css").read_text(encoding="utf-8"))
@@ -153,11 +164,11 @@ def build_widget(themes: dict[str, Theme]) -> bytes:
     }
     script = minified_js(folder)
     # Both ways: a placeholder left unfilled, or a value the script no longer
-    # reads, is a widget.js/widget.py mismatch worth failing start-up for.
+    # reads, is a widget/src/config.js and widget.py mismatch worth failing start-up for.
     wanted = set(_PLACEHOLDER.findall(script))
     if wanted != set(values):
         raise RuntimeError(
-            f"widget/widget.js and service/widget.py disagree: the script has "
+            f"widget/src/config.js and service/widget.py disagree: the script has "
             f"{sorted(wanted)}, widget.py fills {sorted(values)}"
         )
     script = _PLACEHOLDER.sub(lambda m: values[m.group(0)], script)

@@ -1,6 +1,8 @@
 """The shape of `service/` and `legible_audit/`: no import cycles, nothing imports back
-up the request chain, no module grows past what a newcomer reads in one sitting, and
-the audit's checks stand apart from the product they check.
+up the request chain, no module grows past what a newcomer reads in one sitting, the
+hot path stands below the views, only the write path drops cached pages or purges,
+only the security middleware names the security headers, and the audit's checks
+stand apart from the product they check.
 
 Every import counts, including those under TYPE_CHECKING and inside functions:
 a lazy or type-only import is still a dependency.
@@ -23,7 +25,27 @@ IMPORTED_ONLY_BY = {
     "service.app": {"service", "service.cli"},
     "service.hotpath": {"service.app"},
     "service.views.errors": {"service.app"},
+    # The one write path: the site builds it for the service, `legible import` its own.
+    "service.writes": {"service.site", "service.cli"},
 }
+# Below the views: the hot path over ASGI and RSGI, and the serving unit they share.
+BELOW_THE_VIEWS = ("service.hotpath", "service.rsgi", "service.serving", "service.writes")
+VIEWS = "service.views"
+WRITE_PATH = "service.writes"
+# Calls that drop cached pages or purge the caches in front, whatever they are called on.
+DROPPING = {"purge", "invalidate"}
+# What a cached page lives in (the page cache, its hot routes, articles' shared blocks,
+# the revisions that name the current keys), and what changing or emptying them is.
+HOLDERS = {"cache", "hot", "parts", "revisions"}
+CHANGING = {"clear", "pop", "popitem", "drop", "update", "setdefault", "__delitem__"}
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "Strict-Transport-Security",
+)
+SECURITY_MODULE = "service.middleware.security"
 
 
 def module_name(path: Path, root: Path = SERVICE) -> str:
@@ -140,3 +162,94 @@ def test_the_audit_checks_do_not_use_the_product_code() -> None:
     edges = graph(AUDIT, frozenset(modules()) | {PACKAGE})
     uses = {name: sorted(deps & (set(modules()) | {PACKAGE})) for name, deps in edges.items()}
     assert not {name: deps for name, deps in uses.items() if deps}
+
+
+def reachable(edges: dict[str, set[str]], start: str) -> set[str]:
+    """Every module `start` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+@pytest.mark.parametrize("module", BELOW_THE_VIEWS)
+def test_the_hot_path_and_the_serving_unit_import_nothing_from_the_views(module: str) -> None:
+    """An article's response is decided below the views, so the hot path can serve it
+    without them: not even through another module."""
+    edges = graph()
+    views = {m for m in reachable(edges, module) if m == VIEWS or m.startswith(VIEWS + ".")}
+    assert not views, f"{module} imports {sorted(views)}"
+
+
+def test_reachable_follows_imports_through_other_modules() -> None:
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert reachable(edges, "a") == {"a", "b", "c"}
+    assert "service.views.common" in reachable(graph(), "service.app")
+
+
+def _holder(node: ast.expr) -> str | None:
+    """The state a method is called on, when it is an object's attribute:
+    `site.pages.parts` -> "parts", `self._parts` -> "parts" (a local name is not state)."""
+    return node.attr.lstrip("_") if isinstance(node, ast.Attribute) else None
+
+
+def drops(source: str) -> list[str]:
+    """Where `source` drops a cached page, purges, or changes the revisions (a build
+    storing what it made is not a drop)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name, holder = node.func.attr, _holder(node.func.value)
+            if name in DROPPING or (name in CHANGING and holder in HOLDERS):
+                found.append(f"line {node.lineno}: {ast.unparse(node.func)}()")
+        elif isinstance(node, ast.Subscript):
+            holder = _holder(node.value)
+            deleted = isinstance(node.ctx, ast.Del) and holder in HOLDERS
+            if deleted or (isinstance(node.ctx, ast.Store) and holder == "revisions"):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_the_drop_scan_finds_each_way_of_dropping() -> None:
+    source = """
+site.purger.purge(["lists"])
+site.cache.invalidate({"lists"})
+site.hot.clear()
+self._parts.pop(slug, None)
+site.revisions[slug] = 3
+del self._parts[slug]
+site.revisions.update(fresh)
+site.cache.peek(key)
+site.cache.upgrade(key, entry)
+site.hot.add(path, query, route)
+self.parts[slug] = parts
+parts.clear()
+store.get(slug)
+"""
+    assert [line.split(":")[0] for line in drops(source)] == [f"line {n}" for n in range(2, 9)]
+
+
+def test_only_the_write_path_drops_cached_pages_or_purges() -> None:
+    """Every write ends in `WritePath.wrote` (service/writes.py): a writer that dropped
+    pages or purged on its own would do it in another order, or forget a step."""
+    outside = {
+        name: found
+        for name, path in modules().items()
+        if name != WRITE_PATH and (found := drops(path.read_text(encoding="utf-8")))
+    }
+    assert not outside, f"only {WRITE_PATH} may drop pages or purge: {outside}"
+    assert drops(modules()[WRITE_PATH].read_text(encoding="utf-8")), "the scan read nothing"
+
+
+def test_only_the_security_middleware_names_the_security_headers() -> None:
+    """One place sets them (service/middleware/security.py), for every response on
+    both interfaces; a second place could send one twice or forget one."""
+    found = modules()
+    texts = {name: path.read_text(encoding="utf-8").lower() for name, path in found.items()}
+    for header in SECURITY_HEADERS:
+        naming = {name for name, text in texts.items() if header.lower() in text}
+        assert naming == {SECURITY_MODULE}, f"{header} is named in {sorted(naming)}"

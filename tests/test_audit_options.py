@@ -182,7 +182,8 @@ def test_without_the_audit_extra_one_line_and_exit_2(
     assert main(["audit", "https://a.example/"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        "legible audit needs the audit extra: pip install 'legible[audit]' (playwright is missing)"
+        "legible audit needs the audit extra: pip install 'legible-news[audit]'"
+        " (playwright is missing)"
     ]
 
 

@@ -15,16 +15,18 @@ import pytest
 
 import legible_audit.main as audit_main
 from legible_audit import baseline, runner
-from legible_audit.findings import CELL_CHECKS, Finding, TaskResult, findings_from
+from legible_audit.findings import Finding, TaskResult, findings_from
 from legible_audit.options import Options, add_arguments, from_args
 from legible_audit.problem import Problem
 from legible_audit.progress import Progress
+from legible_audit.registry import CELL, audited
 from legible_audit.reports import html_report, junit
 from legible_audit.reports.model import Report
 from legible_audit.runner import BrowserFailed, Run
 from legible_audit.tasks import Task
 
 URL = "https://a.example/news/1"
+CELL_CHECKS = tuple(c.id for c in audited(CELL))
 DARK = "theme=dark size=200% viewport=320x640"
 AXE_RAW = {
     "violations": [
@@ -93,7 +95,7 @@ def report(known: set[tuple[str, str, str, str]] = frozenset()) -> Report:  # ty
 
 def test_junit_has_one_testcase_per_url_variant_check() -> None:
     axe = found()[0]
-    root = ET.fromstring(junit.render(report({axe.key})))  # noqa: S314 (our own output)
+    root = ET.fromstring(junit.render(report({baseline.key(axe)})))  # noqa: S314 (our own output)
     cases = root.findall(".//testcase")
     ok = [c for c in cases if c.get("classname") == f"{URL} [{DARK}]"]
     assert sorted(c.get("name") for c in ok) == sorted(CELL_CHECKS)
@@ -130,8 +132,8 @@ def test_html_is_self_contained_filterable_and_labelled() -> None:
         a for t, a in tags if t in ("link", "script") and a.get("src" if t == "script" else "href")
     ]
     selects = [a["name"] for t, a in tags if t == "select"]
-    assert selects == ["page", "theme", "rule"]
-    assert text.count("<label>") == 3  # each select inside its label
+    assert selects == ["page", "theme", "rule", "outcome"]
+    assert text.count("<label>") == 4  # each select inside its label
     items = [a for t, a in tags if t == "li" and "finding" in (a.get("class") or "")]
     assert {(a["data-page"], a["data-theme"], a["data-rule"]) for a in items} == {
         (URL, "dark", "color-contrast"),
@@ -285,7 +287,7 @@ def test_a_page_that_did_not_load_is_never_known(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
     axe = found()[0]
     assert baseline.write(path, [axe, down[0], broke]) == 1
-    assert baseline.load(path) == {axe.key}
+    assert baseline.load(path) == {baseline.key(axe)}
     # Even a baseline that holds them (an older one) does not make them known.
     path.write_text(
         json.dumps(
@@ -300,5 +302,6 @@ def test_a_page_that_did_not_load_is_never_known(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert baseline.load(path) == set()
-    d = baseline.diff([cell([down[1], broke], error="could not load")], {down[0].key, broke.key})
+    known = {baseline.key(down[0]), baseline.key(broke)}
+    d = baseline.diff([cell([down[1], broke], error="could not load")], known)
     assert d.new == [down[1], broke] and d.known == []

@@ -126,5 +126,5 @@ def test_a_postgresql_url_without_psycopg_says_what_to_install() -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "legible: LEGIBLE_DB is a PostgreSQL URL but psycopg is not installed:"
-        " pip install 'legible[postgresql]'"
+        " pip install 'legible-news[postgresql]'"
     ]

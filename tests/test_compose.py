@@ -27,10 +27,6 @@ SCHEMA = Path(__file__).with_name("fixtures") / "compose-spec.json"
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
 HITCH = ROOT / "deploy" / "hitch" / "hitch.conf"
 REPLICAS = ("legible1", "legible2")
-# Settings compose.yaml already sets for the service side still to come (issue 26, item
-# 4: tokens from a file). Once Settings has one, test_pending_settings_are_still_pending
-# fails: take it out of here.
-PENDING = {"LEGIBLE_ADMIN_TOKEN_FILE"}
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +101,7 @@ def interpolate(value: str, given: dict[str, str]) -> str:
 
 
 def test_replicas_set_only_real_settings(compose: dict[str, Any]) -> None:
-    real = {f"LEGIBLE_{f.name.upper()}" for f in fields(Settings)} | PENDING
+    real = {f"LEGIBLE_{f.name.upper()}" for f in fields(Settings)}
     secrets = {"POSTGRES_PASSWORD": "pw"}
     for name in REPLICAS:
         given = {k: interpolate(v, secrets) for k, v in env(services(compose)[name]).items()}
@@ -119,6 +115,9 @@ def test_replicas_set_only_real_settings(compose: dict[str, Any]) -> None:
         assert given["LEGIBLE_METRICS"] == "1"
         expanded = given["LEGIBLE_PURGE_URLS"]
         assert Settings.from_env({"LEGIBLE_PURGE_URLS": expanded}).purge_urls == (expanded,)
+        # The one proxy whose X-Forwarded-For a replica believes: Varnish, by its address.
+        varnish = services(compose)["varnish"]["networks"]["internal"]["ipv4_address"]
+        assert Settings.from_env(given).trusted_proxies == (varnish,)
 
 
 def listeners() -> dict[str, tuple[str, str, str]]:
@@ -255,11 +254,6 @@ def test_the_admin_token_is_a_secret_file_never_in_the_environment(
     # Never in git; and the replicas' build context is the repository: never in an image.
     assert {"deploy/secrets/", "deploy/tls/"} <= set((ROOT / ".gitignore").read_text().split())
     assert {"deploy/secrets", "deploy/tls"} <= set((ROOT / ".dockerignore").read_text().split())
-
-
-def test_pending_settings_are_still_pending() -> None:
-    real = {f"LEGIBLE_{f.name.upper()}" for f in fields(Settings)}
-    assert not PENDING & real, f"now real settings: take {PENDING & real} out of PENDING"
 
 
 def test_every_container_has_a_read_only_root_and_resource_limits(

@@ -21,7 +21,7 @@ from tests.support.live import PYTHON_CLI, ROOT, LiveServer, process_tree, serve
 
 IDLE, SLOW = 1500, 1000  # past granian's old default of 1,024 connections per worker
 READER_SECONDS = 2.0  # what a new reader may wait; unloaded it takes a few ms
-TOKEN = "tok"
+TOKEN = "connections-test-token-0123456789abcdef"  # 32+ characters, as serve requires
 
 
 def start(tmp_path: Path, command: list[str] | None = None, **settings: str) -> LiveServer:

@@ -133,9 +133,14 @@ def find_hadolint() -> str | None:
     return shutil.which("hadolint")
 
 
-# The service's image, and the Varnish and hitch images of the reference deployment
-# (deploy/compose.yaml).
-LINTED = [DOCKERFILE, *(ROOT / "deploy" / name / "Dockerfile" for name in ("varnish", "hitch"))]
+# The service's image, the Varnish and hitch images of the reference deployment
+# (deploy/compose.yaml), and `legible audit`'s image (tests/test_audit_dockerfile.py
+# checks its contract).
+LINTED = [
+    DOCKERFILE,
+    *(ROOT / "deploy" / name / "Dockerfile" for name in ("varnish", "hitch")),
+    ROOT / "docker" / "audit.Dockerfile",
+]
 
 
 @pytest.mark.parametrize("dockerfile", LINTED, ids=lambda p: str(p.relative_to(ROOT)))

@@ -76,7 +76,7 @@ def edge() -> Iterator[Edge]:
             "LEGIBLE_ADMIN_TOKEN": TOKEN,
             "LEGIBLE_HTTPS": "1",  # as compose.yaml: Legible sends HSTS itself too
             "LEGIBLE_PURGE_URLS": f"http://127.0.0.1:{http}",
-            "LEGIBLE_ACCESS_LOG": "0",
+            "LEGIBLE_TRUSTED_PROXIES": "127.0.0.1",  # Varnish, as compose.yaml trusts it
         }
     )
     acme = AcmeClient("tok3n-" + str(time.monotonic_ns()), "tok3n.key-authorisation")
@@ -275,6 +275,21 @@ def test_the_replica_gets_the_readers_address_never_the_forged_one(edge: Edge, o
     answer = request(port, "GET", f"/healthz?{marker}", headers=forged, **how)  # type: ignore[arg-type]
     assert answer.status == 200
     assert forwarded_for(edge, marker) == [str(how["source"])]
+    # The replica, trusting Varnish (LEGIBLE_TRUSTED_PROXIES), logs the reader, not Varnish.
+    assert logged_client(edge, marker) == how["source"]
+
+
+def logged_client(edge: Edge, marker: str, timeout: float = 5) -> object:
+    """The "client" of the replica's access-log line for the request with `marker`."""
+    deadline = time.monotonic() + timeout  # the access log is written every 0.5 s
+    while True:
+        log = (edge.work / "replica.log").read_text(errors="replace")
+        for line in log.splitlines():
+            if line.startswith("{") and marker in line:
+                return json.loads(line)["client"]
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
 
 
 # -- stale on error ----------------------------------------------------------------------------

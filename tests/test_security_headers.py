@@ -1,18 +1,26 @@
-"""Security headers on every response, on a miss and on a hot-path hit; CORS on widget assets;
-trusted hosts; and no forged Host or X-Forwarded-* value in any body or header."""
+"""Security headers on every response, exactly once, over ASGI and over RSGI (what `legible
+serve` runs): pages on a miss and on a hot-path hit, redirects, error pages (400, 404, 405,
+406, 414, 500, 503), assets, the widget and the API; CORS on widget assets; trusted hosts;
+and no forged Host or X-Forwarded-* value in any body or header."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
+from service.app import LegibleApp
+from service.errors import StoreUnavailable
+from tests.support.rsgi_double import Headers, Proto, Scope, call
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,9 +35,11 @@ ARTICLE = f"/articles/{SLUG}"
 MARKER = "h0stile"
 
 
-def _app(tmp: Path, **overrides: Any) -> TestClient:
+def _app(tmp: Path, raise_errors: bool = True, **overrides: Any) -> TestClient:
     settings = Settings(db=str(tmp / "t.db"), admin_token=TOKEN, max_body_mb=2, **overrides)
-    return TestClient(create_app(settings), raise_server_exceptions=True, follow_redirects=False)
+    return TestClient(
+        create_app(settings), raise_server_exceptions=raise_errors, follow_redirects=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +109,31 @@ def _send(client: TestClient, req: Req, **extra: str) -> Any:
     )
 
 
+def _send_rsgi(app: LegibleApp, req: Req) -> Any:
+    """`req` through the app's RSGI side, as granian calls it; the answer as a response."""
+    path, _, query = req.url.partition("?")
+    headers = Headers([("host", "legible.test"), *req.headers.items()])
+    proto = call(app, Scope(path, query, req.method, headers), Proto([req.content or b""]))
+    return SimpleNamespace(
+        status_code=proto.status, headers=httpx.Headers(proto.headers), content=proto.body
+    )
+
+
+Send = Callable[[Req], Any]
+VIA = ["asgi", "rsgi"]
+
+
+@pytest.fixture(params=VIA)
+def send(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Send]:
+    """A fresh app (admin API on), reached over ASGI or over RSGI."""
+    if request.param == "rsgi":
+        app: LegibleApp = _app(tmp_path).app  # type: ignore[assignment]
+        yield lambda req: _send_rsgi(app, req)
+        return
+    with _app(tmp_path) as c:
+        yield lambda req: _send(c, req)
+
+
 def assert_security_headers(response: Any, hsts: bool) -> None:
     h = response.headers
     assert h.get_list("content-security-policy") == [CSP]
@@ -134,6 +169,118 @@ def test_hsts_only_when_served_over_https(https_client: TestClient, req: Req) ->
         response = _send(https_client, req)
         assert response.status_code == req.status
         assert_security_headers(response, hsts=True)
+
+
+@pytest.fixture(scope="module")
+def rsgi_app(tmp_path_factory: pytest.TempPathFactory) -> LegibleApp:
+    return create_app(Settings(db=str(tmp_path_factory.mktemp("rsgi") / "t.db"),
+                               admin_token=TOKEN, max_body_mb=2))  # fmt: skip
+
+
+@pytest.mark.parametrize("req", REQUESTS, ids=[r.id for r in REQUESTS])
+def test_every_response_over_rsgi_carries_the_security_headers(
+    rsgi_app: LegibleApp, req: Req
+) -> None:
+    """Over RSGI no middleware runs: the hot path's hits and article misses and the
+    ASGI bridge each answer on the protocol object the headers are added on."""
+    for attempt in ("first", "second"):  # a miss (or the bridge), then perhaps a hit
+        response = _send_rsgi(rsgi_app, req)
+        assert response.status_code == req.status, (attempt, response.status_code)
+        assert_security_headers(response, hsts=False)
+        if req.html:
+            assert response.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_hsts_over_rsgi_on_a_miss_a_hit_and_the_bridge(tmp_path: Path) -> None:
+    app = create_app(Settings(db=str(tmp_path / "t.db"), https=True))
+    for url in (ARTICLE, ARTICLE, "/", "/", "/nope", "/healthz"):
+        assert_security_headers(_send_rsgi(app, Req(url, url, 0)), hsts=True)
+    assert app.hot.hits.count == 2  # the second article and index requests were hits
+
+
+def _api_requests(slug: str) -> list[Req]:
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    page = {"title": "Bài mới", "published": "2024-05-01", "body_html": "<p>Mới.</p>"}
+    url = f"/api/articles/{slug}"
+    return [
+        Req("created", url, 201, "PUT", auth, json.dumps(page).encode(), html=False),
+        Req("updated", url, 200, "PUT", auth, json.dumps({**page, "title": "Sửa"}).encode()),
+        Req("unchanged", url, 200, "PUT", auth, json.dumps({**page, "title": "Sửa"}).encode()),
+        Req("invalid", url, 422, "PUT", auth, json.dumps({"title": ""}).encode()),
+        Req("not-json", url, 422, "PUT", auth, b"{"),
+        Req("too-large", url, 413, "PUT", auth, b"x" * (3 * 2**20)),
+        Req("unauthorised", url, 401, "PUT", {**auth, "Authorization": "Bearer no"}, b"{}"),
+        Req("method", url, 405, "GET"),
+        Req("no-route", "/api/nothing", 404),
+        Req("deleted", url, 204, "DELETE", auth),
+        Req("absent", url, 404, "DELETE", auth),
+    ]
+
+
+def test_every_api_response_carries_the_security_headers(send: Send) -> None:
+    for req in _api_requests("bai-moi"):
+        response = send(req)
+        assert response.status_code == req.status, req.id
+        assert_security_headers(response, hsts=False)
+        if req.status not in (204, 413):
+            assert response.headers["content-type"] == "application/json", req.id
+
+
+def test_every_asset_carries_the_security_headers(send: Send, tmp_path: Path) -> None:
+    site = _app(tmp_path / "urls").app.state.site  # type: ignore[attr-defined]
+    urls = [*site.assets, *site.widget]
+    assert any(u.endswith(".css") for u in urls) and any(u.endswith(".woff2") for u in urls)
+    for url in urls:
+        for encoding in ("br", "identity"):
+            response = send(Req(url, url, 200, headers={"Accept-Encoding": encoding}))
+            assert response.status_code == 200, url
+            assert_security_headers(response, hsts=False)
+        etag = response.headers["etag"]
+        headers = {"If-None-Match": etag, "Accept-Encoding": "identity"}
+        not_modified = send(Req(url, url, 304, headers=headers))
+        assert not_modified.status_code == 304
+        assert_security_headers(not_modified, hsts=False)
+
+
+@pytest.mark.parametrize("via", VIA)
+def test_server_errors_and_outages_carry_the_security_headers(tmp_path: Path, via: str) -> None:
+    """A 500 (a bug in a build), a 503 page and a 503 from the API."""
+    client = _app(tmp_path, raise_errors=False)
+    app: LegibleApp = client.app  # type: ignore[assignment]
+    store = app.state.site.store
+
+    def bug(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    def outage(*args: object) -> None:
+        raise StoreUnavailable("down")
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    article = b'{"title": "x", "published": "2024-05-01", "body_html": "<p>x</p>"}'
+    cases = [
+        ("search", bug, Req("500", "/search?q=bug", 500)),
+        ("search", outage, Req("503", "/search?q=down", 503)),
+        ("put", outage, Req("api-503", "/api/articles/x", 503, "PUT", auth, article)),
+    ]
+    for method, failure, req in cases:
+        setattr(store, method, failure)
+        response = _send_rsgi(app, req) if via == "rsgi" else _send(client, req)
+        assert response.status_code == req.status, req.id
+        assert_security_headers(response, hsts=False)
+
+
+def test_the_rsgi_bridges_last_resort_500_carries_the_security_headers(
+    rsgi_app: LegibleApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app failed before it answered: the bridge's own plain 500."""
+
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rsgi_app.hot, "app", broken)
+    response = _send_rsgi(rsgi_app, Req("500", "/search?q=boom", 500))
+    assert response.status_code == 500 and response.content.startswith(b"500")
+    assert_security_headers(response, hsts=False)
 
 
 def test_https_preference_cookie_is_secure(client: TestClient, https_client: TestClient) -> None:
@@ -208,6 +355,7 @@ def test_only_allowed_hosts_are_served(hosts_client: TestClient) -> None:
         r = hosts_client.get(ARTICLE, headers={"Host": host})
         assert r.status_code == 400, host
         assert "evil" not in r.text
+        assert_security_headers(r, hsts=False)
     r = hosts_client.get(
         ARTICLE, headers={"Host": "evil.example", "X-Forwarded-Host": "news.example"}
     )

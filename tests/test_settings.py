@@ -37,6 +37,10 @@ def sample(row: Row) -> tuple[str, object]:
         return "News.Example, b.example", ("news.example", "b.example")
     if row.kind == "urls":
         return "http://cache-a:6081, https://cache-b/", ("http://cache-a:6081", "https://cache-b/")
+    if row.kind == "networks":
+        return "10.0.0.0/8, ::1", ("10.0.0.0/8", "::1")
+    if row.kind == "tokens":
+        return f"{'a' * 32}, {'b' * 40}", f"{'a' * 32},{'b' * 40}"
     return f"sample-{row.name}", f"sample-{row.name}"
 
 
@@ -47,7 +51,8 @@ def other(row: Row) -> str:
         return "1" if text == "0" else "0"
     if isinstance(value, int | float):
         return f"{value + 1:g}"
-    return {"hosts": "other.example", "urls": "http://elsewhere:80"}.get(row.kind, "env-value")
+    others = {"hosts": "other.example", "urls": "http://elsewhere:80", "networks": "fd00::/8"}
+    return others.get(row.kind, "env-value")
 
 
 def commands() -> dict[str, argparse.ArgumentParser]:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -34,12 +35,14 @@ from service.widget import (
     BUNDLE_PREFIX,
     DEMO_URL,
     LOADER_URL,
+    SOURCES,
     WidgetAsset,
     build_widget,
     integrity_for,
     minified_js,
     minify_css,
     snippets,
+    source_digest,
     widget_assets,
 )
 
@@ -188,15 +191,20 @@ def test_build_takes_the_rules_from_preferences(monkeypatch: pytest.MonkeyPatch)
     assert rules["sizes"] == [90, 100, 110]
 
 
+def _copy_sources(folder: Path) -> None:
+    """widget/'s built script, its modules and its CSS, copied into `folder`."""
+    shutil.copytree(data_dir("widget") / SOURCES, folder / SOURCES)
+    for name in ("widget.css", "widget.min.js"):
+        (folder / name).write_bytes((data_dir("widget") / name).read_bytes())
+
+
 def test_placeholders_and_values_match_both_ways(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import service.widget
 
-    folder = data_dir("widget")
-    for name in ("widget.js", "widget.css"):
-        (tmp_path / name).write_bytes((folder / name).read_bytes())
-    header, script = (folder / "widget.min.js").read_text(encoding="utf-8").split("\n", 1)
+    _copy_sources(tmp_path)
+    header, script = (tmp_path / "widget.min.js").read_text(encoding="utf-8").split("\n", 1)
     monkeypatch.setattr(service.widget, "data_dir", lambda name: tmp_path)
     for broken in (
         script.replace("__LEGIBLE_PREFERENCES__", "{}"),  # a value nothing reads
@@ -210,16 +218,20 @@ def test_placeholders_and_values_match_both_ways(
 
 def test_every_string_is_in_both_languages() -> None:
     # A key missing from one language would show "undefined" in the panel.
-    source = (data_dir("widget") / "widget.js").read_text(encoding="utf-8")
-    block = re.search(r"^const I18N = \{\n(.*?)^\};$", source, re.M | re.S)
-    assert block, "I18N"
+    source = (data_dir("widget") / SOURCES / "i18n.js").read_text(encoding="utf-8")
+    block = re.search(r"^export const STRINGS = \{\n(.*?)^\};$", source, re.M | re.S)
+    assert block, "STRINGS"
     languages = dict(re.findall(r"^  (\w+): \{\n(.*?)^  \},$", block.group(1), re.M | re.S))
     assert set(languages) == {"vi", "en"}
     keys = {lang: re.findall(r"^    (\w+): \"", body, re.M) for lang, body in languages.items()}
     assert len(keys["vi"]) >= 12
     assert keys["vi"] == keys["en"]
+    # Every string is shown somewhere (the panel reads them as `text.KEY`).
+    modules = "".join(
+        p.read_text(encoding="utf-8") for p in (data_dir("widget") / SOURCES).glob("*.js")
+    )
     for key in keys["vi"]:
-        assert f"i18n.{key}" in source, f"{key} is never shown"
+        assert f"text.{key}" in modules, f"{key} is never shown"
 
 
 def test_controls_are_labelled_in_both_languages(assets: dict[str, WidgetAsset]) -> None:
@@ -287,28 +299,62 @@ def test_css_minifier_keeps_meaningful_spaces() -> None:
 
 
 ROOT = Path(__file__).resolve().parents[1]
-TERSER = ROOT / "scripts" / "terser" / "node_modules" / ".bin" / "terser"
+TOOLS = ROOT / "scripts" / "widget-tools" / "node_modules" / ".bin"
 
 
-def test_the_served_script_is_a_fresh_build_of_widget_js() -> None:
-    # The pinned terser rebuilds widget.min.js byte for byte from widget.js.
-    if not TERSER.exists():
-        pytest.fail("the widget's minifier is missing: run `make widget-tools`", pytrace=False)
+def test_the_served_script_is_a_fresh_build_of_the_modules() -> None:
+    # The pinned esbuild and terser rebuild widget.min.js byte for byte from widget/src.
+    if not (TOOLS / "esbuild").exists():
+        pytest.fail("the widget's build tools are missing: run `make widget-tools`", pytrace=False)
     done = subprocess.run(
         [str(ROOT / "scripts" / "build-widget"), "--check"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
 
 
-def test_a_stale_build_is_refused(tmp_path: Path) -> None:
-    folder = data_dir("widget")
-    for name in ("widget.js", "widget.min.js"):
-        (tmp_path / name).write_bytes((folder / name).read_bytes())
+def test_the_build_is_one_script_from_every_module() -> None:
+    # esbuild followed the imports: no `import` or `export` is left for a browser to
+    # fetch, and every module is reached from main.js (none is dead weight that the
+    # stale-build check would still hash).
+    script = minified_js(data_dir("widget"))
+    assert script.startswith("(()=>{") and script.rstrip().endswith("})();")
+    assert re.search(r"\bimport\s*[{(\"']|\bexport\s", script) is None
+    folder = data_dir("widget") / SOURCES
+    modules = {p.name for p in folder.glob("*.js")}
+    assert len(modules) >= 8, modules
+    reached, todo = set(), ["main.js"]
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            todo += re.findall(
+                r'^import .* from "\./([\w-]+\.js)";$', (folder / name).read_text(), re.M
+            )
+    assert reached == modules
+
+
+@pytest.mark.parametrize("module", ["scaling.js", "i18n.js", "main.js"])
+def test_a_stale_build_is_refused(tmp_path: Path, module: str) -> None:
+    _copy_sources(tmp_path)
     assert minified_js(tmp_path).startswith("(()=>{")
-    with (tmp_path / "widget.js").open("a", encoding="utf-8") as source:
+    # An edit to any one module, without a rebuild.
+    with (tmp_path / SOURCES / module).open("a", encoding="utf-8") as source:
         source.write("// an edit after the last build\n")
     with pytest.raises(RuntimeError, match="make widget"):
         minified_js(tmp_path)
+
+
+def test_a_new_module_without_a_rebuild_is_refused(tmp_path: Path) -> None:
+    _copy_sources(tmp_path)
+    (tmp_path / SOURCES / "extra.js").write_text("export const EXTRA = 1;\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="not built from the current widget/src"):
+        minified_js(tmp_path)
+
+
+def test_the_digest_is_the_one_the_build_records() -> None:
+    header = (data_dir("widget") / "widget.min.js").read_text(encoding="utf-8").split("\n")[0]
+    assert f"sha256={source_digest(data_dir('widget'))} " in header
+    assert "esbuild " in header and "terser " in header
 
 
 def test_demo_page(assets: dict[str, WidgetAsset]) -> None:

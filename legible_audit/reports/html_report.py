@@ -1,6 +1,7 @@
 """One self-contained HTML file: the summary, then every finding with its element's
-screenshot, selector and WCAG criterion side by side, filterable by page, theme and
-rule. The report itself is accessible: landmarks, headings, labelled filters, a live
+screenshot, selector, WCAG criteria and ACT rules side by side, filterable by page,
+theme, rule and outcome (failing, needs review, known), then the pages that could
+not be checked. The report itself is accessible: landmarks, headings, labelled filters, a live
 count of what is shown, alt text, and colours well above 4.5:1."""
 
 from __future__ import annotations
@@ -21,9 +22,22 @@ def _options(name: str, label: str, values: list[str]) -> str:
     )
 
 
-def _finding(f: Finding, new: bool, theme: str) -> str:
-    status = "new" if new else "known (baseline)"
+def _status(report: Report, f: Finding) -> str:
+    """The finding's filter value: fail (new, failing the run), review or known."""
+    if not report.is_new(f):
+        return "known"
+    return "fail" if report.fails(f) else "review"
+
+
+STATUS = {"fail": "new, failing", "review": "needs review", "known": "known (baseline)"}
+
+
+def _finding(f: Finding, status: str, theme: str) -> str:
+    new = status != "known"
     crit = ", ".join(f.criteria) or "none (best practice)"
+    act = ", ".join(
+        f'<a href="https://act-rules.github.io/rules/{escape(a)}">{escape(a)}</a>' for a in f.act
+    )
     figure = "<p>No screenshot: the element could not be captured.</p>"
     if f.screenshot:
         alt = f"Screenshot of {f.selector or 'the page'} in {f.variant}"
@@ -33,35 +47,36 @@ def _finding(f: Finding, new: bool, theme: str) -> str:
         )
     return (
         f'<li class="finding{"" if new else " known"}" data-page="{escape(f.url)}" '
-        f'data-theme="{escape(theme)}" data-rule="{escape(f.rule)}"><div>'
-        f'<h3>{escape(f.rule)} <span class="status">({status})</span></h3>'
+        f'data-theme="{escape(theme)}" data-rule="{escape(f.rule)}" data-outcome="{status}"><div>'
+        f'<h3>{escape(f.rule)} <span class="status">({STATUS[status]})</span></h3>'
         f"<p>{escape(f.message)}</p><dl>"
         f'<dt>Page</dt><dd><a href="{escape(f.url)}">{escape(f.url)}</a></dd>'
         f"<dt>Variant</dt><dd>{escape(f.variant)}</dd>"
         f"<dt>Selector</dt><dd><code>{escape(f.selector or '-')}</code></dd>"
         f"<dt>WCAG</dt><dd>{escape(crit)}</dd>"
-        f"<dt>Check</dt><dd>{escape(f.check)}</dd></dl></div>{figure}</li>"
+        + (f"<dt>ACT rules</dt><dd>{act}</dd>" if act else "")
+        + f"<dt>Check</dt><dd>{escape(f.check)}</dd></dl></div>{figure}</li>"
     )
 
 
 def render(report: Report) -> str:
     diff = report.diff
     rows = [(f, r.theme or "as-is") for r in report.results for f in r.findings]
-    rows.sort(key=lambda row: (not report.is_new(row[0]), row[0].url, row[0].variant))
+    order = {"fail": 0, "review": 1, "known": 2}
+    rows.sort(key=lambda row: (order[_status(report, row[0])], row[0].url, row[0].variant))
     pages = sorted({f.url for f, _ in rows})
     themes = sorted({t for _, t in rows})
     rules = sorted({f.rule for f, _ in rows})
-    failed = [r for r in report.results if r.error]
+    failed = report.unchecked
     state = " The run was interrupted: this report holds the tasks done." * report.interrupted
     summary = (
-        f"{len(report.results)} of {report.planned} tasks checked; {diff.summary()};"
+        f"{len(report.results)} of {report.planned} tasks checked; {report.summary()};"
         f" {len(failed)} could not be checked.{state}"
     )
-    items = "".join(_finding(f, report.is_new(f), theme) for f, theme in rows)
+    items = "".join(_finding(f, _status(report, f), theme) for f, theme in rows)
     errors = "".join(
-        f"<tr><td>{escape(r.url)}</td><td>{escape(r.variant)}</td><td>{escape(r.error or '')}"
-        "</td></tr>"
-        for r in failed
+        f"<tr><td>{escape(url)}</td><td>{escape(variant)}</td><td>{escape(why)}</td></tr>"
+        for url, variant, why in failed
     )
     fixed = "".join(
         f"<li><code>{escape(rule)}</code> {escape(sel or '-')} · {escape(url)} · {escape(v)}</li>"
@@ -71,6 +86,8 @@ def render(report: Report) -> str:
         _options(name, name.title(), values)
         for name, values in (("page", pages), ("theme", themes), ("rule", rules))
     )
+    shown = {_status(report, f) for f, _ in rows}
+    filters += _options("outcome", "Outcome", [s for s in STATUS if s in shown])
     if errors:
         errors = (
             "<h2>Pages that could not be checked</h2><table><caption>Each with the reason"
@@ -86,7 +103,7 @@ def render(report: Report) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>legible audit: {len(diff.new)} new findings</title>
+<title>legible audit: {len(report.failing)} new failing findings</title>
 <style>{css}</style>
 </head>
 <body>

@@ -12,8 +12,14 @@ import atexit
 import json
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..clientaddr import TrustedProxies, joined
+
+if TYPE_CHECKING:
+    from ..rsgi import RSGIHeaders
 
 logger = logging.getLogger("legible.access")
 FLUSH_SECONDS = 0.5
@@ -27,11 +33,16 @@ def log_target(path: str, query: str) -> str:
 
 
 class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, proxies: TrustedProxies | None = None) -> None:
         self.app = app
         self._lines: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
         atexit.register(self.flush)
+        # Over ASGI, middleware/clientaddr.py has resolved scope["client"] already; an
+        # RSGI hit is resolved here, and only behind trusted proxies pays for it.
+        self.proxies = proxies
+        if proxies:
+            self.hit = self._forwarded_hit  # type: ignore[method-assign]
 
     def flush(self) -> None:
         if self._timer is not None:
@@ -81,14 +92,25 @@ class AccessLog:
             )  # fmt: skip
 
     def hit(self, method: str, target: str, status: int, sent: int, start: float,
-            client: str) -> None:  # fmt: skip
+            client: str, headers: RSGIHeaders | None = None) -> None:  # fmt: skip
         """A cache hit answered over RSGI. `method` is GET or HEAD and `client` the
         peer's "host:port" from the socket (digits, hex, dots, colons, brackets):
         neither needs JSON escaping; `target` is `log_target(path, query)`, kept by
-        the hot route so a hit does not escape its URL again."""
+        the hot route so a hit does not escape its URL again. `headers` are read
+        only behind trusted proxies."""
         if logger.isEnabledFor(logging.INFO):
             host = client.rpartition(":")[0]
             self._line(f'"{method}"', target, status, sent, start, f'"{host}"')
+
+    def _forwarded_hit(self, method: str, target: str, status: int, sent: int, start: float,
+                       client: str, headers: RSGIHeaders | None = None) -> None:  # fmt: skip
+        """`hit` behind trusted proxies: the client is the one X-Forwarded-For names."""
+        if logger.isEnabledFor(logging.INFO) and self.proxies:
+            host = client.rpartition(":")[0].strip("[]")
+            if headers is not None and "x-forwarded-for" in headers:
+                found = (v for k, v in headers.items() if k == "x-forwarded-for")
+                host = self.proxies.client(host, joined(found))
+            self._line(f'"{method}"', target, status, sent, start, _json(host))
 
     def _line(self, method: str, target: str, status: int, sent: int, start: float,
               client: str) -> None:  # fmt: skip

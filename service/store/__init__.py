@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import SettingsInvalid
+from ..version import DISTRIBUTION
 from .common import Changes, Hit, Store, WriteResult, html_to_text, snippet
 from .sqlite import SQLiteStore
 
@@ -41,6 +42,6 @@ def open_store(db: str | Path) -> Store:
     except ImportError as exc:
         raise SettingsInvalid(
             f"LEGIBLE_DB is a PostgreSQL URL but {exc.name or 'psycopg'} is not installed:"
-            " pip install 'legible[postgresql]'"
+            f" pip install '{DISTRIBUTION}[postgresql]'"
         ) from None
     return PostgresStore(str(db))

@@ -1,10 +1,10 @@
 """The admin API: `PUT` and `DELETE /api/articles/{slug}` with a bearer token.
-Off (404) unless LEGIBLE_ADMIN_TOKEN is set; every write leaves an audit line."""
+Off (404) unless an admin token is set (service/admin_auth.py); every write leaves an
+audit line naming the client's address and the token's fingerprint."""
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 
@@ -13,36 +13,31 @@ from starlette.responses import JSONResponse, Response
 
 from ..articles import validate
 from ..errors import ApiError, ArticleInvalid
-from ..purge import write_tags
 from .common import read_limited, site_of
 
 audit = logging.getLogger("legible.audit")
 
 
-def authorise(request: Request) -> None:
-    """Raise unless the request carries the admin token (and the API is on)."""
-    token = site_of(request).settings.admin_token
-    if not token:
-        raise ApiError(404, {"error": "the admin API is off: set LEGIBLE_ADMIN_TOKEN"})
-    given = request.headers.get("authorization", "")
-    scheme, _, credential = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        credential.strip().encode(), token.encode()
-    ):
-        raise ApiError(
-            401,
-            {"error": "send Authorization: Bearer <LEGIBLE_ADMIN_TOKEN>"},
-            {"WWW-Authenticate": 'Bearer realm="legible"'},
-        )
+def authorise(request: Request) -> str:
+    """The fingerprint of the admin token the request carries; raise (404: the API is
+    off, 429: too many bad tokens from its address, 401) otherwise."""
+    credential = request.headers.get("authorization", "")
+    return site_of(request).admin.authorise(credential, client_of(request))
 
 
-def audit_line(request: Request, action: str, slug: str, result: str) -> None:
-    client = request.client.host if request.client else None
-    audit.info(json.dumps({"action": action, "slug": slug, "result": result, "client": client}))
+def client_of(request: Request) -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For already applied)."""
+    return request.client.host if request.client else "unknown"
+
+
+def audit_line(request: Request, action: str, slug: str, result: str, token: str) -> None:
+    client = client_of(request)
+    line = {"action": action, "slug": slug, "result": result, "client": client, "token": token}
+    audit.info(json.dumps(line))
 
 
 async def put_article(request: Request) -> Response:
-    authorise(request)
+    token = authorise(request)
     site = site_of(request)
     slug = request.path_params["slug"]
     settings = site.settings
@@ -59,11 +54,8 @@ async def put_article(request: Request) -> Response:
         raise ApiError(422, {"errors": exc.errors}) from None
     result, revision = await asyncio.to_thread(site.store.put, article)
     if result != "unchanged":
-        site.changed(slug)
-        site.purger.purge(write_tags([slug]))  # queued: a cache that is down never fails this
-    # max: a newer revision heard from another replica meanwhile must not be undone
-    site.revisions[slug] = max(revision, site.revisions.get(slug, 0))
-    audit_line(request, "put", slug, result)
+        site.writes.wrote([slug], revisions={slug: revision})
+    audit_line(request, "put", slug, result, token)
     return JSONResponse(
         {"slug": slug, "revision": revision, "result": result, "url": f"/articles/{slug}"},
         201 if result == "created" else 200,
@@ -71,14 +63,12 @@ async def put_article(request: Request) -> Response:
 
 
 async def delete_article(request: Request) -> Response:
-    authorise(request)
+    token = authorise(request)
     site = site_of(request)
     slug = request.path_params["slug"]
     existed = await asyncio.to_thread(site.store.delete, slug)
-    audit_line(request, "delete", slug, "deleted" if existed else "absent")
+    audit_line(request, "delete", slug, "deleted" if existed else "absent", token)
     if not existed:
         raise ApiError(404, {"error": f"no article {slug!r}"})
-    site.revisions.pop(slug, None)
-    site.changed(slug)
-    site.purger.purge(write_tags([slug]))
+    site.writes.wrote([slug], revisions={slug: None})
     return Response(status_code=204)

@@ -1,5 +1,5 @@
 """What every page view shares: the site, the preference preflight, redirects,
-and serving a page through the cache (registering it for the hot path)."""
+and sending the serving unit's answer (`serving.Pages`)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..answers import HotRoute
-from ..delivery import ENCODINGS, Entry, negotiate_cached, respond
+from ..delivery import Entry, RawResponse
+from ..delivery import respond as delivery_respond
 from ..errors import PageError
-from ..i18n import strings
 from ..preferences import COOKIE, Preference, Resolved, resolve
 from ..site import Site
 
 MAX_URL = 4096
 URL_TOO_LONG = "địa chỉ quá dài"
-# Browsers revalidate after a minute; shared caches keep pages 5 minutes and
-# are purged by tag on change (xkey, Surrogate-Key, Cache-Tag: service/purge.py);
-# stale copies bridge a slow or failing origin.
-PAGE_CACHE_CONTROL = (
-    "public, max-age=60, s-maxage=300, stale-while-revalidate=60, stale-if-error=86400"
-)
-NOT_FOUND_CACHE_CONTROL = "public, max-age=60"
 
 
 def site_of(request: Request) -> Site:
@@ -90,15 +83,14 @@ def redirect(resolved: Resolved) -> Response:
     return RedirectResponse(resolved.redirect, status_code=301, headers=headers)
 
 
-def page_headers(resolved: Resolved, tags: Sequence[str]) -> dict[str, str]:
-    headers = {"Cache-Control": PAGE_CACHE_CONTROL}
-    if resolved.vary_cookie:
-        headers["Vary"] = "Cookie"
-    keys = " ".join(tags)
-    headers["Surrogate-Key"] = keys  # Fastly
-    headers["Cache-Tag"] = keys.replace(" ", ",")  # Cloudflare
-    headers["xkey"] = keys  # Varnish's xkey vmod (deploy/varnish/default.vcl)
-    return headers
+def respond(request: Request, route: HotRoute) -> Response:
+    """Send the serving unit's prepared answer for `route`, as the hot paths do."""
+    headers = request.headers
+    answer = route.respond(headers.get("accept-encoding"), headers.get("if-none-match"), False)
+    if answer is None:  # the encoding it needs was not kept (the cache was too small)
+        return delivery_respond(route.entry, headers, request.method, route.headers)
+    body = b"" if request.method == "HEAD" else answer.body
+    return RawResponse(answer.status, list(answer.headers), body)
 
 
 async def serve_page(
@@ -108,59 +100,18 @@ async def serve_page(
     tags: Sequence[str],
     build: Callable[[], Entry],
 ) -> Response:
-    """The page from the cache (built once on a miss), answered with its validators.
-    A stored 200 registers its URL for the hot path."""
-    site = site_of(request)
-    full_key, entry = await cached(
-        site, key, resolved.preference, build, request.headers.get("accept-encoding")
-    )
-    headers = page_headers(resolved, tags)
-    if entry.status == 404:
-        headers["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
-    else:
-        register(
-            site,
-            full_key,
-            entry,
-            headers,
-            resolved.vary_cookie,
-            request.url.path,
-            request.scope["query_string"],
-        )
-    return respond(entry, request.headers, request.method, headers)
+    """A page other than an article's (the index, search, the 404), through the
+    serving unit with its own key, tags and build."""
+    route = await site_of(request).pages.page(
+        key, tags, build, resolved.preference, resolved.vary_cookie,
+        request.headers.get("accept-encoding"), request.url.path, query_of(request),
+    )  # fmt: skip
+    return respond(request, route)
 
 
-async def cached(
-    site: Site,
-    key: tuple[Any, ...],
-    pref: Preference,
-    build: Callable[[], Entry],
-    accept: str | None,
-) -> tuple[tuple[Any, ...], Entry]:
-    """(the full cache key, the entry) for a page in `pref`, built once on a miss and
-    compressed the way `accept` (the Accept-Encoding header) wants it."""
-    full_key = (*key, pref, site.version)
-    encoding = negotiate_cached(accept[:512] if accept is not None else None, ENCODINGS)
-    return full_key, await site.cache.get(full_key, build, encoding)
-
-
-def register(
-    site: Site,
-    full_key: tuple[Any, ...],
-    entry: Entry,
-    headers: dict[str, str],
-    vary_cookie: bool,
-    path: str,
-    query: bytes,
-) -> HotRoute:
-    """The page's hot route; registered for the hot path when its entry is a stored 200
-    (so the cache's drop of this key will also reach the route)."""
-    route = HotRoute(
-        full_key, entry, headers, vary_cookie, site.tail, path, query.decode("latin-1")
-    )
-    if entry.status == 200 and site.cache.peek(full_key) is entry:
-        site.hot.add(path, query, route)
-    return route
+def query_of(request: Request) -> str:
+    """The raw query string, as the hot routes key it."""
+    return cast(bytes, request.scope["query_string"]).decode("latin-1")
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:
@@ -175,14 +126,3 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def not_found_context() -> dict[str, Any]:
-    """The error template's values for a 404, rendered into a cached entry."""
-    t = strings("vi")
-    return {
-        "title": t["not_found_title"],
-        "message": t["not_found_body"],
-        "details": [],
-        "page": "error",
-    }

@@ -17,16 +17,9 @@ from ..delivery import Entry
 from ..errors import ApiError, PageError, StoreUnavailable
 from ..i18n import strings
 from ..preferences import Resolved
-from ..site import HTML
-from .common import (
-    NOT_FOUND_CACHE_CONTROL,
-    URL_TOO_LONG,
-    lenient_pref,
-    not_found_context,
-    serve_page,
-    site_of,
-    too_long,
-)
+from ..purge import LISTS
+from ..serving import HTML, not_found_context
+from .common import URL_TOO_LONG, lenient_pref, serve_page, site_of, too_long
 
 RETRY_AFTER = {"Retry-After": "30"}
 
@@ -67,11 +60,9 @@ async def not_found(request: Request) -> Response:
     pref = resolved.preference
 
     def build() -> Entry:
-        return site.html("error.html", pref, ["lists"], status=404, **not_found_context())
+        return site.pages.html("error.html", pref, [LISTS], status=404, **not_found_context())
 
-    response = await serve_page(request, ("404",), resolved, ["lists"], build)
-    response.headers["Cache-Control"] = NOT_FOUND_CACHE_CONTROL
-    return response
+    return await serve_page(request, ("404",), resolved, [LISTS], build)
 
 
 async def page_error(request: Request, exc: Exception) -> Response:

@@ -22,7 +22,7 @@ from ..preferences import (
     resolve,
     safe_return_path,
 )
-from ..site import HTML
+from ..serving import HTML
 from .common import first_values, lenient_pref, preflight, read_limited, redirect, site_of
 
 MAX_FORM = 16 * 1024

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..delivery import Entry
 from ..errors import PageError
-from ..preferences import DEFAULT, Preference, build_url
-from ..purge import LISTS, article_tag
+from ..preferences import DEFAULT, build_url
+from ..purge import LISTS
 from ..render import page_links
-from ..site import Site
+from ..serving import not_found_context
 from .common import (
     first_values,
-    not_found_context,
     page_param,
     preflight,
+    query_of,
     redirect,
+    respond,
     serve_page,
     site_of,
 )
@@ -41,8 +41,8 @@ async def index(request: Request) -> Response:
         articles, total = site.store.latest(PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
         pages = max(1, -(-total // PAGE_SIZE))
         if page_no > pages:
-            return site.html("error.html", pref, [LISTS], status=404, **not_found_context())
-        return site.html(
+            return site.pages.html("error.html", pref, [LISTS], status=404, **not_found_context())
+        return site.pages.html(
             "index.html",
             pref,
             [LISTS],
@@ -66,27 +66,13 @@ async def article(request: Request) -> Response:
     resolved = preflight(request, {})
     if resolved.redirect:
         return redirect(resolved)
-    revision = site.revisions.get(slug)
-    if revision is None:
+    route = await site.pages.article(
+        slug, resolved.preference, resolved.vary_cookie,
+        request.headers.get("accept-encoding"), request.url.path, query_of(request),
+    )  # fmt: skip
+    if route is None:
         raise PageError(404, "not_found")
-    key, tags, build = article_page(site, slug, revision, resolved.preference)
-    return await serve_page(request, key, resolved, tags, build)
-
-
-def article_page(
-    site: Site, slug: str, revision: int, pref: Preference
-) -> tuple[tuple[str, str, int], list[str], Callable[[], Entry]]:
-    """An article page's cache key, purge tags and build (also used by the hot path's
-    misses, `hotpath.HotPath.rsgi_article`)."""
-    tags = [article_tag(slug)]
-
-    def build() -> Entry:
-        entry = site.article_html(slug, revision, pref, tags)
-        if entry is None:
-            return site.html("error.html", pref, tags, status=404, **not_found_context())
-        return entry
-
-    return ("article", slug, revision), tags, build
+    return respond(request, route)
 
 
 async def search(request: Request) -> Response:
@@ -107,7 +93,7 @@ async def search(request: Request) -> Response:
             site.store.search(query, PAGE_SIZE, (page_no - 1) * PAGE_SIZE) if query else ([], 0)
         )
         pages = max(1, -(-total // PAGE_SIZE))
-        return site.html(
+        return site.pages.html(
             "search.html",
             pref,
             [LISTS],

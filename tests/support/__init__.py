@@ -9,7 +9,8 @@
 - `edge`: hitch and nginx from the shipped files, with a test certificate;
 - `rawasgi`: drive an ASGI app with raw messages;
 - `portal_article`: the portal-format article in tests/fixtures/;
-- `old_store`: a store as an earlier release wrote it.
+- `old_store`: a store as an earlier release wrote it;
+- `rsgi_double`: a stand-in for granian's RSGI protocol objects.
 
 None of them imports pytest: the bench scripts use them too.
 """

@@ -28,7 +28,7 @@ from tests.support.live import ROOT, LiveServer, free_port, serve, spawn
 
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
 VARNISH_DOCKERFILE = VCL.with_name("Dockerfile")
-TOKEN = "cluster-token"
+TOKEN = "cluster-token-for-the-replicas-0123456789"  # 32+ characters, as serve requires
 # The replicas (legible1, legible2…), not the ACME client's backend.
 _BACKEND = re.compile(
     r'(backend (legible\w*) \{\s*\.host = )"[^"]*";(\s*\.port = )"[^"]*";', flags=re.S
