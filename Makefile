@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck unit e2e browser engines widget widget-tools bench bench-connections bench-audit fuzz gallery clean
+.PHONY: run test lint typecheck unit quick e2e browser engines widget widget-tools bench bench-connections bench-audit fuzz gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,21 +55,25 @@ typecheck: $(STAMP)
 unit: $(STAMP) widget-tools
 	$(BIN)/python -m pytest tests
 
+## quick: everything but the tests marked slow (engine clusters, held connections, the browser's theme x size sweeps)
+quick: $(STAMP) browser engines widget-tools
+	$(BIN)/python -m pytest -m "not slow"
+
 e2e: $(STAMP) browser
 	$(BIN)/python -m pytest e2e
 
 ## bench: cache hits vs nginx (same bytes) vs a naive renderer, then the long tail (mostly misses, SQLite and a throwaway PostgreSQL side by side); then two replicas on PostgreSQL behind Varnish: hits vs nginx, write-to-visible latency (BENCH_DB=… for another store); needs wrk, nginx and varnish (installed if missing)
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/cluster.py $${BENCH_DB:+--db "$$BENCH_DB"}
+	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.cluster $${BENCH_DB:+--db "$$BENCH_DB"}
 
 ## bench-connections: 10,000 idle + 2,000 slow connections vs a new reader, legible alone and behind nginx and Varnish (installed if missing)
 bench-connections: $(STAMP)
-	$(BIN)/python bench/connections.py
+	$(BIN)/python -m bench.connections
 
 ## bench-audit: `legible audit` on 20 URLs x 5 themes x 3 sizes, against its 10-minute goal
 bench-audit: $(STAMP) browser
-	$(BIN)/python bench/audit.py
+	$(BIN)/python -m bench.audit
 
 ## gallery: the README's screenshots (docs/gallery), taken by the e2e machinery
 gallery: $(STAMP) browser

@@ -10,7 +10,7 @@ in 10 minutes or less on 2 cores.
 3. it prints the wall time, the tasks per minute and the verdict against the goal,
    with the machine's core count beside it.
 
-    python bench/audit.py [--jobs 2] [--viewport 320x640]
+    python -m bench.audit [--jobs 2] [--viewport 320x640]
 """
 
 from __future__ import annotations
@@ -24,13 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # tests/live.py: the live-server helper tests use too
-sys.path.insert(0, str(ROOT))
-from live import PYTHON_CLI, serve, server_env  # noqa: E402
+from service.importers import articles_from, demo_files
+from service.themes import data_dir, load_themes
+from tests.support.live import PYTHON_CLI, serve, server_env
 
-from service.importers import articles_from, demo_files  # noqa: E402
-from service.themes import data_dir, load_themes  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 GOAL_SECONDS = 600.0
 URLS, THEMES, SIZES = 20, 5, (100, 150, 200)

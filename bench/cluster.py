@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Benchmark: the reference deployment on one machine. Two `legible serve` replicas on
-one store behind varnishd with deploy/varnish/default.vcl (tests/varnish.py), then:
+one store behind varnishd with deploy/varnish/default.vcl (tests/support/varnish.py), then:
 
 1. cache hits through Varnish against nginx serving the same brotli bytes (and one
    replica's own hits), wrk at --connections, each round every server once, the median;
@@ -9,11 +9,11 @@ one store behind varnishd with deploy/varnish/default.vcl (tests/varnish.py), th
    --writes writes, each page cached on B and in Varnish before its write.
 
 The store is --db: by default PostgreSQL, as in the reference deployment (a throwaway
-cluster from tests/pg.py; a shared SQLite file when PostgreSQL is not installed), or any
+cluster from tests/support/pg.py; a shared SQLite file when PostgreSQL is not installed), or any
 LEGIBLE_DB value.
 Exit status 0 when the goals below are met, 1 when one is missed.
 
-    python bench/cluster.py [--duration 5] [--rounds 2] [--connections 64] [--writes 50] [--db URL]
+    python -m bench.cluster [--duration 5] [--rounds 2] [--connections 64] [--writes 50] [--db URL]
 """
 
 from __future__ import annotations
@@ -27,13 +27,12 @@ import threading
 import time
 from pathlib import Path
 
+from bench.measure import Goal, describe_db, fetch, need, postgresql, verdict, wrk
+from bench.run import ARTICLE, nginx_conf, upgraded_page
+from tests.support.live import LiveServer, ServerFailed, free_port, installed_cli, server_env, spawn
+from tests.support.varnish import Cluster
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # live.py, varnish.py: the tests' helpers
-sys.path.insert(0, str(ROOT / "bench"))
-from live import LiveServer, ServerFailed, free_port, installed_cli, server_env, spawn  # noqa: E402
-from measure import Goal, describe_db, fetch, need, postgresql, verdict, wrk  # noqa: E402
-from run import ARTICLE, nginx_conf, upgraded_page  # noqa: E402
-from varnish import Cluster  # noqa: E402
 
 SLUG = ARTICLE.rsplit("/", 1)[1]
 VARNISH_GOAL = 0.5  # hits through Varnish: at least this fraction of nginx's req/s

@@ -3,7 +3,7 @@
 
 Loopback only and bounded in time (about 4 minutes with every front):
 
-    make bench-connections      # or: python bench/connections.py [--fronts legible,nginx]
+    make bench-connections      # or: python -m bench.connections [--fronts legible,nginx]
 
 Each front is measured the same way, one after the other, in one run:
 - `legible`: `legible serve` alone, as the README and the Docker image run it;
@@ -46,10 +46,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/run.py: wrk, Goal, need
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # live.py, crowd.py
-from crowd import Crowd, put_request, raise_open_files, reader, trickle
-from live import (
+from bench.run import ROOT, Goal, need, wrk
+from tests.support.crowd import Crowd, put_request, raise_open_files, reader, trickle
+from tests.support.live import (
     LiveServer,
     ServerFailed,
     free_port,
@@ -59,8 +58,7 @@ from live import (
     server_env,
     spawn,
 )
-from run import ROOT, Goal, need, wrk
-from varnish import shipped_vcl
+from tests.support.varnish import shipped_vcl
 
 READER_GOAL_MS = 200.0  # a new reader's whole answer, with the crowd open
 HITS_GOAL = 0.5  # cache hits with the crowd open, as a fraction of without

@@ -24,7 +24,7 @@ Loopback only and bounded in time. The script
 Exit status: 0 when all is well; 1 when the load phase saw a socket error or a 5xx, or RSS
 went over --max-rss-mb; 2 when only the shutdown check failed.
 
-    python bench/load.py [--duration 30] [--connections 256] [--articles 300]
+    python -m bench.load [--duration 30] [--connections 256] [--articles 300]
 """
 
 from __future__ import annotations
@@ -48,9 +48,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.live import (
+    RssSampler,
+    ServerFailed,
+    cpu_seconds,
+    installed_cli,
+    proc_status,
+    serve,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # tests/live.py: the live-server helper tests use too
-from live import RssSampler, ServerFailed, cpu_seconds, installed_cli, proc_status, serve  # noqa: E402
 
 THEMES = ["default", "high-contrast", "high-contrast-light", "dark", "sepia"]
 SIZES = ["100", "125", "150", "175", "200"]

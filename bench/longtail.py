@@ -14,7 +14,7 @@ that is not cached, so this measures cache misses as an operator meets them:
    workers, the naive renderer (bench/naive.py) under granian through the same
    RSGI bridge and on the same URLs, and cache hits (one page, same server);
 4. the same 1-worker long tail on PostgreSQL (--postgresql: a throwaway cluster from
-   tests/pg.py by default when PostgreSQL is installed), its own copy of the articles
+   tests/support/pg.py by default when PostgreSQL is installed), its own copy of the articles
    PUT the same way, side by side with SQLite in every round;
 5. a deploy: the server restarts (its in-process cache starts empty, as after
    a template change, which changes every key) under the long tail, while 8
@@ -23,7 +23,7 @@ that is not cached, so this measures cache misses as an operator meets them:
 
 It prints the table and the goals; bench/run.py runs it as part of `make bench`.
 
-    python bench/longtail.py [--longtail 3000] [--duration 10] [--rounds 2] [--before REV]
+    python -m bench.longtail [--longtail 3000] [--duration 10] [--rounds 2] [--before REV]
                              [--postgresql auto|off|URL]
 """
 
@@ -44,12 +44,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # tests/live.py: the live-server helper tests use too
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT))
-from live import HOST, LiveServer, ServerFailed, free_port, installed_cli, serve, spawn  # noqa: E402
-from measure import (  # noqa: E402
+from bench.measure import (
     ACCEPT,
     Goal,
     describe_db,
@@ -60,9 +55,19 @@ from measure import (  # noqa: E402
     wrk_command,
     wrk_result,
 )
+from service.preferences import build_url, variants
+from service.themes import data_dir, load_themes
+from tests.support.live import (
+    HOST,
+    LiveServer,
+    ServerFailed,
+    free_port,
+    installed_cli,
+    serve,
+    spawn,
+)
 
-from service.preferences import build_url, variants  # noqa: E402
-from service.themes import data_dir, load_themes  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TOKEN = "bench-longtail-token-0123456789abcdef"  # noqa: S105 (a loopback server; 32+ chars)
 # The goals (README, Benchmark).

@@ -1,7 +1,7 @@
 """What the bench scenarios share: wrk, fetching a page, installing a tool, and the
 goals a run is judged by (`bench/run.py` exits 1 when one is missed).
 
-bench/run.py and bench/longtail.py import it as `measure` (bench/ is on sys.path).
+bench/run.py and bench/longtail.py import it as `bench.measure` (run as `python -m bench.run`).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def wrk(
 @contextlib.contextmanager
 def postgresql(choice: str) -> Iterator[str | None]:
     """The PostgreSQL database a scenario runs on: `choice` is a postgresql:// URL (used
-    as given), "auto" (a throwaway cluster from tests/pg.py when PostgreSQL and psycopg
+    as given), "auto" (a throwaway cluster from tests/support/pg.py when PostgreSQL and psycopg
     are installed, else None) or "off" (None)."""
     if choice == "off":
         yield None
@@ -138,7 +138,7 @@ def postgresql(choice: str) -> Iterator[str | None]:
         yield choice
         return
     try:
-        import pg  # tests/pg.py (tests/ is on the bench's sys.path)
+        from tests.support import pg  # the tests' throwaway cluster
     except ImportError:  # no psycopg: pip install 'legible[postgresql]'
         yield None
         return

@@ -14,7 +14,7 @@ misses) runs side by side with cache hits and the naive renderer.
 Exit status: 0 when every goal below is met, 1 when one is missed (each missed
 goal is named at the end), and non-zero with a message when a server or tool fails.
 
-    python bench/run.py [--duration 10] [--connections 64] [--rounds 2] [--articles 10000]
+    python -m bench.run [--duration 10] [--connections 64] [--rounds 2] [--articles 10000]
                         [--longtail 3000] [--before REV]
 """
 
@@ -34,11 +34,9 @@ from pathlib import Path
 
 import brotli
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # tests/live.py: the live-server helper tests use too
-sys.path.insert(0, str(ROOT / "bench"))  # measure.py, longtail.py (when loaded by tests)
-import longtail  # noqa: E402
-from live import (  # noqa: E402
+from bench import longtail
+from bench.measure import Goal, fetch, need, verdict, wrk
+from tests.support.live import (
     LiveServer,
     RssSampler,
     ServerFailed,
@@ -50,7 +48,8 @@ from live import (  # noqa: E402
     serve,
     spawn,
 )
-from measure import Goal, fetch, need, verdict, wrk  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 VENV_BIN = Path(sys.executable).parent
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
@@ -260,7 +259,6 @@ def main() -> int:
 
 def rss_run(args: argparse.Namespace, env: dict[str, str], work: Path, log: Path) -> list[Goal]:
     """Fill the cache over 10k articles x 2 variants; report the peak memory, and its goals."""
-    sys.path.insert(0, str(ROOT))
     from service.articles import validate
     from service.store import open_store
 

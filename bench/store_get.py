@@ -8,13 +8,14 @@ round reads every article once from the old store and once from the new one, in
 alternating order, and the report gives the median per-read time and the ratio
 new/old. The row mapping alone (a row to an Article, no query) is timed too.
 
-    python bench/store_get.py [--before 68fa19e] [--articles 1000] [--rounds 9] [--no-postgres]
+    python -m bench.store_get [--before 68fa19e] [--articles 1000] [--rounds 9] [--no-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import io
 import statistics
 import subprocess
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # tests/pg.py: the throwaway PostgreSQL cluster
 
 
 def old_service(rev: str, into: Path) -> Any:
@@ -39,8 +39,15 @@ def old_service(rev: str, into: Path) -> Any:
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
         archive.extractall(into, filter="data")
-    sys.path.insert(0, str(into))
-    return importlib.import_module("service_old")
+    package = into / "service_old"
+    spec = importlib.util.spec_from_file_location(
+        "service_old", package / "__init__.py", submodule_search_locations=[str(package)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["service_old"] = module  # its submodules import relative to it
+    spec.loader.exec_module(module)
+    return module
 
 
 def article_data(n: int) -> dict[str, Any]:
@@ -136,7 +143,7 @@ def main() -> int:
     targets = [("sqlite", str(work / "old.db"), str(work / "new.db"))]
     cluster = None
     if not args.no_postgres:
-        import pg
+        from tests.support import pg
 
         cluster = pg.Cluster.start()
         targets.append(("postgresql", cluster.database(), cluster.database()))

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import portal_article
 import pytest
-from live import ServerFailed, serve, server_env
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from legible_audit.browser import LAUNCH_ARGS, chromium_executable
 from legible_audit.problem import Problem
+from tests.support import portal_article
+from tests.support.live import ServerFailed, serve, server_env
 
 from .known import KnownBug
 

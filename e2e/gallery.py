@@ -20,18 +20,15 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from e2e.matrix import load
+from legible_audit.browser import LAUNCH_ARGS, chromium_executable
+from service.assets import build_css
+from service.importers import articles_from
+from service.site import pages_version
+from service.themes import data_dir
+from tests.support import live, portal_article
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-import live  # noqa: E402
-import portal_article  # noqa: E402
-
-from e2e.matrix import load  # noqa: E402
-from legible_audit.browser import LAUNCH_ARGS, chromium_executable  # noqa: E402
-from service.assets import build_css  # noqa: E402
-from service.importers import articles_from  # noqa: E402
-from service.site import pages_version  # noqa: E402
-from service.themes import data_dir  # noqa: E402
 
 GALLERY = ROOT / "docs" / "gallery"
 SEED = ROOT.parent / "shared" / "seeds" / "000_fe6bc2d69edf9f80.txt"

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import portal_article
-
 from service.preferences import Preference, build_url
 from service.themes import Theme, data_dir, load_themes
+from tests.support import portal_article
 
 SIZES = (100, 150, 200)
 LARGEST = max(SIZES)  # where the custom checks run, in every theme

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from live import ServerFailed, serve, server_env
 from playwright.sync_api import Browser, Page
+
+from tests.support.live import ServerFailed, serve, server_env
 
 from .matrix import PAGE_BY_NAME
 

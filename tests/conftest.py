@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pg
-import portal_article
 import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
 from service.importers import import_paths
 from service.store import Store, open_store
+from tests.support import pg, portal_article
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +34,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[pg.Cluster]:
-    """One throwaway PostgreSQL for the session (tests/pg.py); `.database()` makes a
+    """One throwaway PostgreSQL for the session (tests/support/pg.py); `.database()` makes a
     fresh database and returns its URL. Without PostgreSQL the tests that need it
     are skipped, and fail under CI=true."""
     programs = pg.bindir()

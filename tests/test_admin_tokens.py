@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from live import PYTHON_CLI, ROOT, LiveServer, process_tree, serve, server_env
 
 from service.admin_auth import FAILURES, AdminTokens, Failures, fingerprint
 from service.errors import ApiError, SettingsInvalid
 from service.settings import Settings
+from tests.support.live import PYTHON_CLI, ROOT, LiveServer, process_tree, serve, server_env
 
 A, B, C = "a" * 32, "b-" + "x" * 38, "c" * 48
 ARTICLE = {"title": "Hội nghị", "published": "2023-09-21", "body_html": "<p>Nội dung.</p>"}

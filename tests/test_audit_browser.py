@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from live import server_env
 
 from legible_audit import browser
 from legible_audit.browser import ChromiumMissing, chromium_executable, require_chromium
+from tests.support.live import server_env
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,15 @@ import shlex
 from pathlib import Path
 
 import pytest
-from test_dockerfile import Instruction, env_of, exec_form, final_stage, last, parse_dockerfile
+
+from tests.test_dockerfile import (
+    Instruction,
+    env_of,
+    exec_form,
+    final_stage,
+    last,
+    parse_dockerfile,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "docker" / "audit.Dockerfile"

@@ -13,11 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pg
 import pytest
 
 from service.cli import main
 from service.importers import demo_files
+from tests.support import pg
 
 ROOT = Path(__file__).resolve().parents[1]
 TRICKY = [

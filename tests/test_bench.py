@@ -3,24 +3,15 @@ running the benchmark (which needs wrk, nginx and minutes)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+import importlib
 from types import ModuleType
 
 import pytest
 
-RUN = Path(__file__).resolve().parents[1] / "bench" / "run.py"
-
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_run", RUN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("bench.run")
 
 
 def _median(rps: float, p99: float = 3.0) -> dict[str, float]:
@@ -93,17 +84,11 @@ def test_too_big_a_page_or_too_much_memory_is_missed(
 
 
 # -- bench/connections.py ---------------------------------------------------------------------
-CONNECTIONS = RUN.parent / "connections.py"
 
 
 @pytest.fixture(scope="module")
 def connections() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_connections", CONNECTIONS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("bench.connections")
 
 
 def _report(connections: ModuleType, **measured: dict[str, float]) -> object:

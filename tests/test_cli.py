@@ -8,14 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import live
-import portal_article as portal
 import pytest
 
 from service.cli import main
 from service.importers import demo_files
 from service.site import SYNC_SECONDS
 from service.store import open_store
+from tests.support import live
+from tests.support import portal_article as portal
 
 if TYPE_CHECKING:
     from conftest import MakeClient, Node

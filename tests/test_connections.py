@@ -1,7 +1,7 @@
 """Idle keep-alives and slow clients against a real `legible serve` on loopback (issue 17).
 
 Thousands of sockets, bounded in time: every wait has a generous limit, so a busy machine
-slows these tests down but does not fail them. tests/crowd.py holds the connections.
+slows these tests down but does not fail them. tests/support/crowd.py holds the connections.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import aio
 import pytest
-from crowd import Crowd, put_request, raise_open_files, reader, trickle
-from live import PYTHON_CLI, ROOT, LiveServer, process_tree, serve, server_env
+
+from tests.support import aio
+from tests.support.crowd import Crowd, put_request, raise_open_files, reader, trickle
+from tests.support.live import PYTHON_CLI, ROOT, LiveServer, process_tree, serve, server_env
 
 IDLE, SLOW = 1500, 1000  # past granian's old default of 1,024 connections per worker
 READER_SECONDS = 2.0  # what a new reader may wait; unloaded it takes a few ms

@@ -11,13 +11,13 @@ from pathlib import Path
 import brotli
 import httpx
 import pytest
-from aio import run
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
 from service.delivery import etag_matches, make_entry, negotiate
 from service.pagecache import PageCache
 from service.site import SYNC_SECONDS
+from tests.support.aio import run
 
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
 TOKEN = "test-token"

@@ -89,7 +89,8 @@ def bench_flags() -> dict[str, set[str]]:
     scripts = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "bench").glob("*.py")}
     found = {}
     for name, text in scripts.items():
-        used = {name} | set(re.findall(r"^(?:from|import) (\w+)", text, flags=re.M)) & set(scripts)
+        imported = re.findall(r"^from bench(?:\.(\w+))? import (\w+)", text, flags=re.M)
+        used = {name} | {module or member for module, member in imported} & set(scripts)
         flags = set().union(*(re.findall(r"\"(--[a-z][a-z0-9-]*)\"", scripts[u]) for u in used))
         found[f"bench/{name}.py"] = flags
     return found
@@ -153,9 +154,10 @@ def test_every_legible_command_and_flag_named_exists() -> None:
                 )
             checked += 1
             continue
-        script = next((w for w in argv if w in benches or f"bench/{w}" in benches), None)
+        as_path = {w: w.replace(".", "/") + ".py" if w.startswith("bench.") else w for w in argv}
+        script = next((w for w in argv if as_path[w] in benches), None)
         if script is not None:
-            known = benches[script if script in benches else f"bench/{script}"]
+            known = benches[as_path[script]]
             for flag in flags_in(argv):
                 assert flag in known, f"{page}: `{code}`: {script} takes no {flag}"
             continue

@@ -2,8 +2,8 @@
 hitch (deploy/hitch/hitch.conf) terminating TLS with a certificate made here, Varnish
 (deploy/varnish/default.vcl) with the image's two listeners, and a real `legible serve`
 replica behind them; then nginx (deploy/nginx/nginx.conf), the single-host front.
-Only addresses, ports and paths differ from what operators run (tests/edge.py,
-tests/varnish.py). docs/operators/production.md links each check here.
+Only addresses, ports and paths differ from what operators run (tests/support/edge.py,
+tests/support/varnish.py). docs/operators/production.md links each check here.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from edge import (
+
+from tests.support.edge import (
     ACME_HOOK,
     NAME,
     AcmeClient,
@@ -31,8 +32,8 @@ from edge import (
     shipped_nginx_conf,
     start_hitch,
 )
-from live import LiveServer, free_port, serve, server_env, spawn
-from varnish import (
+from tests.support.live import LiveServer, free_port, serve, server_env, spawn
+from tests.support.varnish import (
     TOKEN,
     find_varnishd,
     need,

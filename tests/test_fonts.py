@@ -16,12 +16,12 @@ from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-import portal_article
 import pytest
 from fontTools.ttLib import TTFont
 
 from service import fonts
 from service.i18n import STRINGS
+from tests.support import portal_article
 
 DEMO = Path(fonts.__file__).resolve().parent / "demo"
 FACES = [(name, face) for name, font in fonts.FONTS.items() for face in font.faces]

@@ -27,7 +27,6 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from rawasgi import Headers, Reply, exchange, to_bytes
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
@@ -35,6 +34,7 @@ from service.middleware.security import CSP
 from service.preferences import parse_cookie
 from service.themes import data_dir, load_themes
 from service.views.common import MAX_URL
+from tests.support.rawasgi import Headers, Reply, exchange, to_bytes
 
 # -- examples and profiles ------------------------------------------------------------------
 _FUZZ = os.environ.get("LEGIBLE_FUZZ_EXAMPLES", "").strip()

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from rawasgi import Headers, Reply, exchange, to_bytes
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
 from service.importers import import_paths
 from service.middleware.security import CSP
 from service.store import open_store
+from tests.support.rawasgi import Headers, Reply, exchange, to_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tok"

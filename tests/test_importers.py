@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import portal_article as portal
 import pytest
 
 from service.importers import Report, import_paths
 from service.sanitize import sanitize_html
 from service.store import Store
+from tests.support import portal_article as portal
 
 if TYPE_CHECKING:
     from conftest import Node

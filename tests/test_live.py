@@ -1,4 +1,4 @@
-"""tests/live.py, the live-server helper tests, e2e and bench share: its failures are
+"""tests/support/live.py, the live-server helper tests, e2e and bench share: its failures are
 bounded in time and say why, and stop() ends what it started."""
 
 from __future__ import annotations
@@ -11,7 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
-from live import LiveServer, ServerFailed, free_port, serve, server_env, spawn
+
+from tests.support import portal_article
+from tests.support.live import (
+    ROOT,
+    LiveServer,
+    ServerFailed,
+    free_port,
+    serve,
+    server_env,
+    spawn,
+)
 
 
 def _gone(pid: int) -> bool:
@@ -21,6 +31,14 @@ def _gone(pid: int) -> bool:
     except OSError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def test_the_helpers_find_the_checkout_and_the_fixture_wherever_they_live() -> None:
+    """tests/support/ is one level down: ROOT is the checkout servers run from, and the
+    portal article is tests/fixtures/'s."""
+    assert (ROOT / "pyproject.toml").is_file() and (ROOT / "service").is_dir()
+    assert portal_article.PATH == ROOT / "tests" / "fixtures" / "portal-article.txt"
+    assert portal_article.PATH.is_file()
 
 
 def test_a_server_that_exits_while_starting_fails_with_its_log(tmp_path: Path) -> None:

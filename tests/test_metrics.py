@@ -10,7 +10,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from live import free_port, serve, server_env
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
@@ -19,6 +18,7 @@ from service.app import create_app
 from service.cli import granian_metrics
 from service.errors import SettingsInvalid
 from service.settings import Settings
+from tests.support.live import free_port, serve, server_env
 
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
 

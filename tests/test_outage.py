@@ -9,12 +9,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pg
 import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
 from service.store import is_postgres
+from tests.support import pg
 
 CACHED = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
 UNCACHED = "/articles/tuan-le-doc-sach-cho-hoc-sinh-khiem-thi"

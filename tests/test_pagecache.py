@@ -14,12 +14,12 @@ from pathlib import Path
 
 import brotli
 import pytest
-from aio import run
 from starlette.testclient import TestClient
 
 from service import Settings, create_app, delivery, pagecache
 from service.delivery import BROTLI_FAST, BROTLI_QUALITY, Entry, make_entry
 from service.pagecache import UPGRADE_AFTER, PageCache
+from tests.support.aio import run
 
 WORDS = [
     "thư",

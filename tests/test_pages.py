@@ -9,13 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import portal_article as portal
 import pytest
 from starlette.testclient import TestClient
 
 from service.articles import Article
 from service.site import SYNC_SECONDS
 from service.store import open_store
+from tests.support import portal_article as portal
 
 if TYPE_CHECKING:
     from conftest import MakeClient, Node

@@ -7,11 +7,11 @@ import html
 import re
 from pathlib import Path
 
-import portal_article as portal
 import pytest
 
 from service.errors import ImportFailed
 from service.portal_text import parse_portal_text
+from tests.support import portal_article as portal
 
 
 @pytest.fixture(scope="module")

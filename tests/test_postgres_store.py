@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
-import pg
 import psycopg
 import pytest
 from starlette.testclient import TestClient
@@ -22,6 +21,7 @@ from service.errors import StoreUnavailable
 from service.store.listener import CHANNEL, Listener
 from service.store.pgurl import HIDDEN, redacted
 from service.store.postgres import POOL_SIZE, PostgresStore
+from tests.support import pg
 
 
 @pytest.fixture

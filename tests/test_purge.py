@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from live import free_port
 from starlette.testclient import TestClient
 
 from service import cli, counters, purge
@@ -20,6 +19,7 @@ from service.app import create_app
 from service.errors import SettingsInvalid
 from service.purge import Purger, chunks, write_tags
 from service.settings import Settings
+from tests.support.live import free_port
 
 TOKEN = "t0ken"
 SLUG = "thu-vien-thanh-pho-mo-cua-den-21-gio"

@@ -17,8 +17,6 @@ from typing import Any
 
 import brotli
 import pytest
-from aio import on_own_thread, run
-from rsgi_double import Headers, Proto, Scope, call, get
 from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
@@ -27,6 +25,8 @@ from starlette.testclient import TestClient
 from service import Settings, create_app
 from service.app import LegibleApp
 from service.rsgi import Lifespan, asgi_scope, serve_asgi
+from tests.support.aio import on_own_thread, run
+from tests.support.rsgi_double import Headers, Proto, Scope, call, get
 
 SLUG = "thu-vien-thanh-pho-mo-cua-den-21-gio"
 ARTICLE = f"/articles/{SLUG}"

@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
-from rsgi_double import Headers, Proto, Scope, call
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
 from service.app import LegibleApp
 from service.errors import StoreUnavailable
+from tests.support.rsgi_double import Headers, Proto, Scope, call
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

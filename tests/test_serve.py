@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import brotli
 import pytest
-from live import LiveServer, serve
+
+from tests.support.live import LiveServer, serve
 
 ARTICLE = "/articles/thu-vien-thanh-pho-mo-cua-den-21-gio"
 

@@ -11,13 +11,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from live import PYTHON_CLI, ROOT, server_env
 
 from service.cli import parser
 from service.errors import SettingsInvalid
 from service.settings import SETTINGS, TOP, Row, Settings
 from service.settings_flags import flags_given
 from service.settings_page import markdown
+from tests.support.live import PYTHON_CLI, ROOT, server_env
 
 DOCS = ROOT / "docs" / "operators" / "settings.md"
 # What each command needs besides its flags, to parse.

@@ -11,7 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import portal_article as portal
 import psycopg
 import pytest
 
@@ -20,6 +19,7 @@ import service.store.sqlite as sqlite_module
 from service.articles import Article
 from service.errors import StoreUnavailable
 from service.store import Store, is_postgres, open_store
+from tests.support import portal_article as portal
 
 
 def make(slug: str, **fields: Any) -> Article:

@@ -1,4 +1,4 @@
-"""A store written before `source_url` existed (git 68fa19e, tests/old_store.py), opened
+"""A store written before `source_url` existed (git 68fa19e, tests/support/old_store.py), opened
 by today's code on both engines: it is migrated in place, every article is intact with
 `source_url` empty, search and revisions go on, and re-importing changes nothing."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import old_store
 import pytest
 
 import service.store.postgres as postgres_module
@@ -15,6 +14,7 @@ import service.store.sqlite as sqlite_module
 from service.articles import Article
 from service.cli import main
 from service.store import is_postgres, open_store
+from tests.support import old_store
 
 OLD = {
     "vien-kiem-sat": {

@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from live import PYTHON_CLI, ROOT, free_port, server_env
 
 from legible_contrast import contrast_ratio
 from service.themes import (
@@ -24,6 +23,7 @@ from service.themes import (
     load_themes,
     theme_css,
 )
+from tests.support.live import PYTHON_CLI, ROOT, free_port, server_env
 
 THEMES = load_themes(data_dir("themes"))
 

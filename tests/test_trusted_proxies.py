@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from live import PYTHON_CLI, ROOT, LiveServer, serve, server_env
 
 from service.admin_auth import FAILURES
 from service.clientaddr import MAX_HOPS, TrustedProxies, parse_address
 from service.errors import SettingsInvalid
 from service.settings import Settings
+from tests.support.live import PYTHON_CLI, ROOT, LiveServer, serve, server_env
 
 TOKEN = "t" * 40
 WRONG = "w" * 40

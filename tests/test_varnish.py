@@ -1,6 +1,6 @@
 """deploy/varnish/default.vcl on the real varnishd, in front of two real `legible serve`
-replicas sharing one PostgreSQL database, the reference deployment (tests/varnish.py
-starts them; tests/pg.py starts the throwaway PostgreSQL). `make test` installs
+replicas sharing one PostgreSQL database, the reference deployment (tests/support/varnish.py
+starts them; tests/support/pg.py starts the throwaway PostgreSQL). `make test` installs
 varnish, varnish-modules and wrk (scripts/setup-engines). The tests run in file
 order: the last ones kill replicas.
 """
@@ -21,10 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import brotli
-import pg
 import pytest
-from live import HOST, LiveServer, process_tree
-from varnish import (
+
+from tests.support import pg
+from tests.support.live import HOST, LiveServer, process_tree
+from tests.support.varnish import (
     TOKEN,
     VCL,
     Cluster,

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aio import run
+from tests.support.aio import run
 
 
 class Headers:

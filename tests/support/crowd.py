@@ -10,7 +10,7 @@ limits and timeouts apply. `reader()` is a new reader: a fresh connection, one r
 its status and how long the whole answer took. Opening thousands of sockets needs the
 client's own open-file limit raised: `raise_open_files()`, the one the server uses.
 
-Imported as `crowd` by tests/ (pythonpath) and by bench/connections.py, like live.py.
+Imported as `tests.support.crowd` by tests/ and by bench/connections.py, like live.py.
 asyncio, so thousands of sockets cost one thread.
 """
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from live import HOST, ROOT, LiveServer, ServerFailed
+from tests.support.live import HOST, ROOT, LiveServer, ServerFailed
 
 HITCH_CONF = ROOT / "deploy" / "hitch" / "hitch.conf"
 NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"

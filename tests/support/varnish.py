@@ -6,8 +6,8 @@ changed (to 127.0.0.1 and the replicas' ports), so tests run the file operators 
 127.0.0.1 and free ports.
 `Cluster` starts replicas of `legible serve` on one store (LEGIBLE_DB is whatever the
 caller passes: a SQLite file, or a postgresql:// URL) with LEGIBLE_PURGE_URLS pointing
-at a varnishd it then starts with that VCL. Imported as `varnish` (like `live`) by
-tests/ and by bench/ scripts, which put tests/ on sys.path.
+at a varnishd it then starts with that VCL. Imported as `tests.support.varnish` (like
+`live`) by tests/ and by the bench scripts.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from live import ROOT, LiveServer, free_port, serve, spawn
+from tests.support.live import ROOT, LiveServer, free_port, serve, spawn
 
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
 VARNISH_DOCKERFILE = VCL.with_name("Dockerfile")

@@ -12,12 +12,9 @@ The /proc helpers (Linux) measure a server as a tree of processes, granian's
 supervisor and its workers: peak and current RSS, PSS (pages the workers share
 with the supervisor counted once), CPU time, and a thread that samples peaks.
 
-It is one module, imported as `live` by all three users:
-- tests/ is not a package (tests `import aio` the same way). pyproject.toml's
-  `pythonpath = ["tests"]` puts this folder on sys.path whether pytest runs
-  `tests`, `e2e` or both, so the e2e package imports it too;
-- the bench scripts run as `python bench/run.py`: each puts tests/ on sys.path
-  in one line before `import live`.
+It is imported as `tests.support.live` by all three users: pytest puts the checkout on
+sys.path (tests/ and e2e/ are packages), and the bench scripts and `python -m e2e.gallery`
+run as modules from the checkout (`python -m bench.run`).
 It needs only the standard library, so the bench scripts do not need pytest.
 """
 
@@ -37,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: tests/support/live.py
 HOST = "127.0.0.1"
 # The source tree's CLI (run from ROOT): the code under test, whatever is installed.
 PYTHON_CLI = (sys.executable, "-m", "service.cli")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PATH = Path(__file__).resolve().parent / "fixtures" / "portal-article.txt"
+PATH = Path(__file__).resolve().parents[1] / "fixtures" / "portal-article.txt"
 
 TITLE = "VKSND tỉnh Quảng Trị tập huấn kỹ năng số cho Kiểm sát viên năm 2024"
 SLUG = "vksnd-tinh-quang-tri-tap-huan-ky-nang-so-cho-kiem-sat-vien-nam-2024"
