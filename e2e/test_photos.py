@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from live import ServerFailed, serve, server_env
 from PIL import Image
 from playwright.sync_api import Browser
+
+from tests.support.live import ServerFailed, serve, server_env
 
 from .checks import run_axe
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from images import png
-from live import serve, server_env
 from playwright.sync_api import Page
+
+from tests.support.images import png
+from tests.support.live import serve, server_env
 
 from .checks import run_axe
 

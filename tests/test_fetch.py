@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import aio
 import brotli
 import httpcore
 import pytest
@@ -39,6 +38,7 @@ from service.ingest import guard
 from service.ingest.fetch import Fetcher
 from service.ingest.guard import address_problem, as_ip
 from service.version import __version__
+from tests.support import aio
 
 PUBLIC = "93.184.215.14"
 Writer = asyncio.StreamWriter

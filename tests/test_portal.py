@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from images import png
-from live import ROOT, serve, server_env
 from starlette.testclient import TestClient
 
 from service import create_app
@@ -19,6 +17,8 @@ from service.errors import SettingsInvalid
 from service.identity import image_size
 from service.settings import Settings
 from service.store import open_store
+from tests.support.images import png
+from tests.support.live import ROOT, serve, server_env
 
 if TYPE_CHECKING:
     from conftest import Node

@@ -17,9 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import brotli
-import pg
 import pytest
-from live import LiveServer, serve, server_env
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
@@ -37,6 +35,8 @@ from service.widget import (
     bundle_url,
     integrity_for,
 )
+from tests.support import pg
+from tests.support.live import LiveServer, serve, server_env
 
 ENCODINGS = ("identity", "gzip", "br")
 

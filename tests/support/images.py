@@ -1,4 +1,4 @@
-"""Small real images for tests (tests/ and e2e/ import it as `from images import png`)."""
+"""Small real images for tests (tests/ and e2e/: `from tests.support.images import png`)."""
 
 from __future__ import annotations
 
