@@ -66,6 +66,11 @@ def sitemap_index(origin: str, count: int) -> bytes:
     return "\n".join(lines).encode()
 
 
+def element(name: str, text: str) -> str:
+    """One Atom element holding text, escaped."""
+    return f"<{name}>{escape(text)}</{name}>"
+
+
 def atom(identity: Identity, origin: str, articles: Sequence[Article]) -> bytes:
     """The Atom feed (RFC 4287) of `articles`, newest first: the feed's id, title,
     updated, author and self link; each entry's id, title, link, updated, published
@@ -88,13 +93,16 @@ def atom(identity: Identity, origin: str, articles: Sequence[Article]) -> bytes:
     entries = []
     for a in articles:
         url = article_url(origin, a.slug)
-        entries.append(
-            f"<entry xml:lang={quoteattr(a.lang)}>"
-            f"<id>{escape(url)}</id><title>{escape(a.title)}</title>"
-            f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>'
-            f"<updated>{last_changed(a)}</updated><published>{moment(a.published)}</published>"
-            f"<summary>{escape(a.summary or a.title)}</summary></entry>"
-        )
+        link = f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>'
+        parts = [
+            element("id", url),
+            element("title", a.title),
+            link,
+            element("updated", last_changed(a)),
+            element("published", moment(a.published)),
+            element("summary", a.summary or a.title),
+        ]
+        entries.append(f"<entry xml:lang={quoteattr(a.lang)}>{''.join(parts)}</entry>")
     return "\n".join([*head, *entries, "</feed>\n"]).encode()
 
 

@@ -39,7 +39,12 @@ def to_bytes(value: str | bytes) -> bytes:
 
 
 async def exchange(
-    app: object, method: str, target: bytes, headers: Headers, chunks: Sequence[bytes]
+    app: object,
+    method: str,
+    target: bytes,
+    headers: Headers,
+    chunks: Sequence[bytes],
+    client: str = "203.0.113.9",
 ) -> Reply:
     raw_path, _, query = target.partition(b"?")
     scope = {
@@ -53,7 +58,7 @@ async def exchange(
         "query_string": query,
         "root_path": "",
         "headers": [(to_bytes(k).lower(), to_bytes(v).strip(b" \t")) for k, v in headers],
-        "client": ("203.0.113.9", 40000),
+        "client": (client, 40000),
         "server": ("testserver", 80),
         "state": {},
     }
