@@ -14,9 +14,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser
 
+from legible_audit.axe import run_axe
 from tests.support.live import ServerFailed, serve, server_env
-
-from .checks import run_axe
 
 pytestmark = pytest.mark.e2e
 TOKEN = "e2e-photo-token-0123456789abcdefghij"

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
+from legible_audit.axe import run_axe
 from tests.support.images import png
 from tests.support.live import serve, server_env
-
-from .checks import run_axe
 
 pytestmark = pytest.mark.e2e
 
