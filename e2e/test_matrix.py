@@ -93,10 +93,10 @@ def test_matrix_covers_every_theme() -> None:
 def test_new_theme_file_adds_cells(tmp_path: Path) -> None:
     folder = tmp_path / "themes"
     shutil.copytree(themes_dir(), folder)
-    text = (folder / "default.toml").read_text(encoding="utf-8")
-    probe = text.replace('name = "default"', 'name = "e2e-probe"').replace(
-        'level = "AA"', 'level = "AAA"'
-    )
+    # An AAA theme's colours: the loader refuses a theme below the level it declares.
+    text = (folder / "high-contrast.toml").read_text(encoding="utf-8")
+    probe = text.replace('name = "high-contrast"', 'name = "e2e-probe"')
+    assert probe != text and 'level = "AAA"' in probe
     (folder / "e2e-probe.toml").write_text(probe, encoding="utf-8")
     before, after = build_matrix(themes_dir()), build_matrix(folder)
     added = [c for c in after if c.theme == "e2e-probe"]
