@@ -36,7 +36,7 @@ from legible_audit.keyboard import (
     skip_link_problems,
     tab_walk,
 )
-from legible_audit.language import BCP47, lang_problem, lang_problems
+from legible_audit.language import lang_problem, lang_problems
 from legible_audit.layout import (
     OWN_CONTROLS,
     OWN_TARGET_MIN,
@@ -61,7 +61,6 @@ from legible_audit.text import (
 
 __all__ = [
     "AXE_TAGS",
-    "BCP47",
     "CONTRAST_RULES",
     "FOCUS_CRITERIA",
     "FOCUS_MIN_PX",

@@ -6,6 +6,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+# What a check concluded about its targets. A check that cannot decide says REVIEW (a
+# person must look: never a failure by default); one that could not run on this page
+# says ERROR (the page was not checked by it, which is not the page's fault).
+FAIL, REVIEW, ERROR = "fail", "review", "error"
+OUTCOMES = (FAIL, REVIEW, ERROR)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -18,6 +24,7 @@ class Problem:
     criteria: tuple[str, ...]  # WCAG success criteria and tags, e.g. ("1.4.6", "wcag2aaa")
     targets: tuple[str, ...]  # CSS selectors (`host >>> inner` inside a shadow root)
     message: str = ""
+    outcome: str = FAIL  # FAIL, REVIEW or ERROR
 
     def line(self, where: str = "") -> str:
         crit = ", ".join(self.criteria) or "-"

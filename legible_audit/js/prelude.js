@@ -27,6 +27,9 @@ const bgChain = (e) => {
   }
   return out;
 };
+// What a check walks: the body of an HTML page, or the root element of an SVG or XML
+// document (which has no body).
+const pageRoot = () => document.body || document.documentElement;
 const deepAll = (root = document) => {
   const out = [];
   const walk = (r) => {
@@ -100,4 +103,33 @@ const focusItem = (e, before) => {
           bottom: r.bottom + scrollY, width: r.width, height: r.height},
     coveredBy, around: bgChain(parentDeep(e)),
   };
+};
+// A same-page link's target (by id, then by name as fragment navigation does).
+const skipTarget = (a) => {
+  const href = a.getAttribute('href') || '';
+  if (!href.startsWith('#') || href.length < 2) return null;
+  let id = href.slice(1);
+  try { id = decodeURIComponent(id); } catch (x) { /* keep it as written */ }
+  return document.getElementById(id) || document.getElementsByName(id)[0] || null;
+};
+// A same-page link (href="#x"): its target, whether the target comes after the link,
+// and whether it is the main content (true, false, or null on a page without <main>):
+// <main> itself, inside it, around it, or just before it with no stop in between.
+const skipInfo = (a) => {
+  if (!a.matches('a[href^="#"]') || a.getAttribute('href').length < 2) return null;
+  const dest = skipTarget(a);
+  const main = document.querySelector('main, [role=main]');
+  const info = {href: a.getAttribute('href'), found: !!dest, after: false, toMain: null,
+                dest: dest ? cssPath(dest) : null};
+  if (!dest) return info;
+  info.after = dest !== a
+    && !!(a.compareDocumentPosition(dest) & Node.DOCUMENT_POSITION_FOLLOWING);
+  if (main) {
+    const before = !!(dest.compareDocumentPosition(main) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const between = before && interactive().some((e) => e.tabIndex >= 0
+      && (dest.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
+      && (e.compareDocumentPosition(main) & Node.DOCUMENT_POSITION_FOLLOWING));
+    info.toMain = within(dest, main) || dest.contains(main) || (before && !between);
+  }
+  return info;
 };
