@@ -9,7 +9,8 @@ async (settleMs) => {
   const keys = window.__legibleKeys || (window.__legibleKeys = new Map());
   if (!keys.has(e)) keys.set(e, keys.size);
   const before = (window.__legibleBefore && window.__legibleBefore.get(e)) || null;
-  const item = focusItem(e, before);
+  const near = (window.__legibleNear && window.__legibleNear.get(e)) || null;
+  const item = focusItem(e, before, near);
   item.key = keys.get(e);
   item.skip = skipInfo(e);
   item.activates = e.matches('a[href], button, summary, [role=button], [role=link]');
