@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.sync_api import Page
 
 from .colour import RGBA, blend, composite, css, parse_rgb, px, wcag_ratio
-from .problem import Problem
+from .problem import FAIL, REVIEW, Problem
 from .scripts import script
 
 
@@ -123,23 +124,96 @@ p{LIFT} {{ margin-bottom: 2em !important; }}
 """
 
 
-def clipped_text_problems(page: Page, label: str = "") -> list[Problem]:
-    """No text is cut off by an `overflow: hidden/clip` box (1.4.12)."""
+# The WCAG 1.4.12 minimums as a share of the font size, and the ACT rule for each
+# spacing a style attribute can pin with !important.
+SPACING_MINIMUM = {"letter-spacing": 0.12, "word-spacing": 0.16, "line-height": 1.5}
+SPACING_RULES = {
+    "letter-spacing": "letter-spacing-important",  # ACT 24afc2
+    "word-spacing": "word-spacing-important",  # ACT 9e45ec
+    "line-height": "line-height-important",  # ACT 78fd32
+}
+
+
+def judge_important_spacing(items: list[dict[str, Any]]) -> list[Problem]:
+    """Each spacing pinned with !important in a style attribute is already at least the
+    1.4.12 value (letter 0.12, word 0.16, line height 1.5 × the font size), or a reader's
+    spacing cannot apply. Line height is judged only where the text wraps; `normal`
+    spacing is 0 (letter, word) or about 1.2 (line height): too little."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for item in items:
+        prop, font = item["prop"], px(item["fontSize"])
+        if prop == "line-height" and not item["wraps"]:
+            continue  # one line: no line spacing to set
+        if font <= 0:
+            continue
+        value = item["value"]
+        share = 0.0 if value == "normal" else px(value) / font
+        if share >= SPACING_MINIMUM[prop] - 1e-3:
+            continue
+        shown = "normal" if value == "normal" else f"{px(value):g}px"
+        what = (
+            f"{prop}: {item['declared']} !important in a style attribute ({shown}, "
+            f"{share:.2f} × the font size) stops a reader's {SPACING_MINIMUM[prop]:g} from "
+            "applying"
+        )
+        found.setdefault((prop, what), []).append(item["target"])
+    return [
+        Problem("text-spacing", SPACING_RULES[prop], ("1.4.12",), tuple(targets), what)
+        for (prop, what), targets in found.items()
+    ]
+
+
+def important_spacing_problems(page: Page) -> list[Problem]:
+    return judge_important_spacing(page.evaluate(script("important_spacing")))
+
+
+def _clipped(page: Page) -> list[dict[str, Any]]:
+    return list(page.evaluate(script("clipped_text")))
+
+
+# Text that sticks out of its box by this little is the font's ascent and descent
+# beyond a tight line height (line-height: 1), not a cut a reader sees.
+GLYPH_SLACK_PX = 3.0
+
+
+def _worst(items: list[dict[str, Any]]) -> dict[str, float]:
+    """How much each element has cut off, at most."""
+    out: dict[str, float] = {}
+    for i in items:
+        out[i["target"]] = max(out.get(i["target"], 0.0), float(i["over"]))
+    return out
+
+
+def _clip_problems(
+    items: list[dict[str, Any]], label: str, rule: str, criteria: tuple[str, ...], outcome: str
+) -> list[Problem]:
     found: dict[str, list[str]] = {}
-    for item in page.evaluate(script("clipped_text")):
+    for item in items:
         where = f"clipped by {item['by']}" if item["by"] else "content larger than its box"
         key = f"{label}{where}: {item['text']!r} ({item['over']:.0f}px cut off)"
         found.setdefault(key, []).append(item["target"])
     return [
-        Problem("text-spacing", "text-clipped", ("1.4.12",), tuple(targets), what)
+        Problem("text-spacing", rule, criteria, tuple(targets), what, outcome)
         for what, targets in found.items()
     ]
 
 
+def clipped_text_problems(page: Page, label: str = "") -> list[Problem]:
+    """No text is cut off by an `overflow: hidden/clip` box (1.4.12)."""
+    return _clip_problems(_clipped(page), label, "text-clipped", ("1.4.12",), FAIL)
+
+
 def text_spacing_problems(page: Page) -> list[Problem]:
-    """The WCAG 1.4.12 spacing, injected as a stylesheet, clips no text. Run last on a
-    page: the stylesheet stays. It is adopted (a constructable stylesheet, as the
-    widget's are), so a strict CSP without 'unsafe-inline' does not block it."""
+    """WCAG 1.4.12: no spacing is pinned below the minimums with !important in a style
+    attribute (ACT 24afc2, 9e45ec, 78fd32), and the spacing, injected as a stylesheet,
+    clips no text. Text cut off already without the spacing is not the spacing's doing
+    (a size or layout problem): it is listed for review, not blamed on 1.4.12.
+
+    Run last on a page: the stylesheet stays. It is adopted (a constructable
+    stylesheet, as the widget's are), so a strict CSP without 'unsafe-inline' does not
+    block it."""
+    problems = important_spacing_problems(page)
+    before = _clipped(page)
     page.evaluate(
         """(css) => {
           const sheet = new CSSStyleSheet();
@@ -148,4 +222,20 @@ def text_spacing_problems(page: Page) -> list[Problem]:
         }""",
         TEXT_SPACING_CSS,
     )
-    return clipped_text_problems(page, "with WCAG text spacing: ")
+    after = _clipped(page)
+    # The spacing's doing: an element cut off only with it (a tight line height's
+    # glyph overhang before it is no cut).
+    was = {t for t, over in _worst(before).items() if over > GLYPH_SLACK_PX}
+    spaced = [i for i in after if i["target"] not in was]
+    problems += _clip_problems(
+        spaced, "with WCAG text spacing: ", "text-clipped", ("1.4.12",), FAIL
+    )
+    blamed = {i["target"] for i in spaced}
+    problems += _clip_problems(
+        [i for i in before if i["target"] not in blamed and i["over"] > GLYPH_SLACK_PX],
+        "already without the WCAG spacing: ",
+        "text-clipped-unspaced",
+        ("1.4.4", "1.4.10"),
+        REVIEW,
+    )
+    return problems
