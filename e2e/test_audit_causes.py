@@ -11,11 +11,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Route
 
+from legible_audit.axe import run_axe
 from legible_audit.focus import focus_problems
 from legible_audit.keyboard import skip_link_problems, tab_walk
 from legible_audit.language import lang_problems
 from legible_audit.problem import ERROR, FAIL, REVIEW, Problem
-from legible_audit.text import text_spacing_problems
+from legible_audit.text import text_contrast_problems, text_spacing_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -85,6 +86,77 @@ def test_without_main_a_working_skip_link_is_for_review(page: Page) -> None:
     open_page(page, SKIP_PAGE.format(href="#content").replace("<main>", "").replace("</main>", ""))
     problems = skip_link_problems(page, tab_walk(page))
     assert outcomes(problems, "skip-link-target") == {REVIEW}, [p.line() for p in problems]
+
+
+# -- 2. contrast (ACT afw4f7): large text, halos, disabled controls, axe's incomplete --
+
+
+def contrast(page: Page, body: str) -> list[Problem]:
+    open_page(page, f'<!doctype html><html lang="en"><head><title>c</title></head><body>{body}')
+    return text_contrast_problems(page, 4.5, "body", expect_content=False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # 3.66:1 is enough for 18 pt, and for 14 pt bold
+        '<p style="color: #000; font-size: 18pt; background: #666">Large text</p>',
+        '<p style="color: #000; font-size: 14pt; font-weight: 700; background: #666">Bold</p>',
+        # 4.4:1 on the grey, but a white halo surrounds the glyphs
+        '<p style="color: #000; background: #737373; text-shadow: white 0 0 3px">Halo</p>',
+        # disabled controls, a disabled group and their labels are exempt
+        '<button style="color: #777; background: #eee" disabled>Disabled</button>',
+        '<div role="button" style="color: #777; background: #eee" aria-disabled="true">Off</div>',
+        '<label style="color: #888; background: white">Name <input disabled></label>',
+        '<fieldset disabled style="color: #888"><label>Name <input></label></fieldset>',
+        # white on white is not seen at all
+        '<p style="color: white; background: white" aria-hidden="true">Hidden</p>',
+    ],
+)
+def test_text_wcag_exempts_or_that_passes_is_not_a_failure(page: Page, body: str) -> None:
+    problems = contrast(page, body)
+    assert failures(problems) == [], [p.line() for p in problems]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<p style="color: #000; font-size: 17pt; background: #666">Not quite large</p>',
+        '<p style="color: #000; font-size: 14pt; font-weight: 600; background: #666">Semi</p>',
+        '<p style="color: #000; background: #737373; text-shadow: white 6px 6px 0">Drop</p>',
+        '<p style="background: #fff; color: #666; text-shadow: #aaa 2px 2px 4px, '
+        '#aaa -2px 2px 4px, #aaa 2px -2px 4px, #aaa -2px -2px 4px">Grey halo</p>',
+        '<button style="color: #777; background: #eee">Enabled</button>',
+        '<div style="background: #fff"><p style="color: #000; opacity: .3">Faded</p></div>',
+        '<p style="color: #aaa; background: linear-gradient(to right, #fff, #00f)">Grad</p>',
+    ],
+)
+def test_low_contrast_text_fails(page: Page, body: str) -> None:
+    assert failures(contrast(page, body)) == ["text-contrast"]
+
+
+def test_text_over_an_image_or_partly_over_a_gradient_is_for_review(page: Page) -> None:
+    problems = contrast(
+        page,
+        '<p style="color: #333; background: linear-gradient(to right, #fff, #00f)">Half</p>',
+    )
+    assert outcomes(problems, "text-contrast") == {REVIEW}
+    problems = contrast(
+        page, '<p style="color: #555; background: black url(/nothing.png)">Over an image</p>'
+    )
+    assert outcomes(problems, "text-contrast") == {REVIEW}
+
+
+def test_axe_incomplete_contrast_is_for_review(page: Page) -> None:
+    open_page(
+        page,
+        '<!doctype html><html lang="en"><head><title>c</title></head><body><main>'
+        '<p style="color: #333; background: linear-gradient(to right, #fff, #00f)">Half</p>'
+        "</main></body></html>",
+    )
+    outcome = run_axe(page, "AA")
+    assert outcomes(outcome.problems, "color-contrast") == {REVIEW}
+    assert failures(outcome.problems, "color-contrast") == []
 
 
 # -- 4. keyboard traps (ACT 80af7b, a1b64e, ebe86a) ---------------------------------
