@@ -46,7 +46,12 @@ from legible_audit.layout import (
     target_size_problems,
 )
 from legible_audit.nontext import judge_non_text, non_text_contrast_problems
-from legible_audit.osmodes import forced_colors_problems, reduced_motion_problems
+from legible_audit.osmodes import (
+    forced_colors_problems,
+    orientation_problems,
+    reduced_motion_problems,
+    viewport_problems,
+)
 from legible_audit.problem import Problem, criteria_from_tags
 from legible_audit.text import (
     TEXT_SPACING_CSS,
@@ -94,6 +99,7 @@ __all__ = [
     "lang_problems",
     "measure_text",
     "non_text_contrast_problems",
+    "orientation_problems",
     "paragraph_font_px",
     "parse_box_shadows",
     "parse_rgb",
@@ -107,5 +113,6 @@ __all__ = [
     "target_size_problems",
     "text_contrast_problems",
     "text_spacing_problems",
+    "viewport_problems",
     "wcag_ratio",
 ]

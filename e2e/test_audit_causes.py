@@ -15,6 +15,7 @@ from legible_audit.axe import run_axe
 from legible_audit.focus import focus_problems
 from legible_audit.keyboard import skip_link_problems, tab_walk
 from legible_audit.language import lang_problems
+from legible_audit.osmodes import orientation_problems
 from legible_audit.problem import ERROR, FAIL, REVIEW, Problem
 from legible_audit.text import text_contrast_problems, text_spacing_problems
 
@@ -361,3 +362,36 @@ document.addEventListener('keydown', (e) => { if (e.key === 'Tab') e.preventDefa
     problems = tab_walk(page).problems
     assert outcomes(problems, "focus-setup") == {ERROR}
     assert failures(problems) == []
+
+
+# -- 9. orientation locks (ACT b33eff) ----------------------------------------------
+
+TURNED = """<!doctype html><html lang="en"><head><title>o</title><style>
+@media (orientation: {when}) {{ main {{ {style} }} }}</style></head>
+<body><main><p>Page content</p></main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "transform: rotate(90deg)",
+        "rotate: 90deg",
+        "transform: matrix3d(0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1)",
+        "transform: rotate(1.5708rad)",
+    ],
+)
+def test_a_quarter_turn_in_one_orientation_is_a_lock(page: Page, style: str) -> None:
+    for when in ("portrait", "landscape"):
+        page.set_viewport_size({"width": 640, "height": 360})
+        open_page(page, TURNED.format(when=when, style=style))
+        assert failures(orientation_problems(page)) == ["orientation-lock"], when
+        assert page.viewport_size == {"width": 640, "height": 360}  # turned back
+
+
+@pytest.mark.parametrize(
+    "style",
+    ["transform: rotateZ(1turn)", "rotate: 0turn", "transform: translateX(100px)", ""],
+)
+def test_no_quarter_turn_is_no_lock(page: Page, style: str) -> None:
+    open_page(page, TURNED.format(when="portrait", style=style))
+    assert orientation_problems(page) == []

@@ -14,12 +14,14 @@ from .checks import (
     Problem,
     check_cell,
     forced_colors_problems,
+    orientation_problems,
     reduced_motion_problems,
     reflow_problems,
     skip_link_problems,
     tab_walk,
     text_contrast_problems,
     text_spacing_problems,
+    viewport_problems,
 )
 from .conftest import Ledger, MakePage, save_screenshot
 from .first_screen import first_screen_problems
@@ -71,6 +73,9 @@ OWN_RULES = {
     "skip-link-visible",
     "skip-link-target",
     "focus-trap",
+    "orientation-lock",
+    "viewport-zoom",
+    "letter-spacing-important",
     "first-screen-h1",
     "first-screen-content",
 }
@@ -97,7 +102,8 @@ def every_check(page: Page, make_page: MakePage, url: str) -> list[Problem]:
     problems += reflow_problems(page)
     page.goto(url)
     walk = tab_walk(page)
-    problems += walk.problems + skip_link_problems(page, walk) + text_spacing_problems(page)
+    problems += walk.problems + skip_link_problems(page, walk)
+    problems += viewport_problems(page) + orientation_problems(page) + text_spacing_problems(page)
     forced = make_page(viewport=VIEWPORT, forced_colors="active")
     serve_canaries(forced)
     forced.goto(url)

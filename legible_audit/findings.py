@@ -20,7 +20,14 @@ CELL_CHECKS = (
     "reflow",
     "text-spacing",
 )
-PAGE_CHECKS = ("keyboard", "skip-link", "forced-colors", "reduced-motion")
+PAGE_CHECKS = (
+    "keyboard",
+    "skip-link",
+    "orientation",
+    "viewport",
+    "forced-colors",
+    "reduced-motion",
+)
 LOAD = "page"  # the check name of a page that did not load, or not in its variant
 # A page that did not load, or whose checks broke, was not checked: new in every run
 # it happens, never a known finding, so never in a baseline. (A variant the widget

@@ -24,7 +24,12 @@ from .language import lang_problems
 from .layout import reflow_problems, target_size_problems
 from .nontext import non_text_contrast_problems
 from .options import Options, Variant
-from .osmodes import forced_colors_problems, reduced_motion_problems
+from .osmodes import (
+    forced_colors_problems,
+    orientation_problems,
+    reduced_motion_problems,
+    viewport_problems,
+)
 from .problem import Problem
 from .scripts import script
 from .text import text_contrast_problems, text_spacing_problems
@@ -173,7 +178,9 @@ def _run_page(page_in: Callable[..., Page], opts: Options, task: Task, out: Task
     page = page_in()
     _open_as_is(page, opts, task.url)
     walk = tab_walk(page)
-    found = findings_from(task.url, task.label, walk.problems + skip_link_problems(page, walk))
+    problems = walk.problems + skip_link_problems(page, walk)
+    problems += viewport_problems(page) + orientation_problems(page)  # last: it turns the page
+    found = findings_from(task.url, task.label, problems)
     out.findings += shoot(page, found) if opts.html else found
     for extra, check in (
         ({"forced_colors": "active"}, forced_colors_problems),
