@@ -38,6 +38,7 @@ class TextSample:
     note: str = ""  # why the contrast cannot be decided here: for review
     large: bool = False  # WCAG large-scale text: 3:1 (AA) or 4.5:1 (AAA)
     worst: float | None = None  # over a gradient: the lowest ratio over its colours
+    icon: bool = False  # a glyph or two in a control named otherwise: maybe not text
 
 
 _COLOUR = re.compile(r"rgba?\([^)]*\)|transparent")
@@ -67,8 +68,6 @@ def measure_text(page: Page, root: str = "main") -> list[TextSample]:
     samples = []
     for item in page.evaluate(script("text"), root):
         backs, note = _behind(item["layers"])
-        if item["icon"]:
-            note = "a glyph inside a control named otherwise (an icon?): is it text?"
         colour = parse_rgb(item["color"])
         colour = (colour[0], colour[1], colour[2], colour[3] * float(item["opacity"]))
         ratios, shown = [], []
@@ -92,6 +91,7 @@ def measure_text(page: Page, root: str = "main") -> list[TextSample]:
                 note,
                 is_large_text(px(item["fontSize"]), weight),
                 min(ratios) if len(ratios) > 1 else None,
+                bool(item["icon"]),
             )
         )
     return samples
@@ -124,6 +124,12 @@ def text_contrast_problems(
             low.setdefault((s.note, "", "", need, REVIEW), []).append(s.target)
         elif s.ratio < 1.0 + 1e-6:
             continue  # the text's colour is its background's: nothing is seen to judge
+        elif s.ratio < need - 1e-9 and s.icon:
+            note = (
+                f"{s.ratio:.2f}:1, below {need:g}:1, on a glyph inside a control named "
+                "otherwise: an icon (3:1, 1.4.11) or text (1.4.3) needs a person"
+            )
+            low.setdefault((note, "", "", need, REVIEW), []).append(s.target)
         elif s.ratio < need - 1e-9:
             key = (css(s.fg), css(s.bg), f"{s.ratio:.2f}", need, FAIL)
             low.setdefault(key, []).append(s.target)

@@ -33,7 +33,7 @@
     }
     // A glyph or two inside a control named otherwise (aria-label="Close" on "X") is
     // an icon, not words: whether it must reach text contrast needs a person.
-    const named = e.closest('[aria-label]');
+    const named = e.closest(':is(button, a, [role=button], [role=link])[aria-label]');
     const icon = text.length <= 2 && !!named
       && !named.getAttribute('aria-label').toLowerCase().includes(text.toLowerCase());
     out.push({
