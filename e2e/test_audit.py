@@ -215,7 +215,7 @@ WIDGET_SIZED = """<!doctype html><html lang="en"><head><style>
 :root { --legible-scale: 1.5 }
 [data-legible-fs="16"]:not(#_):not(#_) { font-size: calc(16px * var(--legible-scale)) !important }
 [data-legible-lh="20"]:not(#_) { line-height: calc(20px * var(--legible-scale)) !important }
-.box { height: 30px; overflow: hidden }
+.box { height: 30px; overflow: hidden } .box p { margin: 0 }
 </style></head><body><main><div class="box"><p data-legible-fs="16" data-legible-lh="20">
 One line of text that the WCAG spacing makes taller than its box.</p></div></main></body></html>
 """
@@ -236,7 +236,8 @@ def test_text_spacing_beats_the_widgets_line_heights(page: Page) -> None:
 
 
 SPACED_AND_FAINT = """<!doctype html><html lang="en"><head><title>Faint and tight</title>
-<style>.faint { color: #aaa } .box { height: 22px; overflow: hidden }</style></head>
+<style>.faint { color: #aaa } .box { height: 22px; overflow: hidden }
+.box p { margin: 0 }</style></head>
 <body><main><p class="faint">Too faint to read.</p>
 <div class="box"><p>Text that the WCAG spacing makes taller than its box.</p></div>
 </main></body></html>"""
