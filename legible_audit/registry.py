@@ -279,8 +279,10 @@ ACT_RULES: tuple[ActRule, ...] = (
         "Focusable element has no keyboard trap via non-standard navigation",
         claimed=True,
     ),
+    # Unclaimed: 1 of 3 failed examples caught alone (a skip link on a page without
+    # <main> is left for review), too little to promise though the overall bar holds.
     ActRule(
-        "ye5d6e", "Document has an instrument to move focus to non-repeated content", claimed=True
+        "ye5d6e", "Document has an instrument to move focus to non-repeated content", claimed=False
     ),
     ActRule("cf77f2", "Bypass Blocks of Repeated Content", claimed=False),
     ActRule("24afc2", "Letter spacing in style attributes is not !important", claimed=True),
