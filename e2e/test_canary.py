@@ -14,7 +14,12 @@ from legible_audit.cell import check_cell
 from legible_audit.first_screen import first_screen_problems
 from legible_audit.keyboard import skip_link_problems, tab_walk
 from legible_audit.layout import reflow_problems
-from legible_audit.osmodes import forced_colors_problems, reduced_motion_problems
+from legible_audit.osmodes import (
+    forced_colors_problems,
+    orientation_problems,
+    reduced_motion_problems,
+    viewport_problems,
+)
 from legible_audit.problem import Problem
 from legible_audit.registry import AXE_RULES, CHECKS, E2E
 from legible_audit.text import text_contrast_problems, text_spacing_problems
@@ -83,7 +88,8 @@ def every_check(page: Page, make_page: MakePage, url: str) -> list[Problem]:
     problems += reflow_problems(page)
     page.goto(url)
     walk = tab_walk(page)
-    problems += walk.problems + skip_link_problems(page, walk) + text_spacing_problems(page)
+    problems += walk.problems + skip_link_problems(page, walk)
+    problems += viewport_problems(page) + orientation_problems(page) + text_spacing_problems(page)
     forced = make_page(viewport=VIEWPORT, forced_colors="active")
     serve_canaries(forced)
     forced.goto(url)

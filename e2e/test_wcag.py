@@ -13,7 +13,12 @@ import pytest
 from playwright.sync_api import Page
 
 from legible_audit.keyboard import skip_link_problems, tab_walk
-from legible_audit.osmodes import forced_colors_problems, reduced_motion_problems
+from legible_audit.osmodes import (
+    forced_colors_problems,
+    orientation_problems,
+    reduced_motion_problems,
+    viewport_problems,
+)
 from legible_audit.problem import Problem
 from legible_audit.text import clipped_text_problems, text_spacing_problems
 
@@ -36,7 +41,8 @@ def _open(page: Page, cell: Cell, report) -> None:
 @pytest.mark.parametrize("cell", CELLS, ids=str)
 def test_keyboard_and_text_spacing(make_page: MakePage, cell: Cell, ledger: Ledger, report) -> None:
     """Tab through the page (every stop: a ≥ 2 px indicator at ≥ 3:1, not covered);
-    the first stop is a skip link that moves focus into <main>; then the WCAG 1.4.12
+    the first stop is a skip link that moves focus into <main>; the viewport allows
+    zooming to 200 % and nothing locks the orientation; then the WCAG 1.4.12
     spacing, injected, clips no text, and neither does the server's `?spacing=1`."""
     page = make_page(bypass_csp=True)  # the spacing stylesheet is an inline <style>
     _open(page, cell, report)
@@ -45,6 +51,8 @@ def test_keyboard_and_text_spacing(make_page: MakePage, cell: Cell, ledger: Ledg
     checks: dict[str, list[Problem]] = {
         "keyboard": walk.problems,
         "skip-link": skip_link_problems(page, walk),
+        "viewport": viewport_problems(page),
+        "orientation": orientation_problems(page),  # turns the viewport, and back
         "text-spacing": text_spacing_problems(page),
     }
     if not cell.widget:  # the widget's page is static: no server variant to load

@@ -17,7 +17,12 @@ from .keyboard import TabWalk, skip_link_problems, tab_walk
 from .language import lang_problems
 from .layout import reflow_problems, target_size_problems
 from .nontext import non_text_contrast_problems
-from .osmodes import forced_colors_problems, reduced_motion_problems
+from .osmodes import (
+    forced_colors_problems,
+    orientation_problems,
+    reduced_motion_problems,
+    viewport_problems,
+)
 from .problem import Problem
 from .registry import BY_ID, matrix_checks
 from .text import text_contrast_problems, text_spacing_problems
@@ -108,6 +113,16 @@ def _keyboard(page: Page, env: Env) -> list[Problem]:
 def _skip_link(page: Page, env: Env) -> list[Problem]:
     walk = env.walk if env.walk is not None else tab_walk(page)
     return skip_link_problems(page, walk)
+
+
+@step("viewport")
+def _viewport(page: Page, env: Env) -> list[Problem]:
+    return viewport_problems(page)
+
+
+@step("orientation")
+def _orientation(page: Page, env: Env) -> list[Problem]:
+    return orientation_problems(page)
 
 
 @step("forced-colors")

@@ -16,17 +16,25 @@ from legible_contrast import NON_TEXT_MIN, relative_luminance
 from legible_contrast import contrast_ratio as wcag_ratio
 
 __all__ = [
+    "LARGE_BOLD_PX",
+    "LARGE_PX",
     "NON_TEXT_MIN",
     "RGBA",
     "blend",
     "composite",
     "css",
+    "halo",
+    "is_large_text",
     "parse_rgb",
     "px",
     "relative_luminance",
     "side_drawn",
+    "text_minimum",
     "wcag_ratio",
 ]
+
+# WCAG "large scale": at least 18 pt, or 14 pt bold (700), in CSS px.
+LARGE_PX, LARGE_BOLD_PX = 18 * 4 / 3, 14 * 4 / 3  # 24 px, 18.67 px
 
 RGBA = tuple[float, float, float, float]
 
@@ -83,3 +91,39 @@ def side_drawn(side: dict[str, str]) -> bool:
         and px(side["width"]) >= 1 - 0.01
         and parse_rgb(side["color"])[3] > 0
     )
+
+
+def is_large_text(font_px: float, weight: float) -> bool:
+    """WCAG large-scale text: ≥ 18 pt (24 px), or ≥ 14 pt (18.66 px) at weight ≥ 700."""
+    return font_px >= LARGE_PX - 0.01 or (font_px >= LARGE_BOLD_PX - 0.01 and weight >= 700)
+
+
+def text_minimum(minimum: float, large: bool) -> float:
+    """The contrast text needs: 4.5 (AA) or 7 (AAA), and 3 or 4.5 for large text."""
+    if not large:
+        return minimum
+    return 4.5 if minimum >= 7 else 3.0
+
+
+_TEXT_SHADOW = re.compile(
+    r"(rgba?\([^)]*\)|transparent)\s+(-?[\d.]+)px\s+(-?[\d.]+)px(?:\s+([\d.]+)px)?"
+)
+
+
+def halo(value: str, behind: RGBA) -> RGBA | None:
+    """The colour a text-shadow halo gives the glyphs' edges over `behind`, or None if
+    no shadow surrounds the glyphs (a drop shadow to one side, or none). A shadow
+    surrounds them when its blur reaches past its offset; at the edge a blurred shadow
+    shows about half its colour, a sharp one all of it, and several add up."""
+    if not value or value == "none":
+        return None
+    out, found = behind, False
+    for m in _TEXT_SHADOW.finditer(value):
+        colour = parse_rgb(m.group(1))
+        dx, dy, blur = float(m.group(2)), float(m.group(3)), float(m.group(4) or 0)
+        if colour[3] <= 0 or max(abs(dx), abs(dy)) > blur:
+            continue
+        share = colour[3] * (0.5 if blur > 0 else 1.0)
+        out = blend((colour[0], colour[1], colour[2], share), out)
+        found = True
+    return out if found else None

@@ -5,6 +5,8 @@ what they came for. On a freshly loaded page, scrolled to the top:
 - the page's `h1` starts in the top half of the viewport;
 - the first block of content after it (a paragraph, list item, figure or heading,
   not the date line) starts on the first screen.
+A page without an h1, or without a block of text after it, has nothing to place: the
+check does not apply (axe's page-has-heading-one reports a missing h1).
 Not a WCAG success criterion: the W3C note "Accessibility Requirements for People
 with Low Vision" (keeping the reader's place, 3.4) and Legible's own promise.
 """
@@ -25,7 +27,7 @@ def judge_first_screen(found: dict[str, Any]) -> list[Problem]:
     vh = float(found["vh"])
     h1, content = found["h1"], found["content"]
     if h1 is None:
-        return [Problem("first-screen", "first-screen-h1", CRITERIA, ("main h1",), "no h1")]
+        return []  # nothing to place: inapplicable
     problems = []
     if h1["top"] > vh / 2:
         screens = h1["top"] / vh
@@ -38,11 +40,7 @@ def judge_first_screen(found: dict[str, Any]) -> list[Problem]:
                 f"the title starts {screens:.2f} screens down (want the top half)",
             )
         )
-    if content is None:
-        problems.append(
-            Problem("first-screen", "first-screen-content", CRITERIA, ("main",), "no content")
-        )
-    elif content["top"] >= vh:
+    if content is not None and content["top"] >= vh:
         screens = content["top"] / vh
         problems.append(
             Problem(

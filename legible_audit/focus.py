@@ -10,7 +10,7 @@ from typing import Any
 from playwright.sync_api import Page
 
 from .colour import NON_TEXT_MIN, RGBA, blend, composite, css, parse_rgb, px, wcag_ratio
-from .problem import Problem
+from .problem import ERROR, FAIL, REVIEW, Problem
 from .scripts import script
 
 
@@ -111,13 +111,18 @@ def judge_focus(items: list[dict[str, Any]], check: str = "focus") -> list[Probl
     element is inside the page and its centre is not under another element (2.4.11).
 
     An `outline-style: auto` ring is the browser's own two-tone ring: it counts as
-    thick and contrasting enough.
+    thick and contrasting enough. An indicator drawn by something else (a parent, a
+    box beside the element, its ::before or ::after: the item's `near` changes) counts
+    as visible, and its rings are judged like the element's own; one that has no ring
+    (a box that appears or fills) is for review, as its size is not measured.
     """
     problems: dict[tuple[str, str], list[str]] = {}
     notes: dict[tuple[str, str], str] = {}
+    outcomes: dict[tuple[str, str], str] = {}
 
-    def add(rule: str, what: str, target: str, note: str = "") -> None:
+    def add(rule: str, what: str, target: str, note: str = "", outcome: str = FAIL) -> None:
         problems.setdefault((rule, what), []).append(target)
+        outcomes[(rule, what)] = outcome
         if note:
             notes[(rule, what)] = note
 
@@ -125,14 +130,25 @@ def judge_focus(items: list[dict[str, Any]], check: str = "focus") -> list[Probl
         if not item["focused"] or not item["focusVisible"]:
             continue  # cannot take focus here, or not in keyboard mode: nothing to judge
         before, after = item["before"], item["after"]
+        near = item.get("near") or []
         rings = focus_rings(before, after)
+        rings += [r for n in near for r in focus_rings(n["before"], n["after"])]
         changed = before is None or any(before[k] != after[k] for k in _FOCUS_KEYS)
-        if not changed or (before is None and not rings):
+        if not near and (not changed or (before is None and not rings)):
             add("focus-visible", "no visible change when focused", item["target"])
             continue
         around = composite([layer["color"] for layer in item["around"]])
         thick = [r for r in rings if r.colour is None or r.width >= FOCUS_MIN_PX - 0.01]
-        if not rings:
+        if not rings and near:
+            add(
+                "focus-thickness",
+                f"shown by {near[0]['target']}",
+                item["target"],
+                f"focus shows on {near[0]['target']}, with no outline, ring or border: "
+                "whether it is large enough needs a person",
+                REVIEW,
+            )
+        elif not rings:
             add(
                 "focus-thickness",
                 "only a colour or underline change",
@@ -171,7 +187,14 @@ def judge_focus(items: list[dict[str, Any]], check: str = "focus") -> list[Probl
     if items and not any(item["focusVisible"] for item in items):
         problems[("focus-setup", "no element matched :focus-visible")] = []
     return [
-        Problem(check, rule, FOCUS_CRITERIA[rule], tuple(targets), notes.get((rule, what), what))
+        Problem(
+            check,
+            rule,
+            FOCUS_CRITERIA[rule],
+            tuple(targets),
+            notes.get((rule, what), what),
+            ERROR if rule == "focus-setup" else outcomes[(rule, what)],
+        )
         for (rule, what), targets in problems.items()
     ]
 

@@ -164,14 +164,20 @@ CHECKS: tuple[Check, ...] = (
         "the WCAG text spacing clips no text",
         CELL,
         ("1.4.12",),
-        ("text-clipped",),
+        (
+            "text-clipped",
+            "text-clipped-unspaced",
+            "letter-spacing-important",
+            "word-spacing-important",
+            "line-height-important",
+        ),
         act=(
-            ("24afc2", ("text-clipped",)),
-            ("78fd32", ("text-clipped",)),
-            ("9e45ec", ("text-clipped",)),
+            ("24afc2", ("letter-spacing-important",)),
+            ("78fd32", ("line-height-important",)),
+            ("9e45ec", ("word-spacing-important",)),
             ("59br37", ("text-clipped",)),
         ),
-        scripts=("clipped_text",),
+        scripts=("important_spacing", "clipped_text"),
         restyles=True,
     ),
     # -- each url × viewport, the page as it is, in this order ---------------------------
@@ -195,7 +201,7 @@ CHECKS: tuple[Check, ...] = (
             ("ebe86a", ("focus-trap",)),
             ("oj04fd", ("focus-visible",)),
         ),
-        scripts=("tab_setup", "tab_stop"),
+        scripts=("tab_setup", "tab_stop", "focus_stop", "page_text"),
         applies=FOCUSABLE,
     ),
     Check(
@@ -206,6 +212,25 @@ CHECKS: tuple[Check, ...] = (
         ("skip-link-first", "skip-link-visible", "skip-link-target"),
         act=(("ye5d6e", ("skip-link-target",)),),
         scripts=("find_skip", "skip_target"),
+    ),
+    Check(
+        "viewport",
+        "the viewport lets a reader zoom to 200 %",
+        PAGE,
+        ("1.4.4",),
+        ("viewport-zoom",),
+        act=(("b4f0c3", ("viewport-zoom",)),),
+        applies="meta[name=viewport i][content]",
+    ),
+    # Last on its page: it turns the page to judge a lock.
+    Check(
+        "orientation",
+        "content is not locked to one orientation",
+        PAGE,
+        ("1.3.4",),
+        ("orientation-lock",),
+        act=(("b33eff", ("orientation-lock",)),),
+        scripts=("orientation",),
     ),
     Check(
         "forced-colors",
@@ -237,34 +262,40 @@ CHECKS: tuple[Check, ...] = (
 )
 
 # What the e2e/act run on this branch supports: docs/qa/act-report.md has the numbers.
+# Not claimed: 09o5cg (axe's color-contrast-enhanced runs on AAA themes only, and
+# --widget off has none; 1 of 13 caught), 59br37 (1 of 5 caught: clipping at 200 %
+# zoom is not measured), cf77f2 (axe's bypass is only ever for review here) and
+# b5c3f8 (axe's html-has-lang fails a MathML document, Inapplicable Example 2).
 ACT_RULES: tuple[ActRule, ...] = (
-    ActRule("afw4f7", "Text has minimum contrast", claimed=False),
+    ActRule("afw4f7", "Text has minimum contrast", claimed=True),
     ActRule("09o5cg", "Text has enhanced contrast", claimed=False),
-    ActRule("oj04fd", "Element in sequential focus order has visible focus", claimed=False),
-    ActRule("80af7b", "Focusable element has no keyboard trap", claimed=False),
+    ActRule("oj04fd", "Element in sequential focus order has visible focus", claimed=True),
+    ActRule("80af7b", "Focusable element has no keyboard trap", claimed=True),
     ActRule(
-        "a1b64e", "Focusable element has no keyboard trap via standard navigation", claimed=False
+        "a1b64e", "Focusable element has no keyboard trap via standard navigation", claimed=True
     ),
     ActRule(
         "ebe86a",
         "Focusable element has no keyboard trap via non-standard navigation",
-        claimed=False,
+        claimed=True,
     ),
+    # Unclaimed: 1 of 3 failed examples caught alone (a skip link on a page without
+    # <main> is left for review), too little to promise though the overall bar holds.
     ActRule(
         "ye5d6e", "Document has an instrument to move focus to non-repeated content", claimed=False
     ),
     ActRule("cf77f2", "Bypass Blocks of Repeated Content", claimed=False),
-    ActRule("24afc2", "Letter spacing in style attributes is not !important", claimed=False),
-    ActRule("78fd32", "Line height in style attributes is not !important", claimed=False),
-    ActRule("9e45ec", "Word spacing in style attributes is not !important", claimed=False),
+    ActRule("24afc2", "Letter spacing in style attributes is not !important", claimed=True),
+    ActRule("78fd32", "Line height in style attributes is not !important", claimed=True),
+    ActRule("9e45ec", "Word spacing in style attributes is not !important", claimed=True),
     ActRule("59br37", "Zoomed text node is not clipped with CSS overflow", claimed=False),
-    ActRule("b4f0c3", "Meta viewport allows for zoom", claimed=False),
+    ActRule("b4f0c3", "Meta viewport allows for zoom", claimed=True),
     ActRule(
-        "b33eff", "Orientation of the page is not restricted using CSS transforms", claimed=False
+        "b33eff", "Orientation of the page is not restricted using CSS transforms", claimed=True
     ),
     ActRule("b5c3f8", "HTML page has lang attribute", claimed=False),
-    ActRule("bf051a", "HTML page lang attribute has valid language tag", claimed=False),
-    ActRule("de46e4", "Element with lang attribute has valid language tag", claimed=False),
+    ActRule("bf051a", "HTML page lang attribute has valid language tag", claimed=True),
+    ActRule("de46e4", "Element with lang attribute has valid language tag", claimed=True),
     ActRule("5b7ae0", "HTML page lang and xml:lang attributes have matching values", claimed=True),
 )
 

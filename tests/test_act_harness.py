@@ -57,6 +57,12 @@ def test_the_subset_takes_the_first_of_each_outcome() -> None:
         if c.rule == "b4f0c3" and c.title.split()[-1] in ("1", "2")
     ]
     assert len(picked) == 6
+    every = subset(ALL, ("b4f0c3",), 2, every_failed=True)
+    failed = [c for c in ALL if c.rule == "b4f0c3" and c.expected == "failed"]
+    assert [c for c in every if c.expected == "failed"] == failed and len(failed) > 2
+    assert [c for c in every if c.expected != "failed"] == [
+        c for c in picked if c.expected != "failed"
+    ]
 
 
 def _report(urls: set[str], findings: list[dict[str, str]], errors: dict[str, str]) -> dict:  # type: ignore[type-arg]

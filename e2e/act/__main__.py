@@ -48,8 +48,9 @@ Legible's, written by `python -m e2e.act --out docs/qa` (see docs/qa/audit.md).
   reports, but the audit makes no promise about it. The ACT-format report
   (EARL, JSON-LD, as act-rules/act-tools reads it) is `act-report.json`
   beside this file.
-- **In CI:** `e2e/test_act.py` runs a subset of the claimed rules' examples and
-  fails on any false positive or a catch share under 95 %.
+- **In CI:** `e2e/test_act.py` runs every failed example of the claimed rules
+  and the first three passed and inapplicable ones of each, and fails on any
+  false positive or a catch share under 95 %.
 
 """
 

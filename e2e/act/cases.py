@@ -152,14 +152,19 @@ def asset_refs(text: str) -> set[str]:
     return {m.group(0).rstrip(".") for m in ASSET_REF.finditer(text)}
 
 
-def subset(cases: list[Case], rules: tuple[str, ...], per_outcome: int) -> list[Case]:
+def subset(
+    cases: list[Case], rules: tuple[str, ...], per_outcome: int, every_failed: bool = False
+) -> list[Case]:
     """The first `per_outcome` passed, failed and inapplicable examples of each rule in
-    `rules`, in the rules' own order: what CI can afford on every change."""
+    `rules`, in the rules' own order: what CI can afford on every change. With
+    `every_failed`, all the failed examples: the share caught is then the full run's,
+    not that of whichever examples come first."""
     taken: dict[tuple[str, str], int] = {}
     out = []
     for case in cases:
         key = (case.rule, case.expected)
-        if case.rule in rules and taken.get(key, 0) < per_outcome:
+        wanted = every_failed and case.expected == "failed"
+        if case.rule in rules and (wanted or taken.get(key, 0) < per_outcome):
             taken[key] = taken.get(key, 0) + 1
             out.append(case)
     return out

@@ -16,7 +16,8 @@
   };
   const skip = (e) => e === document.documentElement || e === document.body;
   const out = [];
-  const elements = deepAll(document.body);
+  const top = pageRoot();
+  const elements = deepAll(top);
   // 1. A clipping box whose content is larger than the box.
   for (const e of elements) {
     if (skip(e) || !e.getClientRects().length) continue;
@@ -30,7 +31,7 @@
     }
   }
   // 2. A text node that sticks out of a clipping ancestor.
-  const roots = [document.body, ...elements.filter(e => e.shadowRoot).map(e => e.shadowRoot)];
+  const roots = [top, ...elements.filter(e => e.shadowRoot).map(e => e.shadowRoot)];
   for (const root of roots) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {

@@ -1,12 +1,16 @@
-// Mark the first in-page link to <main> (or into it) with data-legible-skip.
-() => {
-  const main = document.querySelector('main');
-  for (const a of document.querySelectorAll('a[href^="#"]')) {
-    const dest = document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)));
-    if (dest && main && (dest === main || main.contains(dest))) {
-      a.setAttribute('data-legible-skip', '');
-      return true;
-    }
+// Mark the skip link to activate with data-legible-skip: the first Tab stop if it is
+// a same-page link (`firstKey`), else the first same-page link to the main content.
+(firstKey) => {
+  let chosen = null;
+  for (const [e, k] of (window.__legibleKeys || new Map())) {
+    if (k === firstKey && skipInfo(e)) chosen = e;
   }
-  return false;
+  if (!chosen) {
+    chosen = [...document.querySelectorAll('a[href^="#"]')].find((a) => {
+      const s = skipInfo(a);
+      return s && s.found && s.after && s.toMain !== false;
+    }) || null;
+  }
+  if (chosen) chosen.setAttribute('data-legible-skip', '');
+  return !!chosen;
 }

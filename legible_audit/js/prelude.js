@@ -27,6 +27,9 @@ const bgChain = (e) => {
   }
   return out;
 };
+// What a check walks: the body of an HTML page, or the root element of an SVG or XML
+// document (which has no body).
+const pageRoot = () => document.body || document.documentElement;
 const deepAll = (root = document) => {
   const out = [];
   const walk = (r) => {
@@ -65,8 +68,8 @@ const NATIVE = 'a[href], area[href], button, input:not([type=hidden]), select, t
 const interactive = () => deepAll().filter(
   e => (e.matches(NATIVE) || (e.hasAttribute('tabindex') && e.tabIndex >= 0))
     && !e.disabled && !e.closest('[inert]') && shown(e));
-const focusSnap = (e) => {
-  const s = getComputedStyle(e);
+const focusSnap = (e, pseudo = null) => {
+  const s = getComputedStyle(e, pseudo);
   const sides = ['Top', 'Right', 'Bottom', 'Left'];
   return {outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth,
           outlineColor: s.outlineColor, outlineOffset: s.outlineOffset, boxShadow: s.boxShadow,
@@ -76,8 +79,35 @@ const focusSnap = (e) => {
           borderColor: s.borderTopColor,
           background: s.backgroundColor, decoration: s.textDecorationLine};
 };
+// Where a focus indicator may be drawn besides the element itself: its ::before and
+// ::after, its ancestors up to three levels (not body), and the elements beside it
+// and beside them (ACT oj04fd counts any pixel that changes).
+const nearby = (e) => {
+  const out = [[e, '::before'], [e, '::after']];
+  let a = e;
+  for (let i = 0; i < 3 && a; i++) {
+    for (const s of [a.previousElementSibling, a.nextElementSibling]) if (s) out.push([s, null]);
+    a = parentDeep(a);
+    if (!a || a === document.body || a === document.documentElement) break;
+    out.push([a, null]);
+  }
+  return out;
+};
+const lookSnap = (n, pseudo) => {
+  const s = getComputedStyle(n, pseudo);
+  return {...focusSnap(n, pseudo), color: s.color, display: s.display,
+          visibility: s.visibility, opacity: s.opacity, transform: s.transform,
+          content: s.content, width: s.width, height: s.height};
+};
+const nearSnaps = (e) => nearby(e).map(([n, pseudo]) => ({n, pseudo, snap: lookSnap(n, pseudo)}));
+// The nearby boxes whose look changed since `before` (nearSnaps of the unfocused page).
+const nearChanges = (before) => (before || []).flatMap(({n, pseudo, snap}) => {
+  const now = lookSnap(n, pseudo);
+  if (JSON.stringify(now) === JSON.stringify(snap)) return [];
+  return [{target: cssPath(n) + (pseudo || ''), before: snap, after: now}];
+});
 // What a focused element looks like, where it is, and what is on top of it.
-const focusItem = (e, before) => {
+const focusItem = (e, before, nearBefore = null) => {
   const r = e.getBoundingClientRect();
   // Test the centre of each box the element draws (a link that wraps draws one per
   // line, and the centre of their union may be in neither); covered only if every
@@ -98,6 +128,35 @@ const focusItem = (e, before) => {
     focusVisible: e.matches(':focus-visible'), before, after: focusSnap(e),
     box: {left: r.left + scrollX, top: r.top + scrollY, right: r.right + scrollX,
           bottom: r.bottom + scrollY, width: r.width, height: r.height},
-    coveredBy, around: bgChain(parentDeep(e)),
+    coveredBy, around: bgChain(parentDeep(e)), near: nearChanges(nearBefore),
   };
+};
+// A same-page link's target (by id, then by name as fragment navigation does).
+const skipTarget = (a) => {
+  const href = a.getAttribute('href') || '';
+  if (!href.startsWith('#') || href.length < 2) return null;
+  let id = href.slice(1);
+  try { id = decodeURIComponent(id); } catch (x) { /* keep it as written */ }
+  return document.getElementById(id) || document.getElementsByName(id)[0] || null;
+};
+// A same-page link (href="#x"): its target, whether the target comes after the link,
+// and whether it is the main content (true, false, or null on a page without <main>):
+// <main> itself, inside it, around it, or just before it with no stop in between.
+const skipInfo = (a) => {
+  if (!a.matches('a[href^="#"]') || a.getAttribute('href').length < 2) return null;
+  const dest = skipTarget(a);
+  const main = document.querySelector('main, [role=main]');
+  const info = {href: a.getAttribute('href'), found: !!dest, after: false, toMain: null,
+                dest: dest ? cssPath(dest) : null};
+  if (!dest) return info;
+  info.after = dest !== a
+    && !!(a.compareDocumentPosition(dest) & Node.DOCUMENT_POSITION_FOLLOWING);
+  if (main) {
+    const before = !!(dest.compareDocumentPosition(main) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const between = before && interactive().some((e) => e.tabIndex >= 0
+      && (dest.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
+      && (e.compareDocumentPosition(main) & Node.DOCUMENT_POSITION_FOLLOWING));
+    info.toMain = within(dest, main) || dest.contains(main) || (before && !between);
+  }
+  return info;
 };

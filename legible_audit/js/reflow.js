@@ -2,7 +2,7 @@
 () => {
   const width = window.innerWidth;
   const wide = [];
-  for (const e of document.body.querySelectorAll('*')) {
+  for (const e of pageRoot().querySelectorAll('*')) {
     const r = e.getBoundingClientRect();
     if (r.right > width + 0.5 && r.width > 0) {
       wide.push(cssPath(e) + ` (right edge ${Math.round(r.right)}px)`);

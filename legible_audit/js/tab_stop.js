@@ -1,17 +1,18 @@
-// One Tab stop: the focused element as focus.js describes it, plus whether it
-// links into <main> (the skip link; keyboard.py).
-() => {
+// One Tab stop, read once the page's own focus handlers have run (a trap often moves
+// focus back from a blur handler's timer): the focused element as focus.js describes
+// it, plus where it links if it is a same-page link (a skip link; keyboard.py).
+// Null when focus is on the document: it left the page, for the browser's UI.
+async (settleMs) => {
+  await new Promise((done) => setTimeout(done, settleMs));
   const e = deepActive();
   if (!e || e === document.body || e === document.documentElement) return null;
-  const key = window.__legibleKeys || (window.__legibleKeys = new Map());
-  if (!key.has(e)) key.set(e, key.size);
+  const keys = window.__legibleKeys || (window.__legibleKeys = new Map());
+  if (!keys.has(e)) keys.set(e, keys.size);
   const before = (window.__legibleBefore && window.__legibleBefore.get(e)) || null;
-  const item = focusItem(e, before);
-  item.key = key.get(e);
-  item.href = e.getAttribute('href');
-  const id = (item.href || '').startsWith('#') ? decodeURIComponent(item.href.slice(1)) : null;
-  const dest = id ? document.getElementById(id) : null;
-  const main = document.querySelector('main');
-  item.skipsToMain = !!(dest && main && (dest === main || main.contains(dest)));
+  const near = (window.__legibleNear && window.__legibleNear.get(e)) || null;
+  const item = focusItem(e, before, near);
+  item.key = keys.get(e);
+  item.skip = skipInfo(e);
+  item.activates = e.matches('a[href], button, summary, [role=button], [role=link]');
   return item;
 }
