@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .i18n import N_, Message, translate
+
 
 class LegibleError(Exception):
     """Base class: the message is meant for the person who gave the input."""
@@ -105,20 +107,48 @@ class HTTPProblem(LegibleError):
         super().__init__(message)
 
 
+# An error page's title and text, by kind (msgids: service/i18n.py).
+PAGE_TEXT = {
+    "not_found": (
+        N_("Page not found"),
+        N_("The page you asked for does not exist or was removed."),
+    ),
+    "bad_request": (
+        N_("Bad request"),
+        N_("The address has a value that cannot be used:"),
+    ),
+    "unavailable": (
+        N_("Temporarily unavailable"),
+        N_("Something is wrong on our side. Please try again in a few minutes."),
+    ),
+    "method_not_allowed": (
+        N_("Not supported here"),
+        N_("This address is for reading; it does not take the action your browser sent."),
+    ),
+}
+
+
+def page_text(kind: str, lang: str) -> tuple[str, str]:
+    """The title and text of a `kind` error page, in `lang`."""
+    return (translate(lang, PAGE_TEXT[kind][0]), translate(lang, PAGE_TEXT[kind][1]))
+
+
 class PageError(HTTPProblem):
-    """An HTML error page. `kind` names its strings in i18n (`{kind}_title`,
-    `{kind}_body`); `details` lists what was wrong with the address."""
+    """An HTML error page. `kind` names its title and text (`PAGE_TEXT`); `details`
+    lists what was wrong with the address, translated where the page is rendered."""
 
     def __init__(
         self,
         status: int,
         kind: str,
-        details: Sequence[str] = (),
+        details: Sequence[Message] = (),
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        assert kind in PAGE_TEXT, kind
         self.kind = kind
         self.details = tuple(details)
-        super().__init__(status, f"{status} {kind}: {'; '.join(details)}", headers)
+        shown = "; ".join(map(str, details))
+        super().__init__(status, f"{status} {kind}: {shown}", headers)
 
 
 class ApiError(HTTPProblem):

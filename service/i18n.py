@@ -1,144 +1,81 @@
-"""Interface strings, in the site's language (LEGIBLE_SITE_LANG); an English article's
-page gets English."""
+"""Interface strings: the gettext catalogs in service/locale, one per language.
+
+Every string Legible shows readers (the pages' chrome, the error pages, the widget's
+panel) is an English msgid in `service/locale/messages.pot`, translated in
+`service/locale/{vi,en}/LC_MESSAGES/messages.po`. Templates say `_("…")` (Jinja2's
+i18n extension, `render.Renderer`); Python marks a msgid with `N_("…")` where it is
+named and translates it with `translate(lang, …)` where it is shown; the widget's
+strings are built into widget/src/i18n.js from the same catalogs by
+scripts/build-widget. `scripts/update-catalogs` extracts them all with Babel
+(babel.cfg) and updates the catalogs; tests/test_catalogs.py fails on a msgid a
+catalog lacks or leaves empty.
+
+The catalogs are read once per process and compiled in memory from the .po files
+into the standard library's gettext (about 10 ms each; importing Babel's reader
+about 100 ms, once, at start-up): no binary .mo is committed.
+"""
 
 from __future__ import annotations
 
-STRINGS: dict[str, dict[str, str]] = {
-    "vi": {
-        "site_name": "Trang tin",  # until LEGIBLE_SITE_NAME names the site
-        "skip": "Bỏ qua, đến nội dung chính",
-        "nav_label": "Điều hướng chính",
-        "home": "Trang chủ",
-        "search": "Tìm kiếm",
-        "search_short": "Tìm",  # the start of "search": the header's link on a narrow screen
-        "search_label": "Từ khóa tìm kiếm",
-        "search_button": "Tìm",
-        "prefs_form_label": "Tùy chọn hiển thị",
-        "preferences": "Tùy chọn hiển thị",
-        "size": "Cỡ chữ",
-        "size_smaller": "Giảm cỡ chữ",
-        "size_default": "Cỡ chữ mặc định",
-        "size_larger": "Tăng cỡ chữ",
-        "contrast": "Tương phản",
-        "spacing": "Giãn chữ",
-        "spacing_on": "Bật giãn dòng và giãn chữ",
-        "display_state": "Đang dùng",
-        "size_state": "Cỡ chữ {size} %",
-        "measure": "Độ dài dòng",
-        "measure_narrow": "Ngắn",
-        "measure_normal": "Vừa",
-        "measure_wide": "Dài",
-        "measure_state_narrow": "Dòng ngắn",
-        "measure_state_wide": "Dòng dài",
-        "font": "Phông chữ",
-        "font_sans": "Mặc định",
-        "font_serif": "Có chân",
-        "font_legible": "Dễ đọc",
-        "font_state_serif": "Phông có chân",
-        "font_state_legible": "Phông dễ đọc",
-        "all_options": "Tất cả tùy chọn hiển thị",
-        "apply": "Áp dụng",
-        "latest": "Tin mới nhất",
-        "tags": "Chủ đề",
-        "tag_title": "Chủ đề: {tag}",
-        "published": "Ngày đăng",
-        "updated": "Cập nhật",
-        "byline": "Tác giả",
-        "read_more": "Đọc tiếp",
-        "page_of": "Trang {page} / {pages}",
-        "pagination": "Phân trang",
-        "prev": "Trang trước",
-        "next": "Trang sau",
-        "results_for": "Kết quả tìm kiếm cho “{q}”",
-        "results_count": "Tìm thấy {n} bài viết",
-        "no_results": "Không tìm thấy bài viết nào cho “{q}”.",
-        "no_results_hint": "Hãy thử từ khóa ngắn hơn hoặc kiểm tra chính tả. Có thể gõ không dấu: “vien kiem sat”.",
-        "empty_query": "Nhập từ khóa để tìm bài viết. Có thể gõ không dấu.",
-        "no_articles": "Chưa có bài viết nào",
-        "no_articles_body": "Trang này chưa đăng bài viết nào. Các bài viết mới sẽ hiện ở đây ngay khi được đăng.",
-        "not_found_title": "Không tìm thấy trang",
-        "not_found_body": "Trang bạn tìm không tồn tại hoặc đã bị gỡ.",
-        "bad_request_title": "Yêu cầu không hợp lệ",
-        "bad_request_body": "Địa chỉ có giá trị không hợp lệ:",
-        "unavailable_title": "Tạm thời không phục vụ được",
-        "unavailable_body": "Hệ thống đang gặp sự cố. Vui lòng thử lại sau ít phút.",
-        "method_not_allowed_title": "Không hỗ trợ thao tác này",
-        "method_not_allowed_body": "Địa chỉ này chỉ dùng để xem trang, không nhận thao tác trình duyệt vừa gửi.",
-        "back_home": "Về trang chủ",
-        "prefs_intro": "Chọn cỡ chữ, độ tương phản và giãn chữ. Lựa chọn được ghi nhớ trên trình duyệt này, cho mọi trang.",
-        "prefs_current": "Đang dùng",
-        "powered_by": "Trang dùng Legible: không theo dõi, không quảng cáo.",
-        "valid_values": "Giá trị hợp lệ",
-    },
-    "en": {
-        "site_name": "News",
-        "skip": "Skip to main content",
-        "nav_label": "Main navigation",
-        "home": "Home",
-        "search": "Search",
-        "search_short": "Search",
-        "search_label": "Search terms",
-        "search_button": "Search",
-        "prefs_form_label": "Display options",
-        "preferences": "Display options",
-        "size": "Text size",
-        "size_smaller": "Smaller text",
-        "size_default": "Default text size",
-        "size_larger": "Larger text",
-        "contrast": "Contrast",
-        "spacing": "Text spacing",
-        "spacing_on": "Turn on wider line and letter spacing",
-        "display_state": "Now",
-        "size_state": "Text size {size} %",
-        "measure": "Line length",
-        "measure_narrow": "Short",
-        "measure_normal": "Medium",
-        "measure_wide": "Long",
-        "measure_state_narrow": "Short lines",
-        "measure_state_wide": "Long lines",
-        "font": "Typeface",
-        "font_sans": "Default",
-        "font_serif": "Serif",
-        "font_legible": "Easy to read",
-        "font_state_serif": "Serif typeface",
-        "font_state_legible": "Easy-to-read typeface",
-        "all_options": "All display options",
-        "apply": "Apply",
-        "latest": "Latest news",
-        "tags": "Topics",
-        "tag_title": "Topic: {tag}",
-        "published": "Published",
-        "updated": "Updated",
-        "byline": "By",
-        "read_more": "Read more",
-        "page_of": "Page {page} of {pages}",
-        "pagination": "Pagination",
-        "prev": "Previous page",
-        "next": "Next page",
-        "results_for": "Search results for “{q}”",
-        "results_count": "{n} articles found",
-        "no_results": "No articles found for “{q}”.",
-        "no_results_hint": "Try fewer words or check the spelling. Accents are optional.",
-        "empty_query": "Type a word to search the articles. Accents are optional.",
-        "no_articles": "No articles yet",
-        "no_articles_body": "Nothing has been published here yet. New articles will appear on this page as soon as they are published.",
-        "not_found_title": "Page not found",
-        "not_found_body": "The page you asked for does not exist or was removed.",
-        "bad_request_title": "Bad request",
-        "bad_request_body": "The address has a value that cannot be used:",
-        "unavailable_title": "Temporarily unavailable",
-        "unavailable_body": "Something is wrong on our side. Please try again in a few minutes.",
-        "method_not_allowed_title": "Not supported here",
-        "method_not_allowed_body": "This address is for reading; it does not take the action your browser sent.",
-        "back_home": "Back to the home page",
-        "prefs_intro": "Choose text size, contrast and spacing. Your choice is remembered in this browser, on every page.",
-        "prefs_current": "Current",
-        "powered_by": "Powered by Legible: no tracking, no ads.",
-        "valid_values": "Valid values",
-    },
-}
+from dataclasses import dataclass, field
+from functools import cache
+from gettext import GNUTranslations
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+LANGS = ("vi", "en")  # the languages of the catalogs (LEGIBLE_SITE_LANG, the widget)
 
 
-def strings(lang: str) -> dict[str, str]:
-    """English for English pages, Vietnamese for everything else."""
-    return STRINGS["en"] if lang.split("-")[0].lower() == "en" else STRINGS["vi"]
+def N_(message: str) -> str:
+    """Mark `message` as a msgid for extraction; `translate` shows it."""
+    return message
+
+
+def lang_of(lang: str) -> str:
+    """The catalog for a language tag: English for English, Vietnamese for the rest."""
+    return "en" if lang.split("-")[0].lower() == "en" else "vi"
+
+
+def po_path(lang: str) -> Path:
+    return LOCALE / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def translations(lang: str) -> GNUTranslations:
+    """The catalog of `lang` (see `lang_of`), compiled once per process."""
+    return _compiled(lang_of(lang))
+
+
+@cache
+def _compiled(lang: str) -> GNUTranslations:
+    with po_path(lang).open("rb") as source:
+        catalog = read_po(source, domain=DOMAIN)  # its plural forms: the .po's header
+    compiled = BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries left out, as gettext does
+    compiled.seek(0)
+    return GNUTranslations(compiled)
+
+
+def translate(lang: str, message: str, context: str | None = None) -> str:
+    """`message` (a msgid) in `lang`."""
+    found = translations(lang)
+    return found.pgettext(context, message) if context else found.gettext(message)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A msgid with its values, translated where it is shown (an error page's line)."""
+
+    msgid: str
+    values: dict[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        found = translate(lang, self.msgid)
+        return found % self.values if self.values else found
+
+    def __str__(self) -> str:  # logs and exception messages: the English
+        return self.text("en")

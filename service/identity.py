@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import SettingsInvalid
-from .i18n import strings
+from .i18n import N_, translate
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -53,7 +53,7 @@ class Identity:
         """Raises SettingsInvalid naming LEGIBLE_SITE_LOGO when the logo cannot be used."""
         lang = settings.site_lang
         return cls(
-            name=(settings.site_name or "").strip() or strings(lang)["site_name"],
+            name=(settings.site_name or "").strip() or translate(lang, N_("News")),  # unnamed
             tagline=(settings.site_tagline or "").strip(),
             lang=lang,
             footer=(settings.site_footer or "").strip(),

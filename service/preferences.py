@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from . import fonts
+from .i18n import N_, Message
 
 SIZES = (100, 125, 150, 175, 200)
 DEFAULT_SIZE = 100
@@ -24,6 +25,17 @@ DEFAULT_MEASURE = "normal"
 # Typeface: the system sans, a serif, a face designed for legibility (service/fonts.py).
 FONTS = tuple(fonts.FONTS)
 DEFAULT_FONT = fonts.DEFAULT
+# What the display options call line length and typeface, each choice, and a choice
+# other than the default in the summary of what is in use (msgids: service/i18n.py).
+CHOICE_NAMES = {"measure": N_("Line length"), "font": N_("Typeface")}
+CHOICE_LABELS = {
+    "measure": {"narrow": N_("Short"), "normal": N_("Medium"), "wide": N_("Long")},
+    "font": {"sans": N_("Default"), "serif": N_("Serif"), "legible": N_("Easy to read")},
+}
+CHOICE_STATES = {
+    "measure": {"narrow": N_("Short lines"), "wide": N_("Long lines")},
+    "font": {"serif": N_("Serif typeface"), "legible": N_("Easy-to-read typeface")},
+}
 COOKIE = "legible_pref"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 VARIANT_PARAMS = ("theme", "size", "spacing", "measure", "font")
@@ -90,7 +102,7 @@ class Resolved:
 
     preference: Preference = DEFAULT
     redirect: str | None = None
-    errors: tuple[str, ...] = ()
+    errors: tuple[Message, ...] = ()
     vary_cookie: bool = False  # a bare URL: the answer depends on the cookie
     private: bool = False  # the answer is this reader's own: never in a shared cache
 
@@ -130,13 +142,17 @@ def _parse_field(name: str, value: str, themes: Sequence[str]) -> object | None:
     return _one_of(value, MEASURES if name == "measure" else FONTS)
 
 
-def _invalid(name: str, value: str, themes: Sequence[str]) -> str:
-    """The error page's line for a bad value (the pages are Vietnamese)."""
+def _invalid(name: str, value: str, themes: Sequence[str]) -> Message:
+    """The error page's line for a bad value, translated where the page is rendered."""
     shown = repr(value[:40])
     if name == "spacing":
-        return f"spacing={shown}: dùng 1 (bật) hoặc 0 (tắt)"
+        return Message(N_("spacing=%(value)s: use 1 (on) or 0 (off)"), {"value": shown})
     valid = {"theme": themes, "size": [str(s) for s in SIZES], "measure": MEASURES}
-    return f"{name}={shown}: chọn một trong {', '.join(valid.get(name, FONTS))}"
+    listed = ", ".join(valid.get(name, FONTS))
+    return Message(
+        N_("%(name)s=%(value)s: choose one of %(valid)s"),
+        {"name": name, "value": shown, "valid": listed},
+    )
 
 
 def parse_cookie(value: str | None, themes: Iterable[str]) -> Preference | None:

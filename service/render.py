@@ -30,9 +30,12 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 import jinja2
 
 from .articles import Article
-from .i18n import strings
+from .i18n import translations
 from .identity import Identity
 from .preferences import (
+    CHOICE_LABELS,
+    CHOICE_NAMES,
+    CHOICE_STATES,
     DEFAULT,
     DEFAULT_SIZE,
     FONTS,
@@ -52,7 +55,7 @@ SLUG_MARK, TITLE_MARK, MAIN_MARK = (
     f"x0legible0{name}0mark0x" for name in ("slug", "title", "main")
 )
 _MARKS = re.compile(f"({SLUG_MARK}|{TITLE_MARK}|{MAIN_MARK})")
-# Layouts kept (about 4-5 KB each): 540 variants x two article languages, with room.
+# Layouts kept (about 4-5 KB each): 540 variants, with room.
 # More variants than this only cost a layout render for the least recent ones.
 SHELLS = 2048
 
@@ -143,12 +146,17 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=False,
             auto_reload=False,
+            extensions=["jinja2.ext.i18n"],
+        )
+        # The chrome speaks the site's language, whatever an article's (service/i18n.py).
+        self.env.install_gettext_translations(  # type: ignore[attr-defined]
+            translations(identity.lang), newstyle=True
         )
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
         self.env.filters["keep_variant"] = keep_variant
         self.env.globals["tag_path"] = tag_path
-        self._shells: dict[tuple[Preference, str], list[bytes | str]] = {}
+        self._shells: dict[Preference, list[bytes | str]] = {}
         self._lock = threading.Lock()  # builds run on several threads
 
     def page(
@@ -157,18 +165,14 @@ class Renderer:
         *,
         pref: Preference,
         here: str = "/",
-        lang: str | None = None,
         **context: Any,
     ) -> str:
         """Render `template` for one variant. `here` is the page's own path and
-        query without variant parameters: the controls send the reader back to it.
-        `lang`: the chrome's language (an article's); the site's by default."""
-        return self.env.get_template(template).render(
-            self._values(template, pref, here, lang or self.identity.lang, context)
-        )
+        query without variant parameters: the controls send the reader back to it."""
+        return self.env.get_template(template).render(self._values(template, pref, here, context))
 
     def _values(
-        self, template: str, pref: Preference, here: str, lang: str, context: dict[str, Any]
+        self, template: str, pref: Preference, here: str, context: dict[str, Any]
     ) -> dict[str, Any]:
         def url(path: str, **params: str) -> str:
             return build_url(path, [(k, v) for k, v in params.items() if v], pref)
@@ -181,8 +185,10 @@ class Renderer:
             "measures": MEASURES,
             "fonts": FONTS,
             "variant_fields": list(zip(VARIANT_PARAMS, pref.fields(), strict=True)),
-            "lang": lang,
-            "t": strings(lang),
+            "lang": self.identity.lang,  # the chrome's: <html lang>
+            "choice_names": CHOICE_NAMES,
+            "choice_labels": CHOICE_LABELS,
+            "choice_states": CHOICE_STATES,
             "css_url": self.css_url,
             "site": self.identity,
             "url": url,
@@ -198,9 +204,7 @@ class Renderer:
         per revision, off the event loop)."""
         template = self.env.get_template(ARTICLE)
         here = f"/articles/{article.slug}"
-        context = template.new_context(
-            self._values(ARTICLE, DEFAULT, here, article.lang, {"article": article})
-        )
+        context = template.new_context(self._values(ARTICLE, DEFAULT, here, {"article": article}))
         title, main = ("".join(template.blocks[name](context)) for name in ("title", "main"))
         pieces = tuple(p.encode() if isinstance(p, str) else p for p in split_links(main))
         return ArticleParts(article.slug, article.revision, article.lang, title.encode(), pieces)
@@ -208,7 +212,7 @@ class Renderer:
     def article_page(self, parts: ArticleParts, pref: Preference) -> bytes:
         """The article's page in `pref`: what `page("article.html", …)` renders, encoded."""
         out: list[bytes] = []
-        for piece in self._shell(pref, parts.lang):
+        for piece in self._shell(pref):
             if isinstance(piece, bytes):
                 out.append(piece)
             elif piece == MAIN_MARK:
@@ -217,28 +221,28 @@ class Renderer:
                 out.append(parts.title if piece == TITLE_MARK else parts.slug.encode())
         return b"".join(out)
 
-    def warm(self, prefs: Iterable[Preference], lang: str = "vi") -> None:
+    def warm(self, prefs: Iterable[Preference]) -> None:
         """Compile the templates and render the article layout for `prefs` now, so the
         first misses after a start (a deploy) do not pay for it."""
         for pref in prefs:
-            self._shell(pref, lang)
+            self._shell(pref)
 
-    def _shell(self, pref: Preference, lang: str) -> list[bytes | str]:
-        """The article layout in one variant and language, UTF-8, cut at the marks (str)."""
-        found = self._shells.get((pref, lang))
+    def _shell(self, pref: Preference) -> list[bytes | str]:
+        """The article layout in one variant, UTF-8, cut at the marks (str)."""
+        found = self._shells.get(pref)
         if found is None:
             # The article template with its own blocks replaced by marks.
             shell = self.env.from_string(
                 f'{{% extends "{ARTICLE}" %}}{{% block title %}}{TITLE_MARK}{{% endblock %}}'
                 f"{{% block main %}}{MAIN_MARK}{{% endblock %}}"
             )
-            values = self._values(ARTICLE, pref, f"/articles/{SLUG_MARK}", lang, {})
+            values = self._values(ARTICLE, pref, f"/articles/{SLUG_MARK}", {})
             pieces = _MARKS.split(shell.render(values))
             found = [p if i % 2 else p.encode() for i, p in enumerate(pieces)]
             with self._lock:
                 if len(self._shells) >= SHELLS:  # the oldest goes, not all of them
                     self._shells.pop(next(iter(self._shells)))
-                self._shells[(pref, lang)] = found
+                self._shells[pref] = found
         return found
 
 

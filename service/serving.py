@@ -36,8 +36,8 @@ from cachetools import LRUCache
 from .answers import HotRoute, HotRoutes
 from .articles import Article
 from .delivery import ENCODINGS, Entry, make_entry, negotiate_cached
+from .errors import page_text
 from .figures import media_digests, with_sizes
-from .i18n import strings
 from .pagecache import PageCache
 from .preferences import Preference
 from .purge import article_tag
@@ -70,13 +70,8 @@ def page_headers(tags: Sequence[str], vary_cookie: bool, status: int = 200) -> d
 
 def not_found_context(lang: str) -> dict[str, Any]:
     """The error template's values for a 404 in `lang`, rendered into a cached entry."""
-    t = strings(lang)
-    return {
-        "title": t["not_found_title"],
-        "message": t["not_found_body"],
-        "details": [],
-        "page": "error",
-    }
+    title, message = page_text("not_found", lang)
+    return {"title": title, "message": message, "details": [], "page": "error"}
 
 
 class Pages:
@@ -132,7 +127,7 @@ class Pages:
                 return self.html("error.html", pref, tags, status=404, **not_found_context(lang))
             if not is_slug(found.slug):  # the marks stand for a slug: nothing to escape
                 return self.html("article.html", pref, tags, here=f"/articles/{slug}",
-                                 lang=found.lang, article=found)  # fmt: skip
+                                 article=found)  # fmt: skip
             parts = self.renderer.article_parts(with_photos(found, self.store))
             with self.parts_lock, contextlib.suppress(ValueError):  # larger than the budget
                 self.parts[slug] = parts

@@ -44,8 +44,10 @@ from string import Template
 from cachetools import LRUCache, TTLCache
 
 from .delivery import Entry, make_entry
-from .i18n import strings
+from .i18n import LANGS, translate
 from .preferences import (
+    CHOICE_LABELS,
+    CHOICE_NAMES,
     COOKIE,
     COOKIE_MAX_AGE,
     COOKIE_SEPARATOR,
@@ -75,7 +77,6 @@ BUNDLE_PATH = re.compile(r"/widget/legible-widget\.([0-9a-f]{16})\.js")
 OLD_BUNDLES_BYTES = 512 * 1024  # older bundles in memory: about 16 (32 KB each, all encodings)
 UNKNOWN_KEPT = 1024  # hashes remembered as not stored, for UNKNOWN_SECONDS
 EXAMPLE_ORIGIN = "https://legible.example"
-LANGS = ("vi", "en")  # the widget's languages (data-lang)
 _PLACEHOLDER = re.compile(r"__LEGIBLE_[A-Z]+__")
 
 
@@ -146,8 +147,11 @@ def _preference_rules() -> dict[str, object]:
             name: {
                 "values": list(values),
                 "default": default,
-                "legend": {lang: strings(lang)[name] for lang in LANGS},
-                "labels": {lang: [strings(lang)[f"{name}_{v}"] for v in values] for lang in LANGS},
+                "legend": {lang: translate(lang, CHOICE_NAMES[name]) for lang in LANGS},
+                "labels": {
+                    lang: [translate(lang, CHOICE_LABELS[name][v]) for v in values]
+                    for lang in LANGS
+                },
             }
             for name, values, default in (
                 ("measure", MEASURES, DEFAULT_MEASURE),

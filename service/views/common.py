@@ -13,11 +13,12 @@ from ..answers import HotRoute
 from ..delivery import Entry, RawResponse
 from ..delivery import respond as delivery_respond
 from ..errors import PageError
+from ..i18n import N_, Message
 from ..preferences import COOKIE, Preference, Resolved, resolve
 from ..site import Site
 
 MAX_URL = 4096
-URL_TOO_LONG = "địa chỉ quá dài"
+URL_TOO_LONG = Message(N_("address too long"))
 
 
 def site_of(request: Request) -> Site:
@@ -50,7 +51,7 @@ def page_param(raw: dict[str, str]) -> tuple[int, str | None]:
         return 1, None
     value = value.strip()
     if not (value.isascii() and value.isdigit()) or len(value) > 6 or int(value) < 1:
-        raise PageError(400, "bad_request", ["page: dùng số nguyên từ 1"])
+        raise PageError(400, "bad_request", [Message(N_("page: use a whole number from 1"))])
     return int(value), (str(int(value)) if int(value) > 1 else None)
 
 

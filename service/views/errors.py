@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 
 from ..counters import store_error
 from ..delivery import Entry
-from ..errors import ApiError, PageError, StoreUnavailable
-from ..i18n import strings
+from ..errors import ApiError, PageError, StoreUnavailable, page_text
+from ..i18n import Message
 from ..preferences import Resolved
 from ..purge import LISTS
 from ..serving import HTML, not_found_context
@@ -32,18 +32,20 @@ def error_page(
     request: Request,
     status: int,
     kind: str,
-    details: Sequence[str] = (),
+    details: Sequence[Message] = (),
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """An uncached HTML error page; `kind` picks its title and text from i18n."""
+    """An uncached HTML error page in the site's language; `kind` picks its title and
+    text (`errors.PAGE_TEXT`)."""
     site = site_of(request)
-    t = strings(site.renderer.identity.lang)
+    lang = site.renderer.identity.lang
+    title, message = page_text(kind, lang)
     body = site.renderer.page(
         "error.html",
         pref=lenient_pref(request, site.theme_names),
-        title=t[f"{kind}_title"],
-        message=t[f"{kind}_body"],
-        details=list(details),
+        title=title,
+        message=message,
+        details=[detail.text(lang) for detail in details],
         page="error",
     )
     out = {"Cache-Control": "no-store", **(headers or {})}

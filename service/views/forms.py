@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..errors import PageError
+from ..i18n import N_, Message
 from ..preferences import (
     COOKIE,
     COOKIE_MAX_AGE,
@@ -48,7 +49,7 @@ async def preferences_submit(request: Request) -> Response:
     themes = site.theme_names
     body = await read_limited(request, MAX_FORM)
     if body is None:
-        raise PageError(400, "bad_request", ["biểu mẫu quá lớn"])
+        raise PageError(400, "bad_request", [Message(N_("form too large"))])
     fields: dict[str, str] = {}
     for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
         fields[k] = v  # the last value wins: a checkbox follows its hidden "0"

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..delivery import Entry
 from ..errors import PageError
+from ..i18n import N_, Message
 from ..preferences import DEFAULT, build_url
 from ..purge import LISTS
 from ..render import page_links, tag_path
@@ -100,7 +101,8 @@ async def search(request: Request) -> Response:
     raw = first_values(request)
     query = " ".join(unicodedata.normalize("NFC", raw.get("q", "")).split())
     if len(query) > MAX_QUERY:
-        raise PageError(400, "bad_request", [f"q: tối đa {MAX_QUERY} ký tự"])
+        too_long = Message(N_("q: at most %(max)s characters"), {"max": MAX_QUERY})
+        raise PageError(400, "bad_request", [too_long])
     page_no, canon = page_param(raw)
     resolved = preflight(request, {"q": query or None, "page": canon if query else None})
     if resolved.redirect:
