@@ -126,20 +126,52 @@ def test_page_is_vietnamese_with_skip_link_and_landmarks(portal_page: Node) -> N
     assert article(portal_page) in list(target.iter())
 
 
-def test_english_article_has_english_page_and_ui(
+def test_an_english_article_on_a_vietnamese_site_keeps_the_sites_chrome(
     demo_client: TestClient, parse_html: Parse
 ) -> None:
+    """The chrome speaks the site's language; the article says it is in English."""
     response = demo_client.get(f"/articles/{EN_SLUG}")
     assert response.status_code == 200
     doc = parse_html(response.text)
-    assert doc.one("html").attrs["lang"] == "en"
+    assert doc.one("html").attrs["lang"] == "vi"
+    assert article(doc).attrs["lang"] == "en"
     assert doc.one("h1").text == "How to change text size and contrast"
+    assert doc.one("a", class_="skip").text == "Bỏ qua, đến nội dung chính"
     chrome = doc.one("header").text + " " + doc.one("footer").text
-    for english in ("Skip to main content", "Display options", "Text size", "Contrast", "Search"):
-        assert english in doc.text, english
-    for vietnamese in ("Trang chủ", "Cỡ chữ", "Tương phản", "Tìm kiếm", "Bỏ qua"):
-        assert vietnamese not in chrome, vietnamese
+    for vietnamese in ("Tùy chọn hiển thị", "Cỡ chữ", "Tương phản", "Tìm kiếm"):
+        assert vietnamese in chrome, vietnamese
+    for english in ("Skip to main content", "Display options", "Text size", "Search"):
+        assert english not in chrome, english
+    # The chrome's words inside the English article say they are Vietnamese.
+    label = article(doc).one("span", class_="label")
+    assert (label.text, label.attrs.get("lang")) == ("Ngày đăng: ", "vi")
+
+
+def test_a_restart_in_english_speaks_english_and_marks_vietnamese_articles(
+    make_client: MakeClient, parse_html: Parse
+) -> None:
+    """The same store, restarted with LEGIBLE_SITE_LANG=en: English chrome everywhere,
+    and a Vietnamese article (and its teaser) keeps lang="vi"."""
+    slug = "thu-vien-thanh-pho-mo-cua-den-21-gio"
+    vi_site = make_client(demo=True)
+    assert parse_html(vi_site.get(f"/articles/{slug}").text).one("html").attrs["lang"] == "vi"
+    en_site = make_client(site_lang="en")  # the demo articles are in the store now
+    doc = parse_html(en_site.get(f"/articles/{slug}").text)
+    assert doc.one("html").attrs["lang"] == "en"
+    assert article(doc).attrs["lang"] == "vi"
     assert doc.one("a", class_="skip").text == "Skip to main content"
+    assert "Display options" in doc.one("header").text
+    assert "Cỡ chữ" not in doc.one("header").text
+    assert "Tùy chọn hiển thị" not in doc.one("header").text
+    label = article(doc).one("span", class_="label")
+    assert (label.text, label.attrs.get("lang")) == ("Published: ", "en")
+    english = parse_html(en_site.get(f"/articles/{EN_SLUG}").text)
+    assert "lang" not in article(english).attrs  # the page's own language: nothing to say
+    front = parse_html(en_site.get("/").text)
+    assert front.one("h1").text == "Latest news"
+    langs = {teaser.one("a").text: teaser.attrs.get("lang") for teaser in teasers(front)}
+    assert langs["How to change text size and contrast"] == "en"
+    assert list(langs.values()).count("vi") == 5
 
 
 def test_vietnamese_demo_article_keeps_vietnamese_ui(

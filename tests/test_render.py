@@ -61,7 +61,6 @@ def test_every_variant_assembles_to_the_rendered_page(renderer: Renderer, articl
             "article.html",
             pref=pref,
             here=f"/articles/{article.slug}",
-            lang=article.lang,
             article=article,
         )
         assert renderer.article_page(parts, pref) == rendered.encode(), pref

@@ -15,8 +15,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from service import Settings, create_app
-from service.i18n import strings
+from service.i18n import translate
 from service.preferences import (
+    CHOICE_LABELS,
+    CHOICE_NAMES,
     COOKIE,
     COOKIE_MAX_AGE,
     COOKIE_SEPARATOR,
@@ -149,9 +151,10 @@ def test_preference_rules_are_injected_from_python(assets: dict[str, WidgetAsset
     assert choices["font"]["default"] == DEFAULT_FONT
     for name, choice in choices.items():
         for lang in ("vi", "en"):
-            t = strings(lang)
-            assert choice["legend"][lang] == t[name]
-            assert choice["labels"][lang] == [t[f"{name}_{v}"] for v in choice["values"]]
+            assert choice["legend"][lang] == translate(lang, CHOICE_NAMES[name])
+            labels = [translate(lang, CHOICE_LABELS[name][v]) for v in choice["values"]]
+            assert choice["labels"][lang] == labels
+    assert choices["font"]["labels"]["vi"] == ["Mặc định", "Có chân", "Dễ đọc"]
     # The widget writes the cookie as its fields' values in `params` order, joined by
     # the separator: the server must read that back as the same choice.
     fields = {"theme": "dark", "size": "150", "spacing": "1", "measure": "wide", "font": "serif"}
