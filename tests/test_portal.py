@@ -150,6 +150,64 @@ def test_an_english_site_speaks_english_on_its_own_pages(tmp_path: Path, parse_h
         Settings.from_env({"LEGIBLE_SITE_LANG": "fr"})
 
 
+CHROME = {  # what a reader sees of the chrome on an empty store, by LEGIBLE_SITE_LANG
+    "vi": {
+        "skip": "Bỏ qua, đến nội dung chính",
+        "empty": "Chưa có bài viết nào",
+        "options": "Tùy chọn hiển thị",
+        "404": "Không tìm thấy trang",
+        "400": "Yêu cầu không hợp lệ",
+        "detail": "size='300': chọn một trong 100, 125, 150, 175, 200",
+        "page": "page: dùng số nguyên từ 1",
+        "405": "Không hỗ trợ thao tác này",
+        "home": "Về trang chủ",
+    },
+    "en": {
+        "skip": "Skip to main content",
+        "empty": "No articles yet",
+        "options": "Display options",
+        "404": "Page not found",
+        "400": "Bad request",
+        "detail": "size='300': choose one of 100, 125, 150, 175, 200",
+        "page": "page: use a whole number from 1",
+        "405": "Not supported here",
+        "home": "Back to the home page",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_chrome_and_the_error_pages_speak_the_sites_language(
+    tmp_path: Path, parse_html: Parse, lang: str
+) -> None:
+    words, other = CHROME[lang], CHROME["en" if lang == "vi" else "vi"]
+    with TestClient(create_app(Settings(db=str(tmp_path / "t.db"), site_lang=lang))) as client:
+        pages = {
+            "empty": client.get("/"),
+            "404": client.get("/articles/no-such-article"),
+            "400": client.get("/?size=300"),
+            "page": client.get("/?page=0"),
+            "405": client.delete("/"),
+            "prefs": client.get("/preferences"),
+            "search": client.get("/search?q=nothing"),
+        }
+    assert [r.status_code for r in pages.values()] == [200, 404, 400, 400, 405, 200, 200]
+    docs = {name: parse_html(r.text) for name, r in pages.items()}
+    for name, doc in docs.items():
+        assert doc.one("html").attrs["lang"] == lang, name
+        assert doc.one("a", class_="skip").text == words["skip"], name
+        for key in ("skip", "options", "home"):
+            assert other[key] not in pages[name].text, (name, key)
+    assert docs["empty"].one("h1").text == words["empty"]
+    assert docs["prefs"].one("h1").text == words["options"]
+    for status in ("404", "400", "405"):
+        assert docs[status].one("h1").text == words[status], status
+        assert docs[status].one("main").find_all("a")[-1].text == words["home"]
+    for name in ("400", "page"):
+        details = [li.text for li in docs[name].one("main").find_all("li")]
+        assert details == [words["detail" if name == "400" else "page"]]
+
+
 def test_the_logo_is_served_immutable_with_the_name_as_its_alt(
     tmp_path: Path, parse_html: Parse
 ) -> None:
