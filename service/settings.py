@@ -145,7 +145,7 @@ class Settings:
     )
     site_lang: str = setting(
         "vi",
-        "the language of the site's own pages (the front page, search, errors) and feed",
+        "the language of the interface on every page (an article keeps its own lang) and the feed",
         choices=("vi", "en"),
         see="your-portal.md",
     )
