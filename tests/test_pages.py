@@ -144,7 +144,7 @@ def test_an_english_article_on_a_vietnamese_site_keeps_the_sites_chrome(
         assert english not in chrome, english
     # The chrome's words inside the English article say they are Vietnamese.
     label = article(doc).one("span", class_="label")
-    assert (label.text, label.attrs.get("lang")) == ("Ngày đăng: ", "vi")
+    assert (label.text, label.attrs.get("lang")) == ("Ngày đăng:", "vi")
 
 
 def test_a_restart_in_english_speaks_english_and_marks_vietnamese_articles(
@@ -164,7 +164,7 @@ def test_a_restart_in_english_speaks_english_and_marks_vietnamese_articles(
     assert "Cỡ chữ" not in doc.one("header").text
     assert "Tùy chọn hiển thị" not in doc.one("header").text
     label = article(doc).one("span", class_="label")
-    assert (label.text, label.attrs.get("lang")) == ("Published: ", "en")
+    assert (label.text, label.attrs.get("lang")) == ("Published:", "en")
     english = parse_html(en_site.get(f"/articles/{EN_SLUG}").text)
     assert "lang" not in article(english).attrs  # the page's own language: nothing to say
     front = parse_html(en_site.get("/").text)
