@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 import jinja2
 
 from .articles import Article
-from .i18n import translations
+from .i18n import LANGS, po_path, translations
 from .identity import Identity
 from .preferences import (
     CHOICE_LABELS,
@@ -118,7 +118,10 @@ def tag_path(tag: str) -> str:
 
 
 def template_hash() -> str:
+    """Changes with any template or translation (the catalogs' words are the pages')."""
     digest = hashlib.sha256()
+    for lang in LANGS:
+        digest.update(lang.encode() + b"\0" + po_path(lang).read_bytes())
     for path in sorted(TEMPLATES.glob("*.html")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]

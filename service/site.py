@@ -39,8 +39,8 @@ MEDIA_CACHE_BYTES = 32 * 1024 * 1024  # photos served lately (views/media.py), b
 
 
 def pages_version(css: bytes) -> str:
-    """Changes with any template, theme or CSS change: every cached page gets a new
-    key, and the README's gallery (e2e/gallery.py) is out of date."""
+    """Changes with any template, translation, theme or CSS change: every cached page
+    gets a new key, and the README's gallery (e2e/gallery.py) is out of date."""
     return template_hash() + assets.content_hash(css)[:8]
 
 
