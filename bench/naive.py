@@ -38,7 +38,6 @@ async def article(request: Request) -> HTMLResponse:
         "article.html",
         pref=resolved.preference,
         here=f"/articles/{slug}",
-        lang=found.lang,
         article=found,
     )
     return HTMLResponse(html)
