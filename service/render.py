@@ -9,9 +9,8 @@ blocks (title, main) are rendered once per revision (`article_parts`), the
 layout around them (the chrome, in the site's language) once per variant with
 markers where the article's values go (`_shell`), and a variant's page joins the
 two and points the article's local links at the variant (`article_page`). The
-result is the
-page `page("article.html", …)` renders, UTF-8 encoded (tests/test_render.py
-checks every variant).
+result is the page `page("article.html", …)` renders, UTF-8 encoded
+(tests/test_render.py checks every variant).
 """
 
 from __future__ import annotations
