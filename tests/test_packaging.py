@@ -38,6 +38,9 @@ def test_wheel_carries_templates_themes_widget_and_demo(tmp_path: Path) -> None:
         *(f"service/_data/themes/{p.name}" for p in (ROOT / "themes").iterdir()),
         *(f"service/_data/widget/{p.name}" for p in (ROOT / "widget").iterdir() if p.is_file()),
         *(f"service/templates/{p.name}" for p in (ROOT / "service/templates").glob("*.html")),
+        # The interface strings' catalogs, read at start-up (service/i18n.py).
+        "service/locale/vi/LC_MESSAGES/messages.po",
+        "service/locale/en/LC_MESSAGES/messages.po",
         *(f"service/demo/{p.name}" for p in (ROOT / "service/demo").glob("*.json")),
         *(f"service/static/demo/{p.name}" for p in (ROOT / "service/static/demo").glob("*.svg")),
         # legible audit: its checks' scripts and the HTML report's stylesheet and script.
