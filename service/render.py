@@ -19,15 +19,17 @@ import hashlib
 import html
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
+from gettext import GNUTranslations
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import jinja2
+from markupsafe import Markup, escape
 
 from .articles import Article
 from .i18n import LANGS, po_path, translations
@@ -127,6 +129,31 @@ def template_hash() -> str:
     return digest.hexdigest()[:12]
 
 
+def gettext_functions(catalog: GNUTranslations) -> dict[str, Callable[..., str]]:
+    """`_`, `gettext`, `ngettext` and `pgettext` for the templates, as jinja2.ext.i18n's
+    newstyle ones behave (values by name, escaped; `%%` is a percent sign), but plain
+    functions, not context calls: 5 us a string instead of 20 (a page has about 30).
+    The translation is escaped too: a catalog holds text, never markup."""
+
+    @cache
+    def plain(message: str, context: str | None = None) -> Markup:
+        found = catalog.pgettext(context, message) if context else catalog.gettext(message)
+        return escape(found) % {}
+
+    def gettext(message: str, /, **values: Any) -> str:
+        return escape(catalog.gettext(message)) % values if values else plain(message)
+
+    def pgettext(context: str, message: str, /, **values: Any) -> str:
+        if values:
+            return escape(catalog.pgettext(context, message)) % values
+        return plain(message, context)
+
+    def ngettext(singular: str, plural: str, num: int, /, **values: Any) -> str:
+        return escape(catalog.ngettext(singular, plural, num)) % {"num": num, **values}
+
+    return {"_": gettext, "gettext": gettext, "pgettext": pgettext, "ngettext": ngettext}
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleParts:
     """An article's own blocks, rendered once per revision and shared by every variant."""
@@ -152,9 +179,9 @@ class Renderer:
             extensions=["jinja2.ext.i18n"],
         )
         # The chrome speaks the site's language, whatever an article's (service/i18n.py).
-        self.env.install_gettext_translations(  # type: ignore[attr-defined]
-            translations(identity.lang), newstyle=True
-        )
+        catalog = translations(identity.lang)
+        self.env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+        self.env.globals.update(gettext_functions(catalog))
         self.env.filters["dmy"] = _dmy
         self.env.filters["isodmy"] = _isodmy
         self.env.filters["keep_variant"] = keep_variant
