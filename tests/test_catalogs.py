@@ -78,26 +78,26 @@ def test_the_catalogs_are_current(extracted: set[Key], path: str) -> None:
     assert extracted - committed == set(), "missing: run scripts/update-catalogs"
 
 
-def test_a_new_template_string_without_a_translation_is_caught(tmp_path: Path) -> None:
+def test_a_new_string_without_a_translation_is_caught(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(ROOT / "service" / "templates", tree / "service" / "templates")
     (tree / "service" / "templates" / "new.html").write_text(
         '<p>{{ _("A sentence nobody translated") }}</p>\n', encoding="utf-8"
     )
+    (tree / "service" / "new.py").write_text(
+        'from .i18n import N_\n\nLINE = N_("A line nobody translated")\n', encoding="utf-8"
+    )
     found = keys(extract(tree, tmp_path))
     assert ("Display options", None) in found
+    new = [("A line nobody translated", None), ("A sentence nobody translated", None)]
     for lang in LANGS:
-        missing = untranslated(found, read(po_path(lang)))
-        assert missing == [("A sentence nobody translated", None)], lang
+        assert untranslated(found, read(po_path(lang))) == new, lang
     # An empty msgstr counts as missing too.
     catalog = read(po_path("vi"))
     message = catalog.get("Display options")
     assert message is not None
     message.string = ""
-    assert untranslated(found, catalog) == [
-        ("A sentence nobody translated", None),
-        ("Display options", None),
-    ]
+    assert untranslated(found, catalog) == [*new, ("Display options", None)]
 
 
 def test_the_widget_strings_are_the_catalogs() -> None:
