@@ -2,7 +2,12 @@
 portal's plain-text export, then write each one in its own transaction.
 
 - `.json`: one article object, or a list of them (the schema in articles.py;
-  `legible export` writes a list).
+  `legible export` writes a list), or an export with photos ({"articles", "media"}).
+- `.jsonl`: JSON Lines, one article object a line, read a line at a time: no
+  whole-file size limit, and a bad line is reported by its number while the
+  others are imported.
+- `.tar` (`.tar.gz`, …): a backup archive (archive.py), restored whole: widget
+  bundles, photos with their names, then the articles.
 - `.md` / `.markdown`: YAML front matter between `---` lines (title,
   published, and the optional fields), then the Markdown body.
 - `.txt`: the portal's plain-text export (see portal_text.py).
@@ -16,11 +21,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 import yaml
 from markdown_it import MarkdownIt
 
+from . import archive, jsonlines
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
 from .media import Image
@@ -29,8 +35,14 @@ from .portal_text import parse_portal_text
 from .settings import Settings
 from .store import Store
 
-SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "portal"}
-MAX_FILE_BYTES = 20 * 1024 * 1024
+SUFFIXES = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "portal",
+}
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a whole .json, .md or .txt file (.jsonl: each line)
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 # A photo alone in its paragraph with a title, `![alt](photo.jpg "Caption")`, is a figure.
@@ -102,10 +114,27 @@ def parse_markdown(text: str) -> dict[str, Any]:
     return data
 
 
-def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]:
+def kind_of(path: Path, sniff: bool = False) -> str | None:
+    """The format of a file by its extension; with `sniff`, an archive without one is
+    known by its first bytes."""
+    if archive.is_archive(path.name):
+        return "archive"
     kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise ImportFailed(f"has an unknown extension; use one of {', '.join(sorted(SUFFIXES))}")
+    if kind is None and sniff:
+        try:
+            with path.open("rb") as f:
+                head = f.read(512)
+        except OSError:
+            return None
+        return "archive" if archive.is_archive("", head) else None
+    return kind
+
+
+def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]:
+    kind = kind_of(path)
+    if kind not in ("json", "markdown", "portal"):
+        known = ", ".join([*sorted(SUFFIXES), "a .tar archive"])
+        raise ImportFailed(f"has an unknown extension; use one of {known}")
     text = _read(path)
     if kind == "json":
         return parse_json(text, photos)
@@ -118,9 +147,7 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Files as given, and the importable files under each folder, sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-            )
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p) is not None)
         else:
             yield path
 
@@ -130,8 +157,9 @@ class Report:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file or line, reason)
     media: list[str] = field(default_factory=list)  # digests of the images stored
+    bundles: int = 0  # widget bundles an archive brought that the store lacked
 
     @property
     def ok(self) -> bool:
@@ -142,6 +170,7 @@ class Report:
             f"imported {len(self.created)}, updated {len(self.updated)}, "
             f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
             + (f"; stored {len(self.media)} photos" if self.media else "")
+            + (f"; kept {self.bundles} widget bundles" if self.bundles else "")
         ]
         for label, slugs in (("imported", self.created), ("updated", self.updated)):
             if slugs:
@@ -169,9 +198,7 @@ def articles_from(path: Path, photos: Photos | None = None) -> list[Article]:
             out.append(article)
         except ArticleInvalid as exc:
             where = f"article {n}: " if len(items) > 1 else ""
-            raise ImportFailed(
-                where + "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
-            ) from exc
+            raise ImportFailed(where + _problems(exc)) from exc
     if photos is not None:
         photos.put(images)  # every article and image is good: store the images first
     return out
@@ -199,11 +226,7 @@ def import_paths(
         try:
             if not path.exists():
                 raise ImportFailed("does not exist")
-            for article in articles_from(path, photos):
-                result, _revision = store.put(article)
-                getattr(report, result).append(article.slug)
-                if result != "unchanged" and on_change is not None:
-                    on_change(article.slug)
+            _one_file(path, _Put(store, photos, report, on_change))
         except ImportFailed as exc:
             report.failed.append((str(path), str(exc)))
         except StoreUnavailable as exc:
@@ -214,6 +237,81 @@ def import_paths(
         bar.done()
     report.media = sorted(report_media)
     return report
+
+
+@dataclass
+class _Put:
+    """Where imported articles, photos and bundles go, and what is reported of them."""
+
+    store: Store
+    photos: Photos
+    report: Report
+    on_change: Callable[[str], None] | None
+
+    def article(self, article: Article) -> None:
+        result, _revision = self.store.put(article)
+        getattr(self.report, result).append(article.slug)
+        if result != "unchanged" and self.on_change is not None:
+            self.on_change(article.slug)
+
+    def lines(self, stream: IO[bytes], where: str, folder: Path | None) -> None:
+        """JSON Lines; a bad line is reported ("WHERE line N") and the rest go on.
+        `folder`: where the lines' local images are read from."""
+        for n, item in jsonlines.values(stream):
+            try:
+                if isinstance(item, ImportFailed):
+                    raise item
+                self.line(item, folder)
+            except ImportFailed as exc:
+                self.report.failed.append((f"{where} line {n}", str(exc)))
+            except StoreUnavailable as exc:
+                self.report.failed.append((f"{where} line {n}", f"the database refused: {exc}"))
+
+    def line(self, item: Any, folder: Path | None) -> None:
+        try:
+            article = validate(item)
+        except ArticleInvalid as exc:
+            raise ImportFailed(_problems(exc)) from None
+        if folder is not None:
+            body, found = self.photos.local_images(article.body_html, folder)
+            article = replace(article, body_html=body)
+            self.photos.put(found)
+        self.article(article)
+
+    def archive(self, path: Path) -> None:
+        """A backup archive: each photo or bundle that fails its check is reported alone;
+        a damaged archive stops here (ArchiveBroken, naming the member)."""
+        with path.open("rb") as stream:
+            for item in archive.read(stream, self.photos.max_pixels):
+                if isinstance(item, archive.Photo):
+                    names: list[str | None] = [*item.names] or [None]
+                    self.photos.put([(name, item.image) for name in names])
+                elif isinstance(item, archive.Bundle):
+                    self.report.bundles += self.store.keep_bundle(item.digest, item.body)
+                elif isinstance(item, archive.Refused):
+                    self.report.failed.append((f"{path}: {item.member}", item.reason))
+                else:
+                    self.lines(item.stream, f"{path}: {archive.ARTICLES}", None)
+
+
+def _one_file(path: Path, put: _Put) -> None:
+    kind = kind_of(path, sniff=True)
+    if kind not in ("archive", "jsonl"):
+        for article in articles_from(path, put.photos):
+            put.article(article)
+        return
+    try:
+        if kind == "archive":
+            put.archive(path)
+        else:
+            with path.open("rb") as stream:
+                put.lines(stream, str(path), path.parent)
+    except OSError as exc:
+        raise ImportFailed(f"cannot be read: {exc.strerror}") from exc
+
+
+def _problems(exc: ArticleInvalid) -> str:
+    return "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
 
 
 class _Progress:
