@@ -34,7 +34,7 @@ def values(stream: IO[bytes], max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[
 
 def _parsed(raw: bytes) -> Any:
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return json.loads(raw.rstrip(b"\r\n").decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         return ImportFailed(f"is not UTF-8 text (byte {exc.start})")
     except json.JSONDecodeError as exc:
