@@ -10,6 +10,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,10 @@ from tests.support import pg
 from tests.support.live import serve, server_env
 from tests.support.purges import running
 
+# docs/operators/production.md#backups, word for word: an online copy of a live SQLite file.
+SQLITE_BACKUP = (
+    "import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))"
+)
 BIG_MB = 20  # the old limit of an importable file; the large photo's widest width beats it
 MARKDOWN = """---
 title: {title}
@@ -295,3 +301,41 @@ def test_a_restore_onto_a_running_site_purges_only_what_changed(
         assert status == 200 and "Hai, sửa sau" not in page.decode()
     assert restored["articles"] == original["articles"]
     assert restored["names"] == original["names"]
+
+
+def test_the_documented_native_backups_restore_every_article_photo_and_bundle(
+    tmp_path: Path, pg_cluster: pg.Cluster
+) -> None:
+    """docs/operators/production.md#backups: SQLite's online backup API, and
+    pg_dump --format=custom then pg_restore into an empty database."""
+    live = str(tmp_path / "live.db")
+    small_store(tmp_path, live)
+    original = everything(live)
+    copy = tmp_path / "backup.db"
+    recipe = (
+        "import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))"
+    )
+    subprocess.run([sys.executable, "-c", recipe, live, str(copy)], check=True, timeout=60)
+    assert everything(str(copy)) == original
+
+    source, target = pg_cluster.database(), pg_cluster.database()
+    dump = tmp_path / "legible.dump"
+    try:
+        assert main(["--db", source, "import", str(tmp_path / "in")]) == 0
+        store = open_store(source)
+        for digest, body in original["bundles"].items():
+            store.keep_bundle(digest, body)
+        store.close()
+        tools = pg_cluster.programs
+        dumped = [str(tools / "pg_dump"), "--format=custom", "--no-owner", "--no-privileges"]
+        subprocess.run([*dumped, f"--file={dump}", source], check=True, timeout=120)
+        restore = [str(tools / "pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error"]
+        subprocess.run(
+            [*restore, "--single-transaction", f"--dbname={target}", dump], check=True, timeout=120
+        )
+        restored = everything(target)
+        assert restored == everything(source)
+        assert restored["articles"] == original["articles"] and len(restored["media"]) == 2
+    finally:
+        pg_cluster.release(source)
+        pg_cluster.release(target)
