@@ -235,7 +235,9 @@ class _Reader:
             yield from self._photo_done()
             self._photo_begins(m[1], self._small(tar, member))
         elif m := _WIDTH.fullmatch(name):
-            yield from self._width(m[1], int(m[2]), m[3], self._data(tar, member, name))
+            # An encoded width within the pixel limit: at most 4 bytes a pixel, and headers.
+            data = self._data(tar, member, 5 * self.max_pixels + MAX_META_BYTES)
+            yield from self._width(m[1], int(m[2]), m[3], data)
         elif name == ARTICLES:
             yield from self._photo_done()
             with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
@@ -276,17 +278,17 @@ class _Reader:
         return dict(manifest)
 
     @staticmethod
-    def _data(tar: tarfile.TarFile, member: tarfile.TarInfo, name: str) -> bytes:
-        if not member.isfile():
-            raise ArchiveBroken(f"{name}: not a file")
+    def _data(tar: tarfile.TarFile, member: tarfile.TarInfo, limit: int) -> bytes:
+        """A member's bytes, refused past `limit` before any is read (a damaged header
+        may claim any size)."""
+        if not member.isfile() or member.size > limit:
+            raise ArchiveBroken(f"{member.name}: not a file of at most {limit:,} bytes")
         data = tar.extractfile(member)
         assert data is not None  # a regular file has data
         return data.read()
 
     def _small(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
-        if member.size > MAX_META_BYTES:
-            raise ArchiveBroken(f"{member.name}: {member.size:,} bytes is too large for it")
-        return self._data(tar, member, member.name)
+        return self._data(tar, member, MAX_META_BYTES)
 
     def _photo_begins(self, digest: str, raw: bytes) -> None:
         try:
