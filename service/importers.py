@@ -144,10 +144,12 @@ def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the importable files under each folder, sorted."""
+    """Files as given, and the importable files under each folder (not archives), sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p) is not None)
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
         else:
             yield path
 
@@ -265,7 +267,8 @@ class _Put:
             except ImportFailed as exc:
                 self.report.failed.append((f"{where} line {n}", str(exc)))
             except StoreUnavailable as exc:
-                self.report.failed.append((f"{where} line {n}", f"the database refused: {exc}"))
+                reason = f"the database refused the write: {exc}"
+                self.report.failed.append((f"{where} line {n}", reason))
 
     def line(self, item: Any, folder: Path | None) -> None:
         try:
