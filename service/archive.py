@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from . import jsonlines
-from .errors import ImportFailed
+from .errors import ArchiveBroken, ImportFailed
 from .media import Image, Rendition
 from .photos import checked
 from .store import Store
@@ -57,10 +57,6 @@ _META = re.compile(r"media/([0-9a-f]{20})\.json")
 _WIDTH = re.compile(r"media/([0-9a-f]{20})-([1-9][0-9]{0,4})\.(jpg|png|webp)")
 # What a damaged or cut stream raises from tarfile and its decompressors.
 _BROKEN = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError)
-
-
-class ArchiveBroken(ImportFailed):
-    """The archive cannot be read on from here: the whole file stops."""
 
 
 def is_archive(name: str, head: bytes = b"") -> bool:

@@ -20,8 +20,9 @@ import pytest
 from PIL import Image as PILImage
 
 from service.cli import main
+from service.errors import StoreUnavailable
 from service.media import process
-from service.store import open_store
+from service.store import Store, open_store
 from service.widget import bundle_digest
 from tests.support import pg
 from tests.support.live import serve, server_env
@@ -339,3 +340,29 @@ def test_the_documented_native_backups_restore_every_article_photo_and_bundle(
     finally:
         pg_cluster.release(source)
         pg_cluster.release(target)
+
+
+def test_an_export_that_fails_leaves_no_file_and_a_terminal_gets_no_archive(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db, archive = str(tmp_path / "t.db"), tmp_path / "b.tar"
+    small_store(tmp_path, db)
+    assert main(["--db", db, "export", "-o", str(archive)]) == 0
+    kept = archive.read_bytes()
+
+    def down(self: object, digest: str) -> None:
+        raise StoreUnavailable("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "image", down)
+        assert main(["--db", db, "export", "-o", str(archive)]) == 2
+    assert "legible: the database went away" in capsys.readouterr().err
+    assert archive.read_bytes() == kept  # the last good backup, not half of a new one
+    assert [p.name for p in tmp_path.glob("b.tar*")] == ["b.tar"]
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main(["--db", db, "export", "--format", "archive"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "an archive is binary: give -o FILE.tar, or pipe stdout" in err
