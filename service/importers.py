@@ -3,11 +3,9 @@ portal's plain-text export, then write each one in its own transaction.
 
 - `.json`: one article object, or a list of them (the schema in articles.py;
   `legible export` writes a list), or an export with photos ({"articles", "media"}).
-- `.jsonl`: JSON Lines, one article object a line, read a line at a time: no
-  whole-file size limit, and a bad line is reported by its number while the
-  others are imported.
-- `.tar` (`.tar.gz`, …): a backup archive (archive.py), restored whole: widget
-  bundles, photos with their names, then the articles.
+- `.jsonl`: one article a line, read a line at a time (jsonlines.py): no file size
+  limit; a bad line is reported by its number and the others are imported.
+- `.tar` (`.tar.gz`, …): a backup archive (archive.py): bundles, photos, articles.
 - `.md` / `.markdown`: YAML front matter between `---` lines (title,
   published, and the optional fields), then the Markdown body.
 - `.txt`: the portal's plain-text export (see portal_text.py).
@@ -18,17 +16,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any, TextIO
 
 import yaml
 from markdown_it import MarkdownIt
 
-from . import archive, jsonlines
+from . import archive
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .intake import Intake, Report, problems
 from .media import Image
 from .photos import Photos
 from .portal_text import parse_portal_text
@@ -154,37 +153,6 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-@dataclass
-class Report:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (file or line, reason)
-    media: list[str] = field(default_factory=list)  # digests of the images stored
-    bundles: int = 0  # widget bundles an archive brought that the store lacked
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def summary(self) -> str:
-        lines = [
-            f"imported {len(self.created)}, updated {len(self.updated)}, "
-            f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
-            + (f"; stored {len(self.media)} photos" if self.media else "")
-            + (f"; kept {self.bundles} widget bundles" if self.bundles else "")
-        ]
-        for label, slugs in (("imported", self.created), ("updated", self.updated)):
-            if slugs:
-                shown = ", ".join(slugs[:20]) + (
-                    f", … ({len(slugs) - 20} more)" if len(slugs) > 20 else ""
-                )
-                lines.append(f"  {label}: {shown}")
-        for name, reason in self.failed:
-            lines.append(f"  FAILED {name}: {reason}")
-        return "\n".join(lines)
-
-
 def articles_from(path: Path, photos: Photos | None = None) -> list[Article]:
     """Every article in one file, validated; the whole file fails if one is bad. With
     `photos`, the file's local images are stored and the articles point at them."""
@@ -200,7 +168,7 @@ def articles_from(path: Path, photos: Photos | None = None) -> list[Article]:
             out.append(article)
         except ArticleInvalid as exc:
             where = f"article {n}: " if len(items) > 1 else ""
-            raise ImportFailed(where + _problems(exc)) from exc
+            raise ImportFailed(where + problems(exc)) from exc
     if photos is not None:
         photos.put(images)  # every article and image is good: store the images first
     return out
@@ -228,7 +196,7 @@ def import_paths(
         try:
             if not path.exists():
                 raise ImportFailed("does not exist")
-            _one_file(path, _Put(store, photos, report, on_change))
+            _one_file(path, Intake(store, photos, report, on_change, progress))
         except ImportFailed as exc:
             report.failed.append((str(path), str(exc)))
         except StoreUnavailable as exc:
@@ -241,63 +209,7 @@ def import_paths(
     return report
 
 
-@dataclass
-class _Put:
-    """Where imported articles, photos and bundles go, and what is reported of them."""
-
-    store: Store
-    photos: Photos
-    report: Report
-    on_change: Callable[[str], None] | None
-
-    def article(self, article: Article) -> None:
-        result, _revision = self.store.put(article)
-        getattr(self.report, result).append(article.slug)
-        if result != "unchanged" and self.on_change is not None:
-            self.on_change(article.slug)
-
-    def lines(self, stream: IO[bytes], where: str, folder: Path | None) -> None:
-        """JSON Lines; a bad line is reported ("WHERE line N") and the rest go on.
-        `folder`: where the lines' local images are read from."""
-        for n, item in jsonlines.values(stream):
-            try:
-                if isinstance(item, ImportFailed):
-                    raise item
-                self.line(item, folder)
-            except ImportFailed as exc:
-                self.report.failed.append((f"{where} line {n}", str(exc)))
-            except StoreUnavailable as exc:
-                reason = f"the database refused the write: {exc}"
-                self.report.failed.append((f"{where} line {n}", reason))
-
-    def line(self, item: Any, folder: Path | None) -> None:
-        try:
-            article = validate(item)
-        except ArticleInvalid as exc:
-            raise ImportFailed(_problems(exc)) from None
-        if folder is not None:
-            body, found = self.photos.local_images(article.body_html, folder)
-            article = replace(article, body_html=body)
-            self.photos.put(found)
-        self.article(article)
-
-    def archive(self, path: Path) -> None:
-        """A backup archive: each photo or bundle that fails its check is reported alone;
-        a damaged archive stops here (ArchiveBroken, naming the member)."""
-        with path.open("rb") as stream:
-            for item in archive.read(stream, self.photos.max_pixels):
-                if isinstance(item, archive.Photo):
-                    names: list[str | None] = [*item.names] or [None]
-                    self.photos.put([(name, item.image) for name in names])
-                elif isinstance(item, archive.Bundle):
-                    self.report.bundles += self.store.keep_bundle(item.digest, item.body)
-                elif isinstance(item, archive.Refused):
-                    self.report.failed.append((f"{path}: {item.member}", item.reason))
-                else:
-                    self.lines(item.stream, f"{path}: {archive.ARTICLES}", None)
-
-
-def _one_file(path: Path, put: _Put) -> None:
+def _one_file(path: Path, put: Intake) -> None:
     kind = kind_of(path, sniff=True)
     if kind not in ("archive", "jsonl"):
         for article in articles_from(path, put.photos):
@@ -311,10 +223,6 @@ def _one_file(path: Path, put: _Put) -> None:
                 put.lines(stream, str(path), path.parent)
     except OSError as exc:
         raise ImportFailed(f"cannot be read: {exc.strerror}") from exc
-
-
-def _problems(exc: ArticleInvalid) -> str:
-    return "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
 
 
 class _Progress:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from service import intake
 from service.cli import main
 from service.store import open_store
 
@@ -131,3 +132,14 @@ def test_a_jsonl_file_over_20_mb_imports_in_memory_that_does_not_grow_with_it(
     assert slugs(str(tmp_path / "forty.db")) == ["a0", "a10", "a20", "a30"]
     # Reading the file whole would add its 40 MB at least (and as much again decoded).
     assert forty - one < 15 * 1024, (one, forty)
+
+
+def test_a_long_jsonl_import_shows_its_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(intake, "LINES_SHOWN", 2)  # 1,000 in use
+    source = tmp_path / "bai.jsonl"
+    source.write_text("".join(line(slug=f"bai-{n}") for n in range(5)), encoding="utf-8")
+    assert main(["--db", str(tmp_path / "t.db"), "import", str(source)]) == 0
+    shown = [row for row in capsys.readouterr().err.splitlines() if "line" in row]
+    assert shown == [f"{source}: line 2", f"{source}: line 4"]
