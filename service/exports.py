@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,21 +40,24 @@ def format_for(output: str, given: str | None) -> str:
 def export(store: Store, output: str, fmt: str) -> str:
     """Write the store to `output` ("-": stdout); what was written, for the operator."""
     compress = _COMPRESSED.get(Path(output).suffix.lower(), "") if fmt == "archive" else ""
-    if output == "-":
-        if fmt == "archive" and sys.stdout.isatty():
-            raise LegibleError("an archive is binary: give -o FILE.tar, or pipe stdout")
-        sys.stdout.flush()
-        return _write(store, sys.stdout.buffer, fmt, compress)
+    if output == "-" and fmt == "archive" and sys.stdout.isatty():
+        raise LegibleError("an archive is binary: give -o FILE.tar, or pipe stdout")
     target = Path(output)
     partial = target.with_name(target.name + ".partial")
     try:
+        if output == "-":
+            sys.stdout.flush()
+            return _write(store, sys.stdout.buffer, fmt, compress)
         with partial.open("wb") as out:
             said = _write(store, out, fmt, compress)
         os.replace(partial, target)
     except OSError as exc:
-        raise LegibleError(f"cannot write {output}: {exc.strerror}") from exc
+        # The archive's articles wait in a temporary file first: that disk may be full.
+        spool = f" (or {tempfile.gettempdir()}, see TMPDIR)" if fmt == "archive" else ""
+        raise LegibleError(f"cannot write {output}{spool}: {exc.strerror}") from exc
     finally:
-        partial.unlink(missing_ok=True)
+        if output != "-":
+            partial.unlink(missing_ok=True)
     return f"{said} to {output}"
 
 
