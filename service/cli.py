@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import shutil
@@ -168,30 +167,16 @@ def _purge(settings: Settings, slugs: list[str], media: list[str]) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .photos import exported
+    from .exports import export, format_for
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
     store = open_store(settings.db)
     try:
-        articles = [a.to_json() for a in store.all()]
-        names: dict[str, list[str]] = {}
-        for name, digest in store.media_names().items():
-            names.setdefault(digest, []).append(name)
-        media = [exported(image, names.get(image.digest, [])) for image in store.all_media()]
+        said = export(store, args.output, format_for(args.output, args.format))
     finally:
         store.close()
-    # A store with photos exports {"articles", "media"}; without, the list it always was.
-    data: Any = {"articles": articles, "media": media} if media else articles
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(
-            f"exported {len(articles)} articles and {len(media)} photos to {args.output}",
-            file=sys.stderr,
-        )
+    print(said, file=sys.stderr)
     return 0
 
 
@@ -256,11 +241,23 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web service")
     serve.set_defaults(func=_serve)
-    imp = sub.add_parser("import", help="import articles from JSON, Markdown or portal text files")
+    imp = sub.add_parser(
+        "import",
+        help="import articles from JSON, JSON Lines, Markdown or portal text files, or restore"
+        " a backup archive (.tar)",
+    )
     imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     imp.set_defaults(func=_import)
-    exp = sub.add_parser("export", help="write every article as JSON (re-importable)")
+    exp = sub.add_parser(
+        "export", help="write every article (and photo) to re-import, or a backup archive"
+    )
     exp.add_argument("-o", "--output", default="-", help="file to write, - for stdout")
+    exp.add_argument(
+        "--format",
+        choices=("json", "jsonl", "archive"),
+        help="json (the default for stdout and .json), jsonl (articles, one a line), or archive:"
+        " articles, photos and widget bundles in a tar (the default for .tar, .tar.gz, .tgz)",
+    )
     exp.set_defaults(func=_export)
     snip = sub.add_parser(
         "widget-snippet", help="print the widget's embed snippets (plain, pinned)"

@@ -3,6 +3,7 @@
     LegibleError                 the message is for the person who gave the input
     ├── ArticleInvalid           an article failed validation (field -> what is wrong)
     ├── ImportFailed             a file could not be read as an article
+    │   └── ArchiveBroken        a backup archive cannot be read on (archive.py): its file stops
     ├── SettingsInvalid          an environment variable or flag cannot be used
     ├── ThemeInvalid             a theme file cannot be used
     ├── StoreUnavailable         the database cannot be read or written right now
@@ -45,6 +46,10 @@ class ArticleInvalid(LegibleError):
 
 class ImportFailed(LegibleError):
     """A file could not be read as an article."""
+
+
+class ArchiveBroken(ImportFailed):
+    """A backup archive is damaged, cut short or not one: nothing more of it is read."""
 
 
 class SettingsInvalid(LegibleError):

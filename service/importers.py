@@ -2,7 +2,10 @@
 portal's plain-text export, then write each one in its own transaction.
 
 - `.json`: one article object, or a list of them (the schema in articles.py;
-  `legible export` writes a list).
+  `legible export` writes a list), or an export with photos ({"articles", "media"}).
+- `.jsonl`: one article a line, read a line at a time (jsonlines.py): no file size
+  limit; a bad line is reported by its number and the others are imported.
+- `.tar` (`.tar.gz`, …): a backup archive (archive.py): bundles, photos, articles.
 - `.md` / `.markdown`: YAML front matter between `---` lines (title,
   published, and the optional fields), then the Markdown body.
 - `.txt`: the portal's plain-text export (see portal_text.py).
@@ -13,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,16 +24,24 @@ from typing import Any, TextIO
 import yaml
 from markdown_it import MarkdownIt
 
+from . import archive
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .intake import Intake, Report, problems
 from .media import Image
 from .photos import Photos
 from .portal_text import parse_portal_text
 from .settings import Settings
 from .store import Store
 
-SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "portal"}
-MAX_FILE_BYTES = 20 * 1024 * 1024
+SUFFIXES = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "portal",
+}
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a whole .json, .md or .txt file (.jsonl: each line)
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 # A photo alone in its paragraph with a title, `![alt](photo.jpg "Caption")`, is a figure.
@@ -102,10 +113,27 @@ def parse_markdown(text: str) -> dict[str, Any]:
     return data
 
 
-def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]:
+def kind_of(path: Path, sniff: bool = False) -> str | None:
+    """The format of a file by its extension; with `sniff`, an archive without one is
+    known by its first bytes."""
+    if archive.is_archive(path.name):
+        return "archive"
     kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise ImportFailed(f"has an unknown extension; use one of {', '.join(sorted(SUFFIXES))}")
+    if kind is None and sniff:
+        try:
+            with path.open("rb") as f:
+                head = f.read(512)
+        except OSError:
+            return None
+        return "archive" if archive.is_archive("", head) else None
+    return kind
+
+
+def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]:
+    kind = kind_of(path)
+    if kind not in ("json", "markdown", "portal"):
+        known = ", ".join([*sorted(SUFFIXES), "a .tar archive"])
+        raise ImportFailed(f"has an unknown extension; use one of {known}")
     text = _read(path)
     if kind == "json":
         return parse_json(text, photos)
@@ -115,7 +143,7 @@ def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the importable files under each folder, sorted."""
+    """Files as given, and the importable files under each folder (not archives), sorted."""
     for path in paths:
         if path.is_dir():
             yield from sorted(
@@ -123,35 +151,6 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path]:
             )
         else:
             yield path
-
-
-@dataclass
-class Report:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
-    media: list[str] = field(default_factory=list)  # digests of the images stored
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def summary(self) -> str:
-        lines = [
-            f"imported {len(self.created)}, updated {len(self.updated)}, "
-            f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
-            + (f"; stored {len(self.media)} photos" if self.media else "")
-        ]
-        for label, slugs in (("imported", self.created), ("updated", self.updated)):
-            if slugs:
-                shown = ", ".join(slugs[:20]) + (
-                    f", … ({len(slugs) - 20} more)" if len(slugs) > 20 else ""
-                )
-                lines.append(f"  {label}: {shown}")
-        for name, reason in self.failed:
-            lines.append(f"  FAILED {name}: {reason}")
-        return "\n".join(lines)
 
 
 def articles_from(path: Path, photos: Photos | None = None) -> list[Article]:
@@ -169,9 +168,7 @@ def articles_from(path: Path, photos: Photos | None = None) -> list[Article]:
             out.append(article)
         except ArticleInvalid as exc:
             where = f"article {n}: " if len(items) > 1 else ""
-            raise ImportFailed(
-                where + "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
-            ) from exc
+            raise ImportFailed(where + problems(exc)) from exc
     if photos is not None:
         photos.put(images)  # every article and image is good: store the images first
     return out
@@ -199,11 +196,7 @@ def import_paths(
         try:
             if not path.exists():
                 raise ImportFailed("does not exist")
-            for article in articles_from(path, photos):
-                result, _revision = store.put(article)
-                getattr(report, result).append(article.slug)
-                if result != "unchanged" and on_change is not None:
-                    on_change(article.slug)
+            _one_file(path, Intake(store, photos, report, on_change, progress))
         except ImportFailed as exc:
             report.failed.append((str(path), str(exc)))
         except StoreUnavailable as exc:
@@ -214,6 +207,22 @@ def import_paths(
         bar.done()
     report.media = sorted(report_media)
     return report
+
+
+def _one_file(path: Path, put: Intake) -> None:
+    kind = kind_of(path, sniff=True)
+    if kind not in ("archive", "jsonl"):
+        for article in articles_from(path, put.photos):
+            put.article(article)
+        return
+    try:
+        if kind == "archive":
+            put.archive(path)
+        else:
+            with path.open("rb") as stream:
+                put.lines(stream, str(path), path.parent)
+    except OSError as exc:
+        raise ImportFailed(f"cannot be read: {exc.strerror}") from exc
 
 
 class _Progress:

@@ -107,7 +107,18 @@ def restored(item: Any, max_pixels: int) -> tuple[Image, list[str]]:
         )
     except (KeyError, TypeError, ValueError, binascii.Error):
         raise ImportFailed("a media entry needs digest, ext, names and renditions") from None
-    if ext not in _FAMILY_OF_EXT or not renditions or not all(isinstance(n, str) for n in names):
+    if not all(isinstance(n, str) for n in names):
+        raise ImportFailed(f"media {digest!r}: names must be strings")
+    image = Image(digest, ext, renditions)
+    checked(image, max_pixels)
+    return image, names
+
+
+def checked(image: Image, max_pixels: int) -> Image:
+    """An image read back from an export or archive, refused (ImportFailed) unless its
+    digest matches its bytes and each width is an image of its family and stated size."""
+    digest, ext, renditions = image.digest, image.ext, image.renditions
+    if ext not in _FAMILY_OF_EXT or not renditions:
         raise ImportFailed(f"media {digest!r}: ext must be one of {', '.join(CONTENT_TYPES)}")
     if digest_of(renditions, ext) != digest:
         raise ImportFailed(f"media {digest!r}: its bytes do not match its digest")
@@ -122,4 +133,4 @@ def restored(item: Any, max_pixels: int) -> tuple[Image, list[str]]:
                 raise ImportFailed(f"media {digest!r}: width {r.width} is not a {ext}") from None
         if size != (r.width, r.height) or r.width * r.height > max_pixels:
             raise ImportFailed(f"media {digest!r}: width {r.width} is not {r.width}x{r.height}")
-    return Image(digest, ext, renditions), names
+    return image

@@ -5,10 +5,8 @@ small HTTP server that records PURGE requests; tests/test_varnish.py uses varnis
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,56 +18,16 @@ from service.errors import SettingsInvalid
 from service.purge import Purger, chunks, write_tags
 from service.settings import Settings
 from tests.support.live import free_port
+from tests.support.purges import FakeCache, running
 
 TOKEN = "t0ken"
 SLUG = "thu-vien-thanh-pho-mo-cua-den-21-gio"
 
 
-class FakeCache(ThreadingHTTPServer):
-    """Answers PURGE with the next status of `statuses` (then 200), recording each."""
-
-    def __init__(self, statuses: list[int] | None = None) -> None:
-        self.statuses = list(statuses or [])
-        self.seen: list[tuple[str, str, str | None]] = []  # (method, path, xkey-purge)
-        self.arrived = threading.Condition()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def tags(self) -> list[set[str]]:
-        return [set((value or "").split()) for _, _, value in self.seen]
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> bool:
-        with self.arrived:
-            return self.arrived.wait_for(lambda: len(self.seen) >= count, timeout)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeCache
-
-    def do_PURGE(self) -> None:
-        status = self.server.statuses.pop(0) if self.server.statuses else 200
-        with self.server.arrived:
-            self.server.seen.append(("PURGE", self.path, self.headers.get("xkey-purge")))
-            self.server.arrived.notify_all()
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def cache() -> Iterator[FakeCache]:
-    server = FakeCache()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running() as server:
+        yield server
 
 
 def article(title: str = "Thư viện") -> dict[str, str]:

@@ -390,3 +390,22 @@ def test_a_huge_word_finds_nothing_and_never_raises(filled: Store) -> None:
 def test_an_empty_or_punctuation_query_finds_nothing(filled: Store) -> None:
     for query in ("", "   ", "?!.,", "…"):
         assert filled.search(query, 10) == ([], 0)
+
+
+def test_all_reads_every_article_oldest_first_a_batch_at_a_time(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.store.common as common
+
+    for n in range(7):
+        store.put(make(f"bai-{n}"))
+    store.put(make("bai-2", title="Sửa"))  # an update keeps its place
+    store.delete("bai-4")
+    reads: list[str] = []
+    real_read = store._read
+    monkeypatch.setattr(common, "ALL_BATCH", 3)
+    monkeypatch.setattr(store, "_read", lambda sql, *a: reads.append(sql) or real_read(sql, *a))
+    found = list(store.all())
+    assert [a.slug for a in found] == ["bai-0", "bai-1", "bai-2", "bai-3", "bai-5", "bai-6"]
+    assert found[2].title == "Sửa"
+    assert len(reads) == 3 and all(sql.endswith("LIMIT 3") for sql in reads)  # 3, 3, none

@@ -25,6 +25,7 @@ _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 MAX_TERMS = 16  # of a reader's query; the rest is ignored
+ALL_BATCH = 500  # articles a Store.all() read holds at once
 
 
 def html_to_text(body_html: str) -> str:
@@ -155,8 +156,20 @@ class Store(MediaRows, ABC):
     @abstractmethod
     def revisions(self) -> list[tuple[str, int]]: ...
 
-    @abstractmethod
-    def all(self) -> Iterator[Article]: ...
+    def all(self) -> Iterator[Article]:
+        """Every article, oldest first, read ALL_BATCH rows at a time (by id, not OFFSET):
+        an export of any size holds one batch, never the whole store."""
+        sql = (
+            f"SELECT {column_list(READ)}, id FROM articles WHERE id > {self.PARAM}"
+            f" ORDER BY id LIMIT {ALL_BATCH}"
+        )
+        last = 0
+        while True:
+            rows = self._read(sql, (last,))
+            yield from (article_from_row(row) for row in rows)
+            if len(rows) < ALL_BATCH:
+                return
+            last = int(rows[-1][-1])
 
     @abstractmethod
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:

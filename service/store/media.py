@@ -99,15 +99,25 @@ class MediaRows:
             r[0]: r[1] for r in self._read("SELECT name, digest FROM media_names ORDER BY name")
         }
 
+    def media_digests(self) -> list[str]:
+        """Every stored image's digest, in order."""
+        return [r[0] for r in self._read("SELECT DISTINCT digest FROM media ORDER BY digest")]
+
+    def image(self, digest: str) -> Image | None:
+        """One stored image with the bytes of every width, or None."""
+        rows = self._read(
+            self._sql("SELECT ext, width, height, data FROM media WHERE digest = ? ORDER BY width"),
+            (digest,),
+        )
+        if not rows:
+            return None
+        return Image(
+            digest, rows[0][0], tuple(Rendition(int(r[1]), int(r[2]), bytes(r[3])) for r in rows)
+        )
+
     def all_media(self) -> Iterator[Image]:
-        """Every stored image with its bytes, for the export."""
-        digests = [r[0] for r in self._read("SELECT DISTINCT digest FROM media ORDER BY digest")]
-        for digest in digests:
-            rows = self._read(
-                self._sql(
-                    "SELECT ext, width, height, data FROM media WHERE digest = ? ORDER BY width"
-                ),
-                (digest,),
-            )
-            renditions = tuple(Rendition(int(r[1]), int(r[2]), bytes(r[3])) for r in rows)
-            yield Image(digest, rows[0][0], renditions)
+        """Every stored image with its bytes, one at a time, for the export."""
+        for digest in self.media_digests():
+            image = self.image(digest)
+            if image is not None:
+                yield image

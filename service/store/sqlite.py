@@ -242,10 +242,6 @@ class SQLiteStore(Store):
     def revisions(self) -> list[tuple[str, int]]:
         return [(r[0], int(r[1])) for r in self._read("SELECT slug, revision FROM articles")]
 
-    def all(self) -> Iterator[Article]:
-        for row in self._read(f"{SELECT} ORDER BY id"):
-            yield article_from_row(row)
-
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:
         terms = words(query)[:MAX_TERMS]
         if not terms:
