@@ -91,10 +91,12 @@ class Changes:
     `slugs` maps each changed article to its new revision (None: deleted). When
     it is None the store cannot tell which articles changed: re-read them all;
     `clear` also drops every cached page (the notifications in between may be lost).
+    `media`: the digests of the photos stored meanwhile (when the store can tell).
     """
 
     slugs: dict[str, int | None] | None = field(default=None)
     clear: bool = False
+    media: frozenset[str] = frozenset()
 
 
 WriteResult = Literal["created", "updated", "unchanged"]

@@ -297,6 +297,10 @@ class PostgresStore(Store):
         payload = json.dumps({"slug": slug, "revision": revision, "by": self.writer})
         conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
+    def _media_stored(self, conn: psycopg.Connection[Any], digest: str) -> None:
+        payload = json.dumps({"media": digest, "by": self.writer})
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+
     def put(self, article: Article) -> tuple[WriteResult, int]:
         body_text = html_to_text(article.body_html)
         values = stored_values(article)
