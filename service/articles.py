@@ -8,8 +8,8 @@ and whether input must give it; from that alone come
 - the stores' column lists and row mapping (store/common.py).
 
 To add a field: declare it here with `schema(...)`, and add a migration to each
-engine (store/sqlite.py, store/postgres.py) that adds its column with the same
-default. tests/test_schema.py fails until both are done, and the operators' docs
+engine (store/sqlite_migrations.py, store/pg_migrations.py) that adds its column
+with the same default. tests/test_schema.py fails until both are done, and the operators' docs
 table (docs/operators/articles.md) is checked against `schema_table()`.
 """
 
