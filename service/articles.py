@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ArticleInvalid
 from .fieldtypes import FieldType, Html, Lang, Slug, Tags, Text, Url, When, parse_when
@@ -76,6 +76,18 @@ SCHEMA: dict[str, Spec] = {
 FIELDS = tuple(SCHEMA)
 REQUIRED = tuple(name for name, spec in SCHEMA.items() if spec.required)
 IGNORED = ("revision",)  # accepted in input (an export read back may carry it), not used
+
+
+class Stamp(NamedTuple):
+    """What a sitemap lists of an article: its key and its dates, read without the rest
+    (`Store.stamps`: never the body)."""
+
+    slug: str
+    published: str
+    updated: str | None
+
+
+STAMP = Stamp._fields  # the columns `Store.stamps` reads, in this order
 
 
 def schema_table() -> str:

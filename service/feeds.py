@@ -8,7 +8,8 @@ from the request reaches them, so without `LEGIBLE_PUBLIC_URL` there is no sitem
 and no feed (404), and robots.txt names no sitemap: a Host header must not decide
 what a cached copy tells a search engine.
 
-They are built here from articles; `views/feeds.py` serves them through the
+They are built here from articles (the sitemap from their stamps only: slug and
+dates, streamed from the store); `views/feeds.py` serves them through the
 serving unit, cached and validated like pages, tagged `lists`, which the one write
 path (`writes.py`) drops and purges on every write.
 """
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
-from .articles import Article
+from .articles import Article, Stamp
 from .identity import Identity
 
 SITEMAP_URLS = 50_000  # the sitemap protocol's limit for one file
@@ -43,12 +44,13 @@ def moment(value: str) -> str:
     return text if parsed.tzinfo else f"{text}Z"
 
 
-def last_changed(article: Article) -> str:
+def last_changed(article: Article | Stamp) -> str:
     return moment(article.updated or article.published)
 
 
-def urlset(origin: str, articles: Iterable[Article]) -> bytes:
-    """One sitemap: each article's canonical URL and when it last changed."""
+def urlset(origin: str, articles: Iterable[Stamp]) -> bytes:
+    """One sitemap: each article's canonical URL and when it last changed (read as they
+    come: `Store.stamps` streams them)."""
     lines = [f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">']
     for a in articles:
         loc = escape(article_url(origin, a.slug))

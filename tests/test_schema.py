@@ -63,6 +63,14 @@ def test_every_field_of_article_is_in_the_schema() -> None:
 
 
 # -- the stores -----------------------------------------------------------------------------------
+def test_the_sitemaps_stamp_names_fields_of_the_schema() -> None:
+    """`Store.stamps` selects these columns: a renamed field must fail here, not on a
+    search engine's next visit."""
+    from service.articles import STAMP
+
+    assert STAMP[0] == KEY and set(STAMP) < set(FIELDS)
+
+
 def test_the_stores_columns_are_the_schemas_fields() -> None:
     assert COLUMNS == FIELDS
     assert READ[:-1] == FIELDS

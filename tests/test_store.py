@@ -390,3 +390,32 @@ def test_a_huge_word_finds_nothing_and_never_raises(filled: Store) -> None:
 def test_an_empty_or_punctuation_query_finds_nothing(filled: Store) -> None:
     for query in ("", "   ", "?!.,", "…"):
         assert filled.search(query, 10) == ([], 0)
+
+
+# -- what the sitemap reads ------------------------------------------------------------------------
+def test_stamps_are_each_articles_slug_and_dates_newest_first_paged_and_streamed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the order the lists use (by instant: an offset counts), the same page `latest`
+    gives, read a few rows at a time (the sitemap of 50,000 articles holds no list)."""
+    import service.store.common as common
+
+    monkeypatch.setattr(common, "STREAM_ROWS", 2)
+    monkeypatch.setattr(postgres_module, "STREAM_ROWS", 2)
+    monkeypatch.setattr(sqlite_module, "STREAM_ROWS", 2)
+    store.put(make("cu", published="2023-09-20"))
+    store.put(make("muoi", published="2023-09-21T10:00:00+00:00"))
+    store.put(make("som", published="2023-09-21T15:00:00+07:00", updated="2023-09-23"))
+    store.put(make("moi", published="2023-09-22"))
+    store.put(make("cung-ngay", published="2023-09-22"))
+    stamps = list(store.stamps(10))
+    assert [s.slug for s in stamps] == [a.slug for a in store.latest(10)[0]]
+    assert [s.slug for s in stamps] == ["cung-ngay", "moi", "muoi", "som", "cu"]
+    assert stamps[3] == ("som", "2023-09-21T15:00:00+07:00", "2023-09-23")
+    assert stamps[0].updated is None
+    assert [s.slug for s in store.stamps(2, 2)] == ["muoi", "som"]
+    assert list(store.stamps(5, 5)) == []
+    rows = store.stamps(10)
+    assert next(rows).slug == "cung-ngay"  # a generator: the rest are fetched as read
+    rows.close()  # abandoned: the connection goes back to the pool
+    assert [s.slug for s in store.stamps(1)] == ["cung-ngay"]

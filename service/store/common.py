@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from ..articles import FIELDS, KEY, SCHEMA, Article
+from ..articles import FIELDS, KEY, SCHEMA, STAMP, Article, Stamp
 from ..fieldtypes import FieldType
 from ..text import fold
 from .media import MediaRows
@@ -25,6 +25,7 @@ _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 MAX_TERMS = 16  # of a reader's query; the rest is ignored
+STREAM_ROWS = 2000  # rows fetched at a time by a streamed read (Store._stream)
 
 
 def html_to_text(body_html: str) -> str:
@@ -156,6 +157,21 @@ class Store(MediaRows, ABC):
 
     @abstractmethod
     def revisions(self) -> list[tuple[str, int]]: ...
+
+    NEWEST: ClassVar[str]  # the engine's ORDER BY for newest first (the lists' index)
+
+    def stamps(self, limit: int, offset: int = 0) -> Iterator[Stamp]:
+        """Each article's slug and dates, newest first as `latest` lists them, streamed:
+        what a sitemap needs, without reading any body or holding every row."""
+        p = self.PARAM
+        sql = f"SELECT {column_list(STAMP)} FROM articles ORDER BY {self.NEWEST}"
+        for row in self._stream(f"{sql} LIMIT {p} OFFSET {p}", (limit, offset)):
+            yield Stamp._make(row)
+
+    @abstractmethod
+    def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[Sequence[Any]]:
+        """The rows of a read-only query, fetched STREAM_ROWS at a time (the connection is
+        held until the last one is read); StoreUnavailable if the engine cannot answer."""
 
     @abstractmethod
     def all(self) -> Iterator[Article]: ...

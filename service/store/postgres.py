@@ -30,6 +30,7 @@ from ..text import words
 from .common import (
     MAX_TERMS,
     READ,
+    STREAM_ROWS,
     VALUE_COLUMNS,
     Changes,
     Hit,
@@ -122,6 +123,7 @@ def search_query(terms: list[str]) -> str:
 
 class PostgresStore(Store):
     PARAM = "%s"  # the placeholder of the SQL written once for both engines
+    NEWEST = "published_at DESC NULLS LAST, id DESC"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -230,6 +232,12 @@ class PostgresStore(Store):
         with self._transaction() as conn:
             return conn.execute(sql.encode(), params).fetchall()
 
+    def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        with self._transaction() as conn, conn.cursor(name="legible_stream") as cursor:
+            cursor.itersize = STREAM_ROWS  # a server-side cursor: never every row at once
+            cursor.execute(sql.encode(), params)
+            yield from cursor
+
     def get(self, slug: str) -> Article | None:
         if NUL in slug:  # PostgreSQL refuses it in a parameter; no slug holds it
             return None
@@ -242,7 +250,7 @@ class PostgresStore(Store):
     def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
         rows = self._read(
             f"SELECT {ARTICLE}, count(*) OVER () FROM articles"
-            " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
+            f" ORDER BY {self.NEWEST} LIMIT %s OFFSET %s",
             (limit, offset),
         )
         total = int(rows[0][len(READ)]) if rows else self.count()

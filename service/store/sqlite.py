@@ -20,6 +20,7 @@ from ..text import fold_for_index, words
 from .common import (
     MAX_TERMS,
     READ,
+    STREAM_ROWS,
     VALUE_COLUMNS,
     Changes,
     Hit,
@@ -47,6 +48,8 @@ UPDATE = (
 
 
 class SQLiteStore(Store):
+    NEWEST = "published_at DESC, id DESC"
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
@@ -165,6 +168,15 @@ class SQLiteStore(Store):
             self.close()
             raise StoreUnavailable(str(exc)) from exc
 
+    def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[sqlite3.Row]:
+        try:
+            cursor = self.conn.execute(sql, params)
+            while rows := cursor.fetchmany(STREAM_ROWS):
+                yield from rows
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreUnavailable(str(exc)) from exc
+
     def get(self, slug: str) -> Article | None:
         rows = self._read(f"{SELECT} WHERE slug = ?", (slug,))
         return article_from_row(rows[0]) if rows else None
@@ -173,9 +185,7 @@ class SQLiteStore(Store):
         return int(self._read("SELECT count(*) FROM articles")[0][0])
 
     def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
-        rows = self._read(
-            f"{SELECT} ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?", (limit, offset)
-        )
+        rows = self._read(f"{SELECT} ORDER BY {self.NEWEST} LIMIT ? OFFSET ?", (limit, offset))
         return [article_from_row(r) for r in rows], self.count()
 
     def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
