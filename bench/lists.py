@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Benchmark: building the sitemap the old way (every article read whole, `latest`)
-and the new way (`Store.stamps`: slug and dates, streamed), side by side in one run,
-on SQLite and a throwaway PostgreSQL: the median time of a build and its peak of
-Python memory (tracemalloc; libpq's own buffer of a whole result is not counted, so
-PostgreSQL's old peak is higher than shown).
+"""Benchmark: the lists that read many articles, old and new side by side in one run,
+on SQLite and a throwaway PostgreSQL.
 
-    python -m bench.lists [--articles 5000] [--rounds 5] [--no-postgres]
+- The sitemap the old way (every article read whole, `latest`) and the new way
+  (`Store.stamps`: slug and dates, streamed): the median time of a build and its peak
+  of Python memory (tracemalloc; libpq's own buffer of a whole result is not counted,
+  so PostgreSQL's old peak is higher than shown).
+- A tag's first page and its count the old way (a JSON test of every row: json_each,
+  `tags::jsonb ?`) and the new way (`Store.tagged`: the article_tags index), with
+  each engine's query plan, for a tag every article has and one a seventh have.
+
+    python -m bench.lists [--articles 10000] [--rounds 5] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -68,9 +73,88 @@ def sitemaps(engine: str, store: Any, rounds: int) -> None:
     )
 
 
+TAG_PAGE = 10  # views/pages.py's PAGE_SIZE
+
+
+def old_tagged(engine: str, store: Any) -> Callable[[str], tuple[list[Any], int]]:
+    """`tagged` as it was before article_tags (git 8e6bbc8), on the same store."""
+    from service.store.common import READ, article_from_row, column_list
+
+    if engine == "sqlite":
+        has = " WHERE EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE value = ?)"
+        count_sql = f"SELECT count(*) FROM articles{has}"
+        page_sql = (
+            f"SELECT {column_list(READ)} FROM articles{has}"
+            " ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?"
+        )
+
+        def run(tag: str) -> tuple[list[Any], int]:
+            total = int(store._read(count_sql, (tag,))[0][0])
+            rows = store._read(page_sql, (tag, TAG_PAGE, 0))
+            return [article_from_row(r) for r in rows], total
+
+        run.plan = page_sql  # type: ignore[attr-defined]
+        return run
+    page_sql = (
+        f"SELECT {column_list(READ)}, count(*) OVER () FROM articles WHERE tags::jsonb ? %s"
+        " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s"
+    )
+
+    def run_pg(tag: str) -> tuple[list[Any], int]:
+        rows = store._read(page_sql, (tag, TAG_PAGE, 0))
+        return [article_from_row(r) for r in rows], int(rows[0][len(READ)])
+
+    run_pg.plan = page_sql  # type: ignore[attr-defined]
+    return run_pg
+
+
+NEW_PLAN = {
+    "sqlite": "SELECT a.slug, a.body_html FROM article_tags t JOIN articles a"
+    " ON a.id = t.article_id WHERE t.tag = ?"
+    " ORDER BY t.published_at DESC, t.article_id DESC LIMIT ? OFFSET ?",
+    "postgresql": "SELECT a.slug, a.body_html FROM article_tags t JOIN articles a"
+    " ON a.id = t.article_id WHERE t.tag = %s"
+    " ORDER BY t.published_at DESC NULLS LAST, t.article_id DESC LIMIT %s OFFSET %s",
+}
+
+
+def plan(engine: str, store: Any, sql: str, tag: str) -> str:
+    if engine == "sqlite":
+        rows = store._read(f"EXPLAIN QUERY PLAN {sql}", (tag, TAG_PAGE, 0))
+        return "\n".join(f"    {r[3]}" for r in rows)
+    rows = store._read(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", (tag, TAG_PAGE, 0))
+    return "\n".join(f"    {r[0]}" for r in rows)
+
+
+def tag_pages(engine: str, store: Any, db: str, rounds: int) -> None:
+    if engine == "postgresql":  # as autovacuum would have by now
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+    old = old_tagged(engine, store)
+    for tag in ("kiểm sát", "nhóm 3"):
+        old_page, new_page = old(tag), store.tagged(tag, TAG_PAGE)
+        assert old_page == new_page, "the two pages differ"
+        times: dict[str, list[float]] = {"old": [], "new": []}
+        for n in range(rounds):
+            order = [("old", old), ("new", lambda t: store.tagged(t, TAG_PAGE))]
+            for name, run in order if n % 2 == 0 else order[::-1]:
+                start = time.perf_counter()
+                run(tag)
+                times[name].append(time.perf_counter() - start)
+        old_t, new_t = statistics.median(times["old"]), statistics.median(times["new"])
+        print(
+            f"{engine:<10} /tags/{tag} ({new_page[1]} articles, page 1 + count)"
+            f"   old {old_t * 1000:7.1f} ms   new {new_t * 1000:6.2f} ms   new/old {new_t / old_t:.3f}"
+        )
+    print(f"  old plan ({engine}):\n{plan(engine, store, old.plan, 'kiểm sát')}")  # type: ignore[attr-defined]
+    print(f"  new plan ({engine}):\n{plan(engine, store, NEW_PLAN[engine], 'kiểm sát')}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--articles", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
@@ -91,6 +175,7 @@ def main() -> int:
             store = open_store(db)
             fill(store, args.articles)
             sitemaps(engine, store, args.rounds)
+            tag_pages(engine, store, db, args.rounds)
             store.close()
     finally:
         if cluster is not None:

@@ -259,13 +259,14 @@ class PostgresStore(Store):
     def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
         if NUL in tag:  # PostgreSQL refuses it in a parameter; no tag holds it
             return [], 0
-        has = "FROM articles WHERE tags::jsonb ? %s"
+        # article_tags' index gives the count and the page in order (pg_migrations.py).
+        total = self._read("SELECT count(*) FROM article_tags WHERE tag = %s", (tag,))[0][0]
         rows = self._read(
-            f"SELECT {ARTICLE}, count(*) OVER () {has}"
-            " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
+            f"SELECT {column_list(READ, 'a.')} FROM article_tags t"
+            " JOIN articles a ON a.id = t.article_id WHERE t.tag = %s"
+            " ORDER BY t.published_at DESC NULLS LAST, t.article_id DESC LIMIT %s OFFSET %s",
             (tag, limit, offset),
-        )  # past the last page no row carries the total: count it
-        total = rows[0][len(READ)] if rows else self._read(f"SELECT count(*) {has}", (tag,))[0][0]
+        )
         return [article_from_row(r) for r in rows], int(total)
 
     def revisions(self) -> list[tuple[str, int]]:

@@ -189,10 +189,12 @@ class SQLiteStore(Store):
         return [article_from_row(r) for r in rows], self.count()
 
     def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
-        has = " WHERE EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE value = ?)"
-        total = int(self._read(f"SELECT count(*) FROM articles{has}", (tag,))[0][0])
+        # article_tags' index gives the count and the page in order (sqlite_migrations.py).
+        total = int(self._read("SELECT count(*) FROM article_tags WHERE tag = ?", (tag,))[0][0])
         rows = self._read(
-            f"{SELECT}{has} ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT {column_list(READ, 'a.')} FROM article_tags t"
+            " JOIN articles a ON a.id = t.article_id WHERE t.tag = ?"
+            " ORDER BY t.published_at DESC, t.article_id DESC LIMIT ? OFFSET ?",
             (tag, limit, offset),
         )
         return [article_from_row(r) for r in rows], total

@@ -53,4 +53,25 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE TABLE media_names (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID
     """,
+    # A tag's articles newest first from an index, not a json_each() of every row
+    # (tagged): one row per article and tag, kept by the triggers whoever writes.
+    """
+    CREATE TABLE article_tags (
+        article_id INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        published_at TEXT,
+        PRIMARY KEY (article_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_tags_newest ON article_tags (tag, published_at DESC, article_id DESC);
+    INSERT OR IGNORE INTO article_tags
+        SELECT a.id, j.value, a.published_at FROM articles a, json_each(a.tags) j;
+    CREATE TRIGGER article_tags_insert AFTER INSERT ON articles BEGIN
+        INSERT OR IGNORE INTO article_tags
+        SELECT NEW.id, value, NEW.published_at FROM json_each(NEW.tags); END;
+    CREATE TRIGGER article_tags_update AFTER UPDATE OF tags, published ON articles BEGIN
+        DELETE FROM article_tags WHERE article_id = OLD.id; INSERT OR IGNORE INTO article_tags
+        SELECT NEW.id, value, NEW.published_at FROM json_each(NEW.tags); END;
+    CREATE TRIGGER article_tags_delete AFTER DELETE ON articles BEGIN
+        DELETE FROM article_tags WHERE article_id = OLD.id; END
+    """,
 )
