@@ -87,7 +87,15 @@ class Stamp(NamedTuple):
     updated: str | None
 
 
-STAMP = Stamp._fields  # the columns `Store.stamps` reads, in this order
+class Teaser(NamedTuple):
+    """What the Atom feed shows of an article, read without its body (`Store.teasers`)."""
+
+    slug: str
+    title: str
+    lang: str
+    published: str
+    updated: str | None
+    summary: str
 
 
 def schema_table() -> str:

@@ -419,3 +419,16 @@ def test_stamps_are_each_articles_slug_and_dates_newest_first_paged_and_streamed
     assert next(rows).slug == "cung-ngay"  # a generator: the rest are fetched as read
     rows.close()  # abandoned: the connection goes back to the pool
     assert [s.slug for s in store.stamps(1)] == ["cung-ngay"]
+
+
+def test_teasers_are_what_the_feed_shows_of_the_newest_articles(store: Store) -> None:
+    from service.articles import Teaser
+
+    store.put(make("cu", published="2023-09-20", summary="Tóm tắt cũ.", lang="en"))
+    store.put(make("moi", published="2023-09-22", updated="2023-09-23T08:00:00+07:00"))
+    store.put(make("giua", published="2023-09-21"))
+    articles = store.latest(2)[0]
+    teasers = store.teasers(2)
+    assert teasers == [Teaser(*(getattr(a, f) for f in Teaser._fields)) for a in articles]
+    assert [t.slug for t in teasers] == ["moi", "giua"] and teasers[0].updated is not None
+    assert store.teasers(5)[-1] == ("cu", "Bài cu", "en", "2023-09-20", None, "Tóm tắt cũ.")

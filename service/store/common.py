@@ -14,9 +14,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
-from ..articles import FIELDS, KEY, SCHEMA, STAMP, Article, Stamp
+from ..articles import FIELDS, KEY, SCHEMA, Article, Stamp, Teaser
 from ..fieldtypes import FieldType
 from ..text import fold
 from .media import MediaRows
@@ -25,6 +25,7 @@ _TAG = re.compile(r"<[^>]+>")
 _BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 MAX_TERMS = 16  # of a reader's query; the rest is ignored
+Shape = TypeVar("Shape", Stamp, Teaser)  # a few of an article's fields (articles.py)
 STREAM_ROWS = 2000  # rows fetched at a time by a streamed read (Store._stream)
 
 
@@ -163,10 +164,17 @@ class Store(MediaRows, ABC):
     def stamps(self, limit: int, offset: int = 0) -> Iterator[Stamp]:
         """Each article's slug and dates, newest first as `latest` lists them, streamed:
         what a sitemap needs, without reading any body or holding every row."""
+        return self._newest(Stamp, limit, offset)
+
+    def teasers(self, limit: int) -> list[Teaser]:
+        """The newest articles as the feed shows them: no body, byline or tags read."""
+        return list(self._newest(Teaser, limit, 0))
+
+    def _newest(self, shape: type[Shape], limit: int, offset: int) -> Iterator[Shape]:
         p = self.PARAM
-        sql = f"SELECT {column_list(STAMP)} FROM articles ORDER BY {self.NEWEST}"
+        sql = f"SELECT {column_list(shape._fields)} FROM articles ORDER BY {self.NEWEST}"
         for row in self._stream(f"{sql} LIMIT {p} OFFSET {p}", (limit, offset)):
-            yield Stamp._make(row)
+            yield shape._make(row)
 
     @abstractmethod
     def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[Sequence[Any]]:

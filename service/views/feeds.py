@@ -81,8 +81,8 @@ async def feed(request: Request) -> Response:
     origin, site = _origin(request), site_of(request)
 
     def build() -> Entry:
-        articles, _ = site.store.latest(feeds.FEED_ENTRIES)
-        return make_entry(feeds.atom(site.identity, origin, articles), ATOM, [LISTS], eager=False)
+        entries = site.store.teasers(feeds.FEED_ENTRIES)
+        return make_entry(feeds.atom(site.identity, origin, entries), ATOM, [LISTS], eager=False)
 
     return await _serve(request, "feed", build)
 
