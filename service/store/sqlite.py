@@ -171,8 +171,11 @@ class SQLiteStore(Store):
     def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[sqlite3.Row]:
         try:
             cursor = self.conn.execute(sql, params)
-            while rows := cursor.fetchmany(STREAM_ROWS):
-                yield from rows
+            try:
+                while rows := cursor.fetchmany(STREAM_ROWS):
+                    yield from rows
+            finally:  # left early: end the statement, or its read snapshot stays open
+                cursor.close()
         except sqlite3.Error as exc:
             self.close()
             raise StoreUnavailable(str(exc)) from exc
