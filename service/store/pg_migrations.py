@@ -51,8 +51,12 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM article_tags WHERE article_id = NEW.id; INSERT INTO article_tags
         SELECT NEW.id, t, NEW.published_at FROM jsonb_array_elements_text(NEW.tags::jsonb) t
         ON CONFLICT DO NOTHING; RETURN NULL; END $$;
-    CREATE TRIGGER article_tags_kept AFTER INSERT OR UPDATE OF tags, published_at ON articles
+    CREATE TRIGGER article_tags_added AFTER INSERT ON articles
         FOR EACH ROW EXECUTE FUNCTION article_tags_kept();
+    CREATE TRIGGER article_tags_changed AFTER UPDATE OF tags, published_at ON articles
+        FOR EACH ROW WHEN (OLD.tags IS DISTINCT FROM NEW.tags
+            OR OLD.published_at IS DISTINCT FROM NEW.published_at)
+        EXECUTE FUNCTION article_tags_kept();
     ANALYZE article_tags
     """,
 )

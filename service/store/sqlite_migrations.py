@@ -68,7 +68,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER article_tags_insert AFTER INSERT ON articles BEGIN
         INSERT OR IGNORE INTO article_tags
         SELECT NEW.id, value, NEW.published_at FROM json_each(NEW.tags); END;
-    CREATE TRIGGER article_tags_update AFTER UPDATE OF tags, published ON articles BEGIN
+    CREATE TRIGGER article_tags_update AFTER UPDATE OF tags, published ON articles
+        WHEN OLD.tags IS NOT NEW.tags OR OLD.published IS NOT NEW.published BEGIN
         DELETE FROM article_tags WHERE article_id = OLD.id; INSERT OR IGNORE INTO article_tags
         SELECT NEW.id, value, NEW.published_at FROM json_each(NEW.tags); END;
     CREATE TRIGGER article_tags_delete AFTER DELETE ON articles BEGIN
