@@ -8,8 +8,8 @@ and whether input must give it; from that alone come
 - the stores' column lists and row mapping (store/common.py).
 
 To add a field: declare it here with `schema(...)`, and add a migration to each
-engine (store/sqlite.py, store/postgres.py) that adds its column with the same
-default. tests/test_schema.py fails until both are done, and the operators' docs
+engine (store/sqlite_migrations.py, store/pg_migrations.py) that adds its column
+with the same default. tests/test_schema.py fails until both are done, and the operators' docs
 table (docs/operators/articles.md) is checked against `schema_table()`.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ArticleInvalid
 from .fieldtypes import FieldType, Html, Lang, Slug, Tags, Text, Url, When, parse_when
@@ -76,6 +76,26 @@ SCHEMA: dict[str, Spec] = {
 FIELDS = tuple(SCHEMA)
 REQUIRED = tuple(name for name, spec in SCHEMA.items() if spec.required)
 IGNORED = ("revision",)  # accepted in input (an export read back may carry it), not used
+
+
+class Stamp(NamedTuple):
+    """What a sitemap lists of an article: its key and its dates, read without the rest
+    (`Store.stamps`: never the body)."""
+
+    slug: str
+    published: str
+    updated: str | None
+
+
+class Teaser(NamedTuple):
+    """What the Atom feed shows of an article, read without its body (`Store.teasers`)."""
+
+    slug: str
+    title: str
+    lang: str
+    published: str
+    updated: str | None
+    summary: str
 
 
 def schema_table() -> str:

@@ -8,9 +8,11 @@ from the request reaches them, so without `LEGIBLE_PUBLIC_URL` there is no sitem
 and no feed (404), and robots.txt names no sitemap: a Host header must not decide
 what a cached copy tells a search engine.
 
-They are built here from articles; `views/feeds.py` serves them through the
-serving unit, cached and validated like pages, tagged `lists`, which the one write
-path (`writes.py`) drops and purges on every write.
+They are built here from the few fields each needs, never an article's body: the
+sitemap from stamps (slug and dates, streamed), the feed from teasers.
+`views/feeds.py` serves them through the serving unit, cached and validated like
+pages, tagged `lists`, which the one write path (`writes.py`) drops and purges on
+every write.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from xml.sax.saxutils import escape, quoteattr
 
-from .articles import Article
+from .articles import Stamp, Teaser
 from .identity import Identity
 
 SITEMAP_URLS = 50_000  # the sitemap protocol's limit for one file
@@ -43,12 +45,13 @@ def moment(value: str) -> str:
     return text if parsed.tzinfo else f"{text}Z"
 
 
-def last_changed(article: Article) -> str:
+def last_changed(article: Stamp | Teaser) -> str:
     return moment(article.updated or article.published)
 
 
-def urlset(origin: str, articles: Iterable[Article]) -> bytes:
-    """One sitemap: each article's canonical URL and when it last changed."""
+def urlset(origin: str, articles: Iterable[Stamp]) -> bytes:
+    """One sitemap: each article's canonical URL and when it last changed (read as they
+    come: `Store.stamps` streams them)."""
     lines = [f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">']
     for a in articles:
         loc = escape(article_url(origin, a.slug))
@@ -71,7 +74,7 @@ def element(name: str, text: str) -> str:
     return f"<{name}>{escape(text)}</{name}>"
 
 
-def atom(identity: Identity, origin: str, articles: Sequence[Article]) -> bytes:
+def atom(identity: Identity, origin: str, articles: Sequence[Teaser]) -> bytes:
     """The Atom feed (RFC 4287) of `articles`, newest first: the feed's id, title,
     updated, author and self link; each entry's id, title, link, updated, published
     and summary (the title when the article has none)."""

@@ -95,8 +95,14 @@ class Image:
 
 
 def media_tag(digest: str) -> str:
-    """The purge tag of an image's URLs (sent as xkey, like `article:SLUG`)."""
+    """The purge tag of an image's URLs and of the pages that show it (sent as xkey, like
+    `article:SLUG`)."""
     return f"media:{digest}"
+
+
+# Also on a page showing a photo not stored yet: a process that hears of other writers'
+# commits without being told what changed (SQLite's workers) drops these pages then.
+PHOTO_PENDING = "media:pending"
 
 
 def url_of(digest: str, width: int, ext: str) -> str:

@@ -3,7 +3,8 @@
 An article page's response is decided here and nowhere else:
 
 - its cache key: (article, slug, revision, variant, pages version);
-- its purge tags (`article:SLUG`), sent as `xkey`, `Surrogate-Key` and `Cache-Tag`;
+- its purge tags (`article:SLUG`, and `media:DIGEST` for each photo it shows), sent
+  as `xkey`, `Surrogate-Key` and `Cache-Tag`;
 - its headers: Cache-Control, `Vary: Cookie` on a bare URL, then the validators
   (ETag per encoding, `Vary: Accept-Encoding`) from `delivery.prepare_headers`;
 - its build on a miss: the article's shared blocks (rendered once per revision)
@@ -38,6 +39,7 @@ from .articles import Article
 from .delivery import ENCODINGS, Entry, make_entry, negotiate_cached
 from .errors import page_text
 from .figures import media_digests, with_sizes
+from .media import PHOTO_PENDING, media_tag
 from .pagecache import PageCache
 from .preferences import Preference
 from .purge import article_tag
@@ -54,6 +56,7 @@ PAGE_CACHE_CONTROL = (
     "public, max-age=60, s-maxage=300, stale-while-revalidate=60, stale-if-error=86400"
 )
 NOT_FOUND_CACHE_CONTROL = "public, max-age=60"
+Shared = tuple[ArticleParts, tuple[str, ...]]  # an article's blocks, its photos' tags
 
 
 def page_headers(tags: Sequence[str], vary_cookie: bool, status: int = 200) -> dict[str, str]:
@@ -87,9 +90,13 @@ class Pages:
         self.cache = PageCache(
             cache_bytes - parts_bytes, on_drop=self.hot.drop, on_replace=self.hot.replace
         )
-        # Each article's own blocks, by slug: every variant of its page shares them.
-        self.parts: LRUCache[str, ArticleParts] = LRUCache(parts_bytes, getsizeof=_parts_size)
+        # Each article's own blocks, by slug: every variant of its page shares them; with
+        # the tags of the photos they show (a photo stored later drops them: writes.py).
+        self.parts: LRUCache[str, Shared] = LRUCache(parts_bytes, getsizeof=_parts_size)
         self.parts_lock = threading.Lock()  # builds run on several threads
+        # Counts the drops for photos stored (writes.py): blocks built with the sizes read
+        # before one are not kept, as they may lack the photo's.
+        self.photo_epoch = 0
         self.revisions: dict[str, int] = {}  # slug -> revision: which articles exist
 
     # -- the article response ---------------------------------------------------
@@ -119,8 +126,9 @@ class Pages:
         """The build on a miss (slow: on a build thread): the page from the blocks it
         shares with the article's other variants, or the 404 page if it is gone."""
         with self.parts_lock:
-            parts = self.parts.get(slug)
-        if parts is None or parts.revision != revision:
+            shared = self.parts.get(slug)
+        if shared is None or shared[0].revision != revision:
+            epoch = self.photo_epoch
             found = self.store.get(slug)
             if found is None:  # deleted since its revision was read
                 lang = self.renderer.identity.lang
@@ -128,10 +136,14 @@ class Pages:
             if not is_slug(found.slug):  # the marks stand for a slug: nothing to escape
                 return self.html("article.html", pref, tags, here=f"/articles/{slug}",
                                  article=found)  # fmt: skip
-            parts = self.renderer.article_parts(with_photos(found, self.store))
+            shown, photos = with_photos(found, self.store)
+            shared = (self.renderer.article_parts(shown), photos)
             with self.parts_lock, contextlib.suppress(ValueError):  # larger than the budget
-                self.parts[slug] = parts
-        return make_entry(self.renderer.article_page(parts, pref), HTML, tags, eager=False)
+                if epoch == self.photo_epoch:
+                    self.parts[slug] = shared
+        parts, photos = shared
+        page = self.renderer.article_page(parts, pref)
+        return make_entry(page, HTML, (*tags, *photos), eager=False)
 
     # -- any cached page --------------------------------------------------------
     async def page(
@@ -150,7 +162,9 @@ class Pages:
         full_key = (*key, pref, self.version)
         encoding = negotiate_cached(accept[:512] if accept is not None else None, ENCODINGS)
         entry = await self.cache.get(full_key, build, encoding)
-        headers = page_headers(tags, vary_cookie, entry.status)
+        # The build may add tags (an article's photos): the caches in front get them all.
+        headers = page_headers([*tags, *sorted(entry.tags.difference(tags))], vary_cookie,
+                               entry.status)  # fmt: skip
         route = HotRoute(full_key, entry, headers, vary_cookie, path, query)
         # Only a stored entry: the cache's drop of this key must also reach the route.
         if entry.status == 200 and self.cache.peek(full_key) is entry:
@@ -171,15 +185,20 @@ class Pages:
         return make_entry(body.encode(), HTML, tags, status, eager=False)
 
 
-def with_photos(article: Article, store: Store) -> Article:
+def with_photos(article: Article, store: Store) -> tuple[Article, tuple[str, ...]]:
     """The article with its stored photos' srcset, sizes, width and height (read with
-    the article, once per revision: the blocks every variant shares keep them)."""
+    the article, once per revision: the blocks every variant shares keep them), and the
+    tags of the photos it shows: `media:DIGEST` each, and `PHOTO_PENDING` while one of
+    them is not stored yet. Storing a photo later drops the pages by these (writes.py)."""
     digests = media_digests(article.body_html)
     if not digests:
-        return article
-    body = with_sizes(article.body_html, store.media_sizes(digests))
-    return replace(article, body_html=body)
+        return article, ()
+    images = store.media_sizes(digests)
+    shown = dict.fromkeys(digests)
+    tags = [media_tag(d) for d in shown] + ([PHOTO_PENDING] if len(images) < len(shown) else [])
+    return replace(article, body_html=with_sizes(article.body_html, images)), tuple(tags)
 
 
-def _parts_size(parts: ArticleParts) -> int:
+def _parts_size(shared: Shared) -> int:
+    parts = shared[0]
     return sum(map(sys.getsizeof, (parts.title, *parts.main, parts.main))) + 200

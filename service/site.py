@@ -127,6 +127,8 @@ class Site:
                 self._resync = self._clear = False
             elif news is not None and news.slugs:  # one pass over the cache for an import
                 self.writes.wrote(news.slugs, revisions=news.slugs, heard=True)
+            if news is not None and news.media:  # photos: the pages that show them
+                self.writes.wrote_media(news.media, heard=True)
         except StoreUnavailable:  # keep serving what is cached; resync once it is back,
             store_error()
             self._next_sync = now + RETRY_SECONDS  # asking seldom: each try may wait

@@ -3,7 +3,8 @@
 Its callers: the admin API's PUT and DELETE (views/api.py); `legible import`
 (cli.py: a process of its own, with no pages); and every other process's
 commits, heard by `Site.sync` (PostgreSQL's LISTEN/NOTIFY, SQLite's
-data_version); the media API and import, which store images and call `wrote_media`.
+data_version); the media API and import, which store images and call `wrote_media`
+(so does `Site.sync` for another process's photos, heard through NOTIFY).
 A new writer (ingest) stores, then calls `wrote`: nothing
 else drops a cached page or purges a cache (tests/test_architecture.py).
 
@@ -34,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from .media import media_tag
+from .media import PHOTO_PENDING, media_tag
 from .purge import LISTS, Purger, write_tags
 from .serving import Pages
 
@@ -70,13 +71,27 @@ class WritePath:
         if not heard and slugs:  # step 3
             self.purger.purge(write_tags(slugs))
 
-    def wrote_media(self, digests: Collection[str]) -> None:
-        """Images were stored (committed already). Their URLs are new (a digest names
-        its bytes), and no process keeps a miss for one, so there is nothing local to
-        drop and the replicas read them from the store; the caches in front are purged
-        by each image's tag in case one kept an answer from before it existed."""
-        if digests:
-            self.purger.purge([media_tag(d) for d in digests])
+    def wrote_media(self, digests: Collection[str], *, heard: bool = False) -> None:
+        """Images were stored (committed already; `heard`: by another process). Their
+        URLs are new (a digest names its bytes) and no process keeps a miss for one, but
+        a page showing one may have been built before it was stored, without its srcset,
+        width and height: the pages tagged `media:DIGEST` are dropped here, with their
+        shared blocks, in the same order as `wrote` (PostgreSQL's NOTIFY went with the
+        commit). Then the caches in front are purged by the same tags, which reach those
+        pages and the image's own URLs (a cache may have kept a 404 from before)."""
+        tags = {media_tag(d) for d in digests}
+        if not tags:
+            return
+        if self.pages is not None:
+            pages = self.pages
+            with pages.parts_lock:  # a build that read the sizes before keeps no blocks
+                pages.photo_epoch += 1
+                showing = [slug for slug, (_, shown) in pages.parts.items() if tags & set(shown)]
+                for slug in showing:
+                    pages.parts.pop(slug, None)
+            pages.cache.invalidate(tags)
+        if not heard:
+            self.purger.purge(sorted(tags))
 
     @staticmethod
     def _drop_local(
@@ -96,8 +111,10 @@ class WritePath:
             # them may name a revision that is no longer current.
             pages.hot.clear()
             with pages.parts_lock:
+                pages.photo_epoch += 1
                 pages.parts.clear()
-            pages.cache.invalidate(write_tags(slugs) if slugs else [LISTS])
+            # Without names, a photo may have been stored too: pages waiting for one go.
+            pages.cache.invalidate(write_tags(slugs) if slugs else [LISTS, PHOTO_PENDING])
             return
         for slug in slugs:
             revision = revisions[slug]

@@ -23,7 +23,9 @@ from service import Settings, create_app
 from service.app import LegibleApp
 from service.articles import validate
 from service.counters import COUNTERS
+from service.media import process
 from service.store import open_store
+from tests.support.images import png
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "replica-token"
@@ -116,6 +118,35 @@ def test_legible_import_shows_on_every_replica_within_a_second(
     for client in (a, b):
         check = lambda body, _: "<h1>Nhập từ dòng lệnh</h1>" in body  # noqa: E731
         assert seen_within(client, ARTICLE, check) < WITHIN
+
+
+def test_a_photo_stored_after_its_article_shows_sized_on_every_replica_within_a_second(
+    replicas: tuple[TestClient, TestClient],
+) -> None:
+    """The article names the photo's URL before the photo is uploaded (an operator who
+    copies a URL from staging, an import that stores the article first): both replicas
+    cache its page without srcset; once the photo is stored through one of them, each
+    shows it with srcset, width and height, and the page's tags reach the photo."""
+    a, b = replicas
+    image = process(png(1200, 800), 10_000_000)
+    figure = f'<figure><img src="{image.url}" alt="Ảnh hội nghị"></figure>'
+    page = {"title": "Ảnh đến sau", "published": "2023-10-12", "body_html": figure}
+    assert a.put(f"/api/articles/{SLUG}", json=page, headers=AUTH).status_code == 200
+    for client in (a, b):
+        for v in VARIANTS:
+            body = seen_within(client, ARTICLE + v, lambda body, _: "Ảnh đến sau" in body)
+            assert body < WITHIN and "srcset" not in client.get(ARTICLE + v).text
+        assert f"media:{image.digest}" in client.get(ARTICLE).headers["xkey"].split()
+    stored = a.put("/api/media/anh.png", content=png(1200, 800), headers=AUTH)
+    assert stored.status_code == 201 and stored.json()["url"] == image.url
+    sized = f'srcset="{image.srcset()}"'
+
+    def shown(body: str, _: int) -> bool:
+        return sized in body and 'width="1200" height="800"' in body
+
+    for client in (a, b):
+        for v in VARIANTS:
+            assert seen_within(client, ARTICLE + v, shown) < WITHIN, v
 
 
 # -- PostgreSQL: a listener that loses its connection --------------------------------------------

@@ -314,6 +314,42 @@ def test_a_stored_photo_is_purged_by_its_tag_once_through_the_write_path(
     assert purged == [[f"media:{digest}"]]
 
 
+def test_a_photo_stored_after_its_article_gets_the_page_its_srcset_and_purges_it(
+    client: TestClient, parse_html: Callable[[str], Node]
+) -> None:
+    """The page built before the photo existed (cached, in every variant asked for) is
+    dropped when the photo is stored, and the caches in front are purged by the tag the
+    page carries; a photo stored again under another name changes nothing."""
+    from service.media import process
+
+    purged: list[list[str]] = []
+
+    class Purger:
+        def purge(self, tags: Any) -> None:
+            purged.append(sorted(tags))
+
+    client.app.state.site.writes.purger = Purger()  # type: ignore[attr-defined]
+    data = picture((1000, 500))
+    image = process(data, 10_000_000)
+    client.put("/api/articles/anh-sau", json=article(figure(image.url)), headers=AUTH)
+    purged.clear()
+    for theme in ("default", "dark"):
+        img = parse_html(client.get(f"/articles/anh-sau?theme={theme}").text).one("img")
+        assert "srcset" not in img.attrs and "width" not in img.attrs
+    page = client.get("/articles/anh-sau?theme=dark")
+    tags = ["article:anh-sau", f"media:{image.digest}", "media:pending"]
+    assert page.headers["xkey"].split() == tags
+    assert upload(client, "sau.png", data).status_code == 201
+    assert purged == [[f"media:{image.digest}"]]
+    for theme in ("default", "dark"):
+        img = parse_html(client.get(f"/articles/anh-sau?theme={theme}").text).one("img")
+        assert img.attrs["srcset"] == image.srcset()
+        assert (img.attrs["width"], img.attrs["height"]) == ("1000", "500")
+    assert client.get("/articles/anh-sau").headers["xkey"].split() == tags[:2]
+    assert upload(client, "ten-khac.png", data).status_code == 201  # the same photo
+    assert purged == [[f"media:{image.digest}"]] * 2
+
+
 def test_photos_get_a_thicker_border_in_the_themes_that_promise_aaa() -> None:
     from service.themes import _block, data_dir, load_themes
 

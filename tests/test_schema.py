@@ -63,6 +63,15 @@ def test_every_field_of_article_is_in_the_schema() -> None:
 
 
 # -- the stores -----------------------------------------------------------------------------------
+def test_the_sitemaps_and_feeds_few_fields_are_fields_of_the_schema() -> None:
+    """`Store.stamps` and `Store.teasers` select these columns: a renamed field must
+    fail here, not on a search engine's or a feed reader's next visit."""
+    from service.articles import Stamp, Teaser
+
+    for shape in (Stamp, Teaser):
+        assert shape._fields[0] == KEY and set(shape._fields) < set(FIELDS) - {"body_html"}
+
+
 def test_the_stores_columns_are_the_schemas_fields() -> None:
     assert COLUMNS == FIELDS
     assert READ[:-1] == FIELDS

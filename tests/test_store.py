@@ -409,3 +409,45 @@ def test_all_reads_every_article_oldest_first_a_batch_at_a_time(
     assert [a.slug for a in found] == ["bai-0", "bai-1", "bai-2", "bai-3", "bai-5", "bai-6"]
     assert found[2].title == "Sửa"
     assert len(reads) == 3 and all(sql.endswith("LIMIT 3") for sql in reads)  # 3, 3, none
+
+
+# -- what the sitemap reads ------------------------------------------------------------------------
+def test_stamps_are_each_articles_slug_and_dates_newest_first_paged_and_streamed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the order the lists use (by instant: an offset counts), the same page `latest`
+    gives, read a few rows at a time (the sitemap of 50,000 articles holds no list)."""
+    import service.store.common as common
+
+    monkeypatch.setattr(common, "STREAM_ROWS", 2)
+    monkeypatch.setattr(postgres_module, "STREAM_ROWS", 2)
+    monkeypatch.setattr(sqlite_module, "STREAM_ROWS", 2)
+    store.put(make("cu", published="2023-09-20"))
+    store.put(make("muoi", published="2023-09-21T10:00:00+00:00"))
+    store.put(make("som", published="2023-09-21T15:00:00+07:00", updated="2023-09-23"))
+    store.put(make("moi", published="2023-09-22"))
+    store.put(make("cung-ngay", published="2023-09-22"))
+    stamps = list(store.stamps(10))
+    assert [s.slug for s in stamps] == [a.slug for a in store.latest(10)[0]]
+    assert [s.slug for s in stamps] == ["cung-ngay", "moi", "muoi", "som", "cu"]
+    assert stamps[3] == ("som", "2023-09-21T15:00:00+07:00", "2023-09-23")
+    assert stamps[0].updated is None
+    assert [s.slug for s in store.stamps(2, 2)] == ["muoi", "som"]
+    assert list(store.stamps(5, 5)) == []
+    rows = store.stamps(10)
+    assert next(rows).slug == "cung-ngay"  # a generator: the rest are fetched as read
+    rows.close()  # abandoned: the connection goes back to the pool
+    assert [s.slug for s in store.stamps(1)] == ["cung-ngay"]
+
+
+def test_teasers_are_what_the_feed_shows_of_the_newest_articles(store: Store) -> None:
+    from service.articles import Teaser
+
+    store.put(make("cu", published="2023-09-20", summary="Tóm tắt cũ.", lang="en"))
+    store.put(make("moi", published="2023-09-22", updated="2023-09-23T08:00:00+07:00"))
+    store.put(make("giua", published="2023-09-21"))
+    articles = store.latest(2)[0]
+    teasers = store.teasers(2)
+    assert teasers == [Teaser(*(getattr(a, f) for f in Teaser._fields)) for a in articles]
+    assert [t.slug for t in teasers] == ["moi", "giua"] and teasers[0].updated is not None
+    assert store.teasers(5)[-1] == ("cu", "Bài cu", "en", "2023-09-20", None, "Tóm tắt cũ.")

@@ -69,6 +69,10 @@ def test_an_old_store_opens_with_every_article_intact(old_db: str) -> None:
         assert store.count() == 2
         assert [a.slug for a in store.latest(10)[0]] == ["thu-vien", "vien-kiem-sat"]
         assert sorted(store.revisions()) == [("thu-vien", 3), ("vien-kiem-sat", 1)]
+        # The tag index is built from the old rows, and kept by the next writes.
+        assert store.tagged("kiểm sát", 10) == ([expected("vien-kiem-sat", 1)], 1)
+        store.put(replace(expected("thu-vien", 0), tags=("kiểm sát",)))
+        assert [a.slug for a in store.tagged("kiểm sát", 10)[0]] == ["thu-vien", "vien-kiem-sat"]
         # The old search index still answers, diacritics and all.
         for query in ("vien kiem sat", "Phạm Thu Hằng", "ky nang so"):
             assert [h.article.slug for h in store.search(query, 10)[0]] == ["vien-kiem-sat"]

@@ -279,6 +279,38 @@ def test_a_photo_larger_than_an_article_body_is_stored_and_cached_whatever_the_c
     assert "immutable" in second[1]["cache-control"]
 
 
+def test_a_photo_stored_after_its_article_reaches_the_cached_page_within_1s(
+    cluster: Cluster,
+) -> None:
+    """Varnish keeps the article's page built before its photo was stored; the photo's
+    upload purges it (xkey media:DIGEST), and both replicas have let go of theirs."""
+    from service.media import process
+    from tests.support.images import png
+
+    data = png(1100, 700)
+    image = process(data, 10_000_000)
+    slug = "anh-den-sau"
+    page = {**article("Ảnh đến sau"), "body_html": f'<img src="{image.url}" alt="Ảnh">'}
+    cluster.put(cluster.replicas[0], slug, page)
+    url = f"/articles/{slug}?theme=dark"
+    start = time.monotonic()
+    while "Ảnh đến sau" not in text(cluster.front, url)[1]:
+        assert time.monotonic() - start < 1.0
+    status, headers, body = cluster.front.request("GET", url, Accept_Encoding="identity")
+    assert status == 200 and headers["x-cache"] == "hit" and b"srcset" not in body
+    origin = cluster.replicas[1].request("GET", url)[1]  # Varnish keeps xkey to itself
+    assert f"media:{image.digest}" in origin["xkey"].split()
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content_Type": "image/png"}
+    assert cluster.front.request("PUT", "/api/media/den-sau.png", data, **auth)[0] == 201
+    start = time.monotonic()
+    for accept in ENCODINGS:
+        while f'srcset="{image.srcset()}"' not in text(cluster.front, url, accept)[1]:
+            assert time.monotonic() - start < 1.0, f"no srcset through Varnish ({accept})"
+            time.sleep(0.01)
+    for replica in cluster.replicas:
+        assert 'width="1100" height="700"' in text(replica, url)[1]
+
+
 def test_postgresql_stopped_and_started_cached_pages_stay_the_rest_503_then_recover(
     cluster: Cluster, pg_cluster: pg.Cluster
 ) -> None:

@@ -14,9 +14,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
-from ..articles import FIELDS, KEY, SCHEMA, Article
+from ..articles import FIELDS, KEY, SCHEMA, Article, Stamp, Teaser
 from ..fieldtypes import FieldType
 from ..text import fold
 from .media import MediaRows
@@ -26,6 +26,8 @@ _BLOCK_END = re.compile(r"</(p|h[1-6]|li|figcaption|blockquote|td|th|dd|dt)>", r
 _SPACE = re.compile(r"\s+")
 MAX_TERMS = 16  # of a reader's query; the rest is ignored
 ALL_BATCH = 500  # articles a Store.all() read holds at once
+Shape = TypeVar("Shape", Stamp, Teaser)  # a few of an article's fields (articles.py)
+STREAM_ROWS = 2000  # rows fetched at a time by a streamed read (Store._stream)
 
 
 def html_to_text(body_html: str) -> str:
@@ -92,10 +94,12 @@ class Changes:
     `slugs` maps each changed article to its new revision (None: deleted). When
     it is None the store cannot tell which articles changed: re-read them all;
     `clear` also drops every cached page (the notifications in between may be lost).
+    `media`: the digests of the photos stored meanwhile (when the store can tell).
     """
 
     slugs: dict[str, int | None] | None = field(default=None)
     clear: bool = False
+    media: frozenset[str] = frozenset()
 
 
 WriteResult = Literal["created", "updated", "unchanged"]
@@ -170,6 +174,28 @@ class Store(MediaRows, ABC):
             if len(rows) < ALL_BATCH:
                 return
             last = int(rows[-1][-1])
+
+    NEWEST: ClassVar[str]  # the engine's ORDER BY for newest first (the lists' index)
+
+    def stamps(self, limit: int, offset: int = 0) -> Iterator[Stamp]:
+        """Each article's slug and dates, newest first as `latest` lists them, streamed:
+        what a sitemap needs, without reading any body or holding every row."""
+        return self._newest(Stamp, limit, offset)
+
+    def teasers(self, limit: int) -> list[Teaser]:
+        """The newest articles as the feed shows them: no body, byline or tags read."""
+        return list(self._newest(Teaser, limit, 0))
+
+    def _newest(self, shape: type[Shape], limit: int, offset: int) -> Iterator[Shape]:
+        p = self.PARAM
+        sql = f"SELECT {column_list(shape._fields)} FROM articles ORDER BY {self.NEWEST}"
+        for row in self._stream(f"{sql} LIMIT {p} OFFSET {p}", (limit, offset)):
+            yield shape._make(row)
+
+    @abstractmethod
+    def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[Sequence[Any]]:
+        """The rows of a read-only query, fetched STREAM_ROWS at a time (the connection is
+        held until the last one is read); StoreUnavailable if the engine cannot answer."""
 
     @abstractmethod
     def search(self, query: str, limit: int, offset: int = 0) -> tuple[list[Hit], int]:

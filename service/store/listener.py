@@ -1,10 +1,11 @@
 """LISTEN for other writers' commits on a dedicated PostgreSQL connection.
 
 A daemon thread holds the connection and collects each notification (an
-article's slug and new revision); the site takes them on its next sync, on the
-event loop, and evicts those pages. A connection that drops is reopened with
-backoff. Notifications sent meanwhile are lost, so a reconnect asks the site to
-clear its whole cache (`Changes(clear=True)`) and re-read every revision.
+article's slug and new revision, or a stored photo's digest); the site takes them
+on its next sync, on the event loop, and evicts those pages. A connection that
+drops is reopened with backoff. Notifications sent meanwhile are lost, so a
+reconnect asks the site to clear its whole cache (`Changes(clear=True)`) and
+re-read every revision.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Listener:
         self.connected = threading.Event()
         self._lock = threading.Lock()
         self._pending: dict[str, int | None] = {}
+        self._media: set[str] = set()  # digests of photos stored
         self._resync: Changes | None = None  # a (re)connect: everything may have changed
         self._stop = threading.Event()
         self._wake = threading.Event()  # try to reconnect now, not after the backoff
@@ -62,11 +64,13 @@ class Listener:
             if self._resync is not None:
                 resync, self._resync = self._resync, None
                 self._pending.clear()
-                return resync
-            if not self._pending:
+                media, self._media = frozenset(self._media), set()
+                return Changes(slugs=None, clear=resync.clear, media=media)
+            if not self._pending and not self._media:
                 return None
             heard, self._pending = self._pending, {}
-        return Changes(slugs=heard)
+            media, self._media = frozenset(self._media), set()
+        return Changes(slugs=heard, media=media)
 
     def disconnected_for(self) -> float:
         """Seconds since the connection was lost (or since the start, before the first
@@ -86,15 +90,20 @@ class Listener:
     def _heard(self, payload: str) -> None:
         try:
             note = json.loads(payload)
-            slug, revision = str(note["slug"]), note["revision"]
+            photo = str(note["media"]) if "media" in note else None  # a photo stored
+            slug, revision = ("", None) if photo else (str(note["slug"]), note["revision"])
             revision = None if revision is None else int(revision)
+            mine = note.get("by") == self.writer
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("listener: ignored a notification that is not ours: %.200r", payload)
             return
-        if note.get("by") == self.writer:
+        if mine:
             return
         with self._lock:
-            self._pending[slug] = revision
+            if photo:
+                self._media.add(photo)
+            else:
+                self._pending[slug] = revision
         self.on_news()
 
     def _run(self) -> None:

@@ -41,34 +41,40 @@ class MediaRows:
     def put_media(self, name: str | None, image: Image) -> MediaResult:
         """Store the image (if new) and point `name` at it, in one transaction. Without
         a name (an export's image no name points at any more): "unchanged" if it was
-        stored already."""
-        q = self._sql
+        stored already. Other processes are told with the commit (`_media_stored`)."""
         with self._media_write() as conn:
-            new = 0
-            for r in image.renditions:
-                new += conn.execute(
-                    q(
-                        "INSERT INTO media (digest, width, height, ext, data) VALUES (?,?,?,?,?)"
-                        " ON CONFLICT (digest, width) DO NOTHING"
-                    ),
-                    (image.digest, r.width, r.height, image.ext, r.data),
-                ).rowcount
-            if name is None:
-                return "created" if new else "unchanged"
-            row = conn.execute(
-                q("SELECT digest FROM media_names WHERE name = ?"), (name,)
-            ).fetchone()
-            if row is not None and row[0] == image.digest:
-                return "unchanged"
-            if row is None:
-                conn.execute(
-                    q("INSERT INTO media_names (name, digest) VALUES (?, ?)"), (name, image.digest)
-                )
-                return "created"
+            result = self._put_media(conn, name, image)
+            if result != "unchanged":
+                self._media_stored(conn, image.digest)
+            return result
+
+    def _media_stored(self, conn: Any, digest: str) -> None:
+        """Tell the other processes, inside the transaction (PostgreSQL's NOTIFY); SQLite's
+        see the file change, without a name (`Site.sync`)."""
+
+    def _put_media(self, conn: Any, name: str | None, image: Image) -> MediaResult:
+        q = self._sql
+        new = 0
+        for r in image.renditions:
+            new += conn.execute(
+                q(
+                    "INSERT INTO media (digest, width, height, ext, data) VALUES (?,?,?,?,?)"
+                    " ON CONFLICT (digest, width) DO NOTHING"
+                ),
+                (image.digest, r.width, r.height, image.ext, r.data),
+            ).rowcount
+        if name is None:
+            return "created" if new else "unchanged"
+        row = conn.execute(q("SELECT digest FROM media_names WHERE name = ?"), (name,)).fetchone()
+        if row is not None and row[0] == image.digest:
+            return "unchanged"
+        if row is None:
             conn.execute(
-                q("UPDATE media_names SET digest = ? WHERE name = ?"), (image.digest, name)
+                q("INSERT INTO media_names (name, digest) VALUES (?, ?)"), (name, image.digest)
             )
-            return "updated"
+            return "created"
+        conn.execute(q("UPDATE media_names SET digest = ? WHERE name = ?"), (image.digest, name))
+        return "updated"
 
     def media_file(self, digest: str, width: int) -> tuple[str, bytes] | None:
         """One width's (extension, bytes), or None."""

@@ -34,4 +34,29 @@ MIGRATIONS: tuple[str, ...] = (
         ext text NOT NULL, data bytea NOT NULL, PRIMARY KEY (digest, width));
     CREATE TABLE media_names (name text PRIMARY KEY, digest text NOT NULL)
     """,
+    # A tag's articles newest first from an index, not a `tags::jsonb ?` test of every
+    # row (tagged): one row per article and tag, kept by the trigger whoever writes.
+    """
+    CREATE TABLE article_tags (
+        article_id bigint NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        tag text NOT NULL,
+        published_at timestamp,
+        PRIMARY KEY (article_id, tag)
+    );
+    CREATE INDEX article_tags_newest
+        ON article_tags (tag, published_at DESC NULLS LAST, article_id DESC);
+    INSERT INTO article_tags SELECT id, t, published_at
+        FROM articles, jsonb_array_elements_text(tags::jsonb) t ON CONFLICT DO NOTHING;
+    CREATE FUNCTION article_tags_kept() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        DELETE FROM article_tags WHERE article_id = NEW.id; INSERT INTO article_tags
+        SELECT NEW.id, t, NEW.published_at FROM jsonb_array_elements_text(NEW.tags::jsonb) t
+        ON CONFLICT DO NOTHING; RETURN NULL; END $$;
+    CREATE TRIGGER article_tags_added AFTER INSERT ON articles
+        FOR EACH ROW EXECUTE FUNCTION article_tags_kept();
+    CREATE TRIGGER article_tags_changed AFTER UPDATE OF tags, published_at ON articles
+        FOR EACH ROW WHEN (OLD.tags IS DISTINCT FROM NEW.tags
+            OR OLD.published_at IS DISTINCT FROM NEW.published_at)
+        EXECUTE FUNCTION article_tags_kept();
+    ANALYZE article_tags
+    """,
 )

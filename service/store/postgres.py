@@ -30,6 +30,7 @@ from ..text import words
 from .common import (
     MAX_TERMS,
     READ,
+    STREAM_ROWS,
     VALUE_COLUMNS,
     Changes,
     Hit,
@@ -122,6 +123,7 @@ def search_query(terms: list[str]) -> str:
 
 class PostgresStore(Store):
     PARAM = "%s"  # the placeholder of the SQL written once for both engines
+    NEWEST = "published_at DESC NULLS LAST, id DESC"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -230,6 +232,12 @@ class PostgresStore(Store):
         with self._transaction() as conn:
             return conn.execute(sql.encode(), params).fetchall()
 
+    def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        with self._transaction() as conn, conn.cursor(name="legible_stream") as cursor:
+            cursor.itersize = STREAM_ROWS  # a server-side cursor: never every row at once
+            cursor.execute(sql.encode(), params)
+            yield from cursor
+
     def get(self, slug: str) -> Article | None:
         if NUL in slug:  # PostgreSQL refuses it in a parameter; no slug holds it
             return None
@@ -242,7 +250,7 @@ class PostgresStore(Store):
     def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
         rows = self._read(
             f"SELECT {ARTICLE}, count(*) OVER () FROM articles"
-            " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
+            f" ORDER BY {self.NEWEST} LIMIT %s OFFSET %s",
             (limit, offset),
         )
         total = int(rows[0][len(READ)]) if rows else self.count()
@@ -251,13 +259,14 @@ class PostgresStore(Store):
     def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
         if NUL in tag:  # PostgreSQL refuses it in a parameter; no tag holds it
             return [], 0
-        has = "FROM articles WHERE tags::jsonb ? %s"
+        # article_tags' index gives the count and the page in order (pg_migrations.py).
+        total = self._read("SELECT count(*) FROM article_tags WHERE tag = %s", (tag,))[0][0]
         rows = self._read(
-            f"SELECT {ARTICLE}, count(*) OVER () {has}"
-            " ORDER BY published_at DESC NULLS LAST, id DESC LIMIT %s OFFSET %s",
+            f"SELECT {column_list(READ, 'a.')} FROM article_tags t"
+            " JOIN articles a ON a.id = t.article_id WHERE t.tag = %s"
+            " ORDER BY t.published_at DESC NULLS LAST, t.article_id DESC LIMIT %s OFFSET %s",
             (tag, limit, offset),
-        )  # past the last page no row carries the total: count it
-        total = rows[0][len(READ)] if rows else self._read(f"SELECT count(*) {has}", (tag,))[0][0]
+        )
         return [article_from_row(r) for r in rows], int(total)
 
     def revisions(self) -> list[tuple[str, int]]:
@@ -291,6 +300,10 @@ class PostgresStore(Store):
     def _notify(self, conn: psycopg.Connection[Any], slug: str, revision: int | None) -> None:
         """Heard by every listener once (and only if) the transaction commits."""
         payload = json.dumps({"slug": slug, "revision": revision, "by": self.writer})
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+
+    def _media_stored(self, conn: psycopg.Connection[Any], digest: str) -> None:
+        payload = json.dumps({"media": digest, "by": self.writer})
         conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
 
     def put(self, article: Article) -> tuple[WriteResult, int]:

@@ -20,6 +20,7 @@ from ..text import fold_for_index, words
 from .common import (
     MAX_TERMS,
     READ,
+    STREAM_ROWS,
     VALUE_COLUMNS,
     Changes,
     Hit,
@@ -31,59 +32,7 @@ from .common import (
     snippet,
     stored_values,
 )
-
-# Each entry moves the schema one version up; never edit a shipped entry.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
-        slug TEXT NOT NULL UNIQUE,
-        title TEXT NOT NULL,
-        lang TEXT NOT NULL DEFAULT 'vi',
-        published TEXT NOT NULL,
-        updated TEXT,
-        summary TEXT NOT NULL DEFAULT '',
-        byline TEXT NOT NULL DEFAULT '',
-        tags TEXT NOT NULL DEFAULT '[]',
-        body_html TEXT NOT NULL,
-        body_text TEXT NOT NULL,
-        revision INTEGER NOT NULL DEFAULT 1,
-        modified_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-    );
-    CREATE INDEX articles_by_date ON articles (published DESC, id DESC);
-    CREATE VIRTUAL TABLE articles_fts USING fts5(
-        title, summary, body, tokenize = 'unicode61 remove_diacritics 2'
-    );
-    """,
-    # Order by the instant, not the text: offsets differ between sources.
-    """
-    ALTER TABLE articles ADD COLUMN published_at TEXT
-        GENERATED ALWAYS AS (datetime(published)) VIRTUAL;
-    DROP INDEX articles_by_date;
-    CREATE INDEX articles_by_instant ON articles (published_at DESC, id DESC);
-    """,
-    "ALTER TABLE articles ADD COLUMN source_url TEXT NOT NULL DEFAULT ''",
-    # Every widget bundle served, so a URL pinned with SRI outlives upgrades (widget.py).
-    """
-    CREATE TABLE widget_bundles (
-        digest TEXT PRIMARY KEY,
-        body BLOB NOT NULL,
-        stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-    )
-    """,
-    # The media store (store/media.py): each width of an image, and the uploaded names.
-    """
-    CREATE TABLE media (
-        digest TEXT NOT NULL,
-        width INTEGER NOT NULL,
-        height INTEGER NOT NULL,
-        ext TEXT NOT NULL,
-        data BLOB NOT NULL,
-        PRIMARY KEY (digest, width)
-    ) WITHOUT ROWID;
-    CREATE TABLE media_names (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID
-    """,
-)
+from .sqlite_migrations import MIGRATIONS
 
 # Statements from the schema's column names (common.py), built once.
 SELECT = f"SELECT {column_list(READ)} FROM articles"
@@ -99,6 +48,8 @@ UPDATE = (
 
 
 class SQLiteStore(Store):
+    NEWEST = "published_at DESC, id DESC"
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
@@ -217,6 +168,18 @@ class SQLiteStore(Store):
             self.close()
             raise StoreUnavailable(str(exc)) from exc
 
+    def _stream(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[sqlite3.Row]:
+        try:
+            cursor = self.conn.execute(sql, params)
+            try:
+                while rows := cursor.fetchmany(STREAM_ROWS):
+                    yield from rows
+            finally:  # left early: end the statement, or its read snapshot stays open
+                cursor.close()
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreUnavailable(str(exc)) from exc
+
     def get(self, slug: str) -> Article | None:
         rows = self._read(f"{SELECT} WHERE slug = ?", (slug,))
         return article_from_row(rows[0]) if rows else None
@@ -225,16 +188,16 @@ class SQLiteStore(Store):
         return int(self._read("SELECT count(*) FROM articles")[0][0])
 
     def latest(self, limit: int, offset: int = 0) -> tuple[list[Article], int]:
-        rows = self._read(
-            f"{SELECT} ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?", (limit, offset)
-        )
+        rows = self._read(f"{SELECT} ORDER BY {self.NEWEST} LIMIT ? OFFSET ?", (limit, offset))
         return [article_from_row(r) for r in rows], self.count()
 
     def tagged(self, tag: str, limit: int, offset: int = 0) -> tuple[list[Article], int]:
-        has = " WHERE EXISTS (SELECT 1 FROM json_each(articles.tags) WHERE value = ?)"
-        total = int(self._read(f"SELECT count(*) FROM articles{has}", (tag,))[0][0])
+        # article_tags' index gives the count and the page in order (sqlite_migrations.py).
+        total = int(self._read("SELECT count(*) FROM article_tags WHERE tag = ?", (tag,))[0][0])
         rows = self._read(
-            f"{SELECT}{has} ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT {column_list(READ, 'a.')} FROM article_tags t"
+            " JOIN articles a ON a.id = t.article_id WHERE t.tag = ?"
+            " ORDER BY t.published_at DESC, t.article_id DESC LIMIT ? OFFSET ?",
             (tag, limit, offset),
         )
         return [article_from_row(r) for r in rows], total

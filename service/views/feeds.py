@@ -51,10 +51,10 @@ async def sitemap(request: Request) -> Response:
     origin, site = _origin(request), site_of(request)
 
     def build() -> Entry:
-        per = feeds.SITEMAP_URLS
-        articles, total = site.store.latest(per)
+        per, total = feeds.SITEMAP_URLS, site.store.count()
         if total <= per:
-            return make_entry(feeds.urlset(origin, articles), XML, [LISTS], eager=False)
+            urls = feeds.urlset(origin, site.store.stamps(per))
+            return make_entry(urls, XML, [LISTS], eager=False)
         return make_entry(feeds.sitemap_index(origin, -(-total // per)), XML, [LISTS], eager=False)
 
     return await _serve(request, "sitemap", build)
@@ -68,11 +68,11 @@ async def sitemap_part(request: Request) -> Response:
         raise PageError(404, "not_found")
 
     def build() -> Entry:
-        per = feeds.SITEMAP_URLS
-        articles, total = site.store.latest(per, (n - 1) * per)
-        if not articles or total <= per:  # one sitemap: /sitemap.xml is it
+        per, total = feeds.SITEMAP_URLS, site.store.count()
+        if total <= per or (n - 1) * per >= total:  # one sitemap (/sitemap.xml), or past the end
             return make_entry(b"", TEXT, [LISTS], status=404, eager=False)
-        return make_entry(feeds.urlset(origin, articles), XML, [LISTS], eager=False)
+        urls = feeds.urlset(origin, site.store.stamps(per, (n - 1) * per))
+        return make_entry(urls, XML, [LISTS], eager=False)
 
     return await _serve(request, f"sitemap-{n}", build)
 
@@ -81,8 +81,8 @@ async def feed(request: Request) -> Response:
     origin, site = _origin(request), site_of(request)
 
     def build() -> Entry:
-        articles, _ = site.store.latest(feeds.FEED_ENTRIES)
-        return make_entry(feeds.atom(site.identity, origin, articles), ATOM, [LISTS], eager=False)
+        entries = site.store.teasers(feeds.FEED_ENTRIES)
+        return make_entry(feeds.atom(site.identity, origin, entries), ATOM, [LISTS], eager=False)
 
     return await _serve(request, "feed", build)
 
