@@ -34,4 +34,11 @@ MIGRATIONS: tuple[str, ...] = (
         ext text NOT NULL, data bytea NOT NULL, PRIMARY KEY (digest, width));
     CREATE TABLE media_names (name text PRIMARY KEY, digest text NOT NULL)
     """,
+    # Ingest (service/ingest/): the hash an import compares, each source page's origin,
+    # article and validators for the next conditional GET (store/ingested.py).
+    """
+    ALTER TABLE articles ADD COLUMN content_hash text NOT NULL DEFAULT '';
+    CREATE TABLE ingested (url text PRIMARY KEY, origin text NOT NULL, slug text NOT NULL,
+        etag text, last_modified text)
+    """,
 )

@@ -83,6 +83,13 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE TABLE media_names (name TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID
     """,
+    # Ingest (service/ingest/): the hash an import compares, each source page's origin,
+    # article and validators for the next conditional GET (store/ingested.py).
+    """
+    ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+    CREATE TABLE ingested (url TEXT PRIMARY KEY, origin TEXT NOT NULL, slug TEXT NOT NULL,
+        etag TEXT, last_modified TEXT) WITHOUT ROWID
+    """,
 )
 
 # Statements from the schema's column names (common.py), built once.
