@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError, SettingsInvalid
+from .ingest.flags import add_arguments as add_web_arguments
 from .settings import TOP, Settings
 from .settings_flags import add_flags, effective, flags_given
 from .version import DISTRIBUTION, __version__
@@ -120,21 +121,31 @@ def app_from_env() -> LegibleApp:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importers import import_paths
+    from .importers import Report, import_paths
+    from .ingest.command import import_web, is_web, options, write_json
     from .photos import Photos
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
+    web = [p for p in args.paths if is_web(p)]  # feeds, sitemaps, pages (ingest/)
+    files = [Path(p) for p in args.paths if not is_web(p)]
+    if files and (args.dry_run or args.prune):
+        raise SettingsInvalid("--dry-run and --prune are for URLs; files are imported as given")
     store = open_store(settings.db)
     photos = Photos(store, settings.media_max_bytes, settings.media_max_pixels)
+    report, outcomes = Report(dry_run=args.dry_run), []
     try:
-        report = import_paths(
-            store, [Path(p) for p in args.paths], progress=sys.stderr, photos=photos
-        )
+        if files:
+            report = import_paths(store, files, progress=sys.stderr, photos=photos)
+            report.dry_run = args.dry_run
+        if web:
+            outcomes = import_web(store, photos, web, options(args, settings), report)
     finally:
         store.close()
-    print(report.summary())
-    _purge(settings, report.created + report.updated, report.media)
+    print(report.summary(), file=sys.stderr if args.json == "-" else sys.stdout)
+    if args.json:
+        write_json(args.json, report, outcomes)
+    _purge(settings, report.created + report.updated + report.pruned, report.media)
     return 0 if report.ok else 1
 
 
@@ -256,8 +267,14 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web service")
     serve.set_defaults(func=_serve)
-    imp = sub.add_parser("import", help="import articles from JSON, Markdown or portal text files")
-    imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    imp = sub.add_parser(
+        "import",
+        help="import articles from files, or from a site's feeds, sitemaps and pages",
+    )
+    imp.add_argument(
+        "paths", nargs="+", metavar="SOURCE", help="files, folders, or feed/sitemap/page URLs"
+    )
+    add_web_arguments(imp)
     imp.set_defaults(func=_import)
     exp = sub.add_parser("export", help="write every article as JSON (re-importable)")
     exp.add_argument("-o", "--output", default="-", help="file to write, - for stdout")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -130,25 +131,46 @@ class Report:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file or URL, reason)
     media: list[str] = field(default_factory=list)  # digests of the images stored
+    pruned: list[str] = field(default_factory=list)  # slugs removed by --prune
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (slug, image without alt)
+    skipped: Counter[str] = field(default_factory=Counter)  # what a source holds but is no article
+    dry_run: bool = False  # --dry-run: what would have been done; nothing was written
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def summary(self) -> str:
+        counts = [
+            f"{len(self.created)} new",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.failed)} failed",
+        ]
+        if self.pruned:
+            counts.append(f"{len(self.pruned)} pruned")
+        if self.left_out:
+            counts.append(f"{len(self.left_out)} images without alt left out")
+        counts += [f"{n} {kind} skipped" for kind, n in sorted(self.skipped.items())]
         lines = [
-            f"imported {len(self.created)}, updated {len(self.updated)}, "
-            f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+            ("dry run, nothing written: " if self.dry_run else "")
+            + ", ".join(counts)
             + (f"; stored {len(self.media)} photos" if self.media else "")
         ]
-        for label, slugs in (("imported", self.created), ("updated", self.updated)):
+        for label, slugs in (
+            ("new", self.created),
+            ("updated", self.updated),
+            ("pruned", self.pruned),
+        ):
             if slugs:
                 shown = ", ".join(slugs[:20]) + (
                     f", … ({len(slugs) - 20} more)" if len(slugs) > 20 else ""
                 )
                 lines.append(f"  {label}: {shown}")
+        for slug, src in self.left_out[:20]:
+            lines.append(f"  image without alt left out of {slug}: {src}")
         for name, reason in self.failed:
             lines.append(f"  FAILED {name}: {reason}")
         return "\n".join(lines)
@@ -217,11 +239,17 @@ def import_paths(
 
 
 class _Progress:
-    """A one-line progress bar on a terminal; plain milestones otherwise."""
+    """A one-line progress bar on a terminal; plain milestones otherwise. `unit` names
+    what is counted (files, pages); a web import learns its total once its sources
+    are read (`start`)."""
 
-    def __init__(self, total: int, out: TextIO) -> None:
-        self.total, self.out, self.n = total, out, 0
+    def __init__(self, total: int, out: TextIO, unit: str = "files") -> None:
+        self.out, self.unit, self.n = out, unit, 0
         self.tty = out.isatty()
+        self.start(total)
+
+    def start(self, total: int) -> None:
+        self.total = total
         self.enabled = total >= 20
 
     def step(self, name: str) -> None:
@@ -236,7 +264,7 @@ class _Progress:
             )
             self.out.flush()
         elif self.n % max(1, self.total // 10) == 0 or self.n == self.total:
-            self.out.write(f"{self.n}/{self.total} files\n")
+            self.out.write(f"{self.n}/{self.total} {self.unit}\n")
 
     def done(self) -> None:
         if self.enabled and self.tty:

@@ -2,7 +2,7 @@
 on both engines: one row per source page (`ingested`), beside the articles.
 
 - `url`: the page's URL as its source listed it (the article's `source_url`);
-- `origin`: the source that listed it, as given on the command line (a feed's or a
+- `origin`: the source that first listed it, as given on the command line (a feed's or a
   sitemap's URL, a single page's own URL, a WordPress export's site): what
   `--prune` means by "from that source" (docs/operators/move-your-portal.md);
 - `slug`: the article it became, kept when the title changes so its URL stays;
