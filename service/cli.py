@@ -145,7 +145,8 @@ def _import(args: argparse.Namespace) -> int:
     print(report.summary(), file=sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         write_json(args.json, report, outcomes)
-    _purge(settings, report.created + report.updated + report.pruned, report.media)
+    if not report.dry_run:  # a dry run wrote nothing: nothing to purge
+        _purge(settings, report.created + report.updated + report.pruned, report.media)
     return 0 if report.ok else 1
 
 

@@ -158,7 +158,7 @@ def _feed(body: bytes, url: str, broken: bool) -> Listing:
                 url=link,
                 title=str(item.get("title", "") or ""),
                 published=_iso(item.get("published_parsed")),
-                modified=_iso(item.get("updated_parsed")),
+                modified=_iso(dict.get(item, "updated_parsed")),  # not published again
                 author=str(item.get("author", "") or ""),
                 summary=str(item.get("summary", "") or ""),
                 content=str(content[0].get("value", "")) if content else "",

@@ -51,7 +51,6 @@ from .listings import Entry
 GONE = (404, 410)  # with --prune, a listed page answering these is removed
 _IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
 _FIGURE = re.compile(r"<figure\b[^>]*>(?:(?!</figure>).)*?</figure>", re.IGNORECASE | re.DOTALL)
-_META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w-]+)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -102,16 +101,6 @@ def drop_images(body_html: str, sources: set[str]) -> str:
 
     body = _FIGURE.sub(figure, body_html)
     return _IMG.sub(lambda m: "" if dropped(m[1]) else m[0], body)
-
-
-def decoded(page: FetchResult) -> str:
-    charset = page.charset
-    if charset is None and (found := _META_CHARSET.search(page.body[:4096])):
-        charset = found.group(1).decode("ascii")
-    try:
-        return page.body.decode(charset or "utf-8", errors="replace")
-    except LookupError:
-        return page.body.decode("utf-8", errors="replace")
 
 
 class Pipeline:
@@ -189,10 +178,11 @@ class Pipeline:
         if page is not None:
             found = await asyncio.to_thread(
                 extraction.extract,
-                decoded(page),
+                page.body,
                 page.final_url,
                 hints=hints,
                 site_lang=self.site_lang,
+                charset=page.charset,
             )
             title, body, byline = found.title, found.body_html, found.byline or ""
             published = _text(found.published) or entry.published or entry.modified

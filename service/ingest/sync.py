@@ -48,6 +48,7 @@ class Options:
     delay: float = 0.5
     public_url: str | None = None
     site_lang: str = "vi"
+    deadline: float = 60.0  # for one fetch, every hop included
     resolver: Resolver = _system_resolver  # tests give a fake one
 
 
@@ -73,6 +74,7 @@ async def sync(
         allow_private=options.allow_private,
         per_host=options.per_host,
         delay=options.delay,
+        deadline=options.deadline,
         resolver=options.resolver,
     ) as fetcher:
         pipeline = Pipeline(

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
@@ -26,6 +26,7 @@ class Page:
     published: str  # ISO date
     html: str
     content_type: str = "text/html; charset=utf-8"
+    feed_content: str = ""  # the RSS item's content:encoded, when given
 
 
 @dataclass
@@ -34,22 +35,33 @@ class Site:
 
     pages: dict[str, Page] = field(default_factory=dict)
     extra: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
+    # path -> a function that writes the whole raw answer itself (hostile servers)
+    handlers: dict[str, Callable[[BaseHTTPRequestHandler], None]] = field(default_factory=dict)
     log: list[tuple[str, int]] = field(default_factory=list)
+    purges: list[str] = field(default_factory=list)  # the xkey-purge header of each PURGE
     port: int = 0
+    host: str = "127.0.0.1"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def rss(self) -> bytes:
         items = "".join(
             f"<item><title>{escape(p.title)}</title><link>{self.url(path)}</link>"
             f"<pubDate>{_rfc822(p.published)}</pubDate>"
-            f"<description>{escape(p.title)}</description></item>"
+            f"<description>{escape(p.title)}</description>"
+            + (
+                f"<content:encoded>{escape(p.feed_content)}</content:encoded>"
+                if p.feed_content
+                else ""
+            )
+            + "</item>"
             for path, p in self.pages.items()
         )
         return (
-            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"'
+            ' xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
             f"<title>Cổng thông tin</title><link>{self.url('/')}</link><language>vi</language>"
             f"{items}</channel></rss>"
         ).encode()
@@ -123,7 +135,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
+            if self.path in site.handlers:
+                site.log.append((self.path, 0))
+                site.handlers[self.path](self)
+                return
             status, headers, body = site.answer(self.path)
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if status == 200 and self.headers.get("If-None-Match") == etag:
@@ -137,6 +153,12 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def do_PURGE(self) -> None:
+            site.purges.append(self.headers.get("xkey-purge", ""))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def log_message(self, *args: object) -> None:
             pass
