@@ -100,10 +100,23 @@ def test_first_import_makes_one_article_per_entry_with_the_real_text(
             assert boilerplate not in body, (path, boilerplate)
 
 
+@pytest.mark.parametrize(
+    ("source", "asked"),
+    [
+        ("/sitemap.xml", []),  # dated as before: not even asked for
+        ("/atom.xml", []),
+        ("/rss.xml", [304, 304, 304]),  # RSS dates only publication: asked, with the ETag
+    ],
+)
 def test_a_rerun_writes_nothing_and_purges_nothing(
-    site: Site, db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    source: str,
+    asked: list[int],
+    site: Site,
+    db: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert run(db, site, site.url("/sitemap.xml")) == 0
+    assert run(db, site, site.url(source)) == 0
     assert site.purges, "the first import purges the new articles' pages"
     before = articles(db)
     site.purges.clear()
@@ -114,13 +127,32 @@ def test_a_rerun_writes_nothing_and_purges_nothing(
         monkeypatch.setattr(
             f"service.store.sqlite.SQLiteStore.{name}", lambda *a, n=name: writes.append(n)
         )
-    assert run(db, site, site.url("/sitemap.xml"), "--prune") == 0
+    assert run(db, site, site.url(source), "--prune") == 0
     assert capsys.readouterr().out.startswith("0 new, 0 updated, 3 unchanged, 0 failed\n")
     assert writes == [] and site.purges == []
-    # Each page was asked for with its ETag and answered 304: nothing was read again.
-    assert sorted(status for path, status in site.log if path.startswith("/tin/")) == [304] * 3
+    assert sorted(status for path, status in site.log if path.startswith("/tin/")) == asked
     monkeypatch.undo()
     assert articles(db) == before
+    # --recheck asks for every page (each a 304 here) and still writes nothing.
+    assert run(db, site, site.url(source), "--recheck") == 0
+    assert capsys.readouterr().out.startswith("0 new, 0 updated, 3 unchanged, 0 failed\n")
+    assert articles(db) == before
+
+
+def test_an_edit_the_sitemap_does_not_date_is_found_with_recheck(
+    site: Site, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CMS that leaves lastmod alone on an edit: the page is not asked for until
+    --recheck, which asks for every page."""
+    assert run(db, site, site.url("/sitemap.xml")) == 0
+    path = "/tin/thu-vien.html"
+    site.pages[path].html = portal_page(TITLES[path], ["Thư viện đóng cửa ngày lễ."])
+    capsys.readouterr()
+    assert run(db, site, site.url("/sitemap.xml")) == 0
+    assert capsys.readouterr().out.startswith("0 new, 0 updated, 3 unchanged")
+    assert run(db, site, site.url("/sitemap.xml"), "--recheck") == 0
+    assert capsys.readouterr().out.startswith("0 new, 1 updated, 2 unchanged")
+    assert "Thư viện đóng cửa ngày lễ." in articles(db)[site.url(path)][2]
 
 
 def test_an_edited_page_is_updated_and_a_gone_one_pruned(
@@ -130,7 +162,7 @@ def test_an_edited_page_is_updated_and_a_gone_one_pruned(
     before = articles(db)
     edited, gone, kept = list(MUST)
     new_sentence = "Hội nghị còn bàn về công tác chuyển đổi số trong ngành."
-    site.pages[edited].html = portal_page(TITLES[edited], [*MUST[edited], new_sentence])
+    site.pages[edited].edit(portal_page(TITLES[edited], [*MUST[edited], new_sentence]))
     del site.pages[gone]  # off the sitemap, and a 404
     site.purges.clear()
     capsys.readouterr()
@@ -184,7 +216,7 @@ def test_dry_run_writes_nothing(site: Site, db: str, capsys: pytest.CaptureFixtu
     assert run(db, site, site.url("/sitemap.xml")) == 0
     before = articles(db)
     edited, gone, _ = list(MUST)
-    site.pages[edited].html = portal_page(TITLES[edited], ["Một đoạn hoàn toàn mới."])
+    site.pages[edited].edit(portal_page(TITLES[edited], ["Một đoạn hoàn toàn mới."]))
     del site.pages[gone]
     site.purges.clear()
     capsys.readouterr()

@@ -37,6 +37,7 @@ def options(args: argparse.Namespace, settings: Settings) -> Options:
         limit=args.limit,
         prune=args.prune,
         dry_run=args.dry_run,
+        recheck=args.recheck,
         allow_private=args.allow_private,
         per_host=args.per_host,
         delay=args.delay,

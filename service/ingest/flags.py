@@ -57,6 +57,11 @@ def add_arguments(imp: argparse.ArgumentParser) -> None:
         action="store_true",
         help="remove the articles a source brought in that it no longer lists",
     )
+    web.add_argument(
+        "--recheck",
+        action="store_true",
+        help="ask for every page, even one its sitemap or feed dates as at the last run",
+    )
     web.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     web.add_argument(
         "--json", metavar="FILE", help="write every item and its outcome as JSON (- for stdout)"

@@ -6,8 +6,10 @@
 
 The sync rules (docs/operators/move-your-portal.md):
 
-- The page is fetched with the ETag and Last-Modified stored from the last run; a
-  304 is "unchanged" and nothing is extracted.
+- A page the source dates (a sitemap's lastmod, an Atom entry's updated) with the
+  same date as at the last import is "unchanged" without a request (`--recheck`
+  asks anyway). Any other page is fetched with the ETag and Last-Modified stored
+  from the last run; a 304 is "unchanged" and nothing is extracted.
 - `content_hash` is the SHA-256 of the article as extracted and validated, before
   its images are fetched: every field as it would be stored except the slug and
   the hash itself, with each image still at its source URL and with its alt text.
@@ -115,9 +117,11 @@ class Pipeline:
         site_lang: str = "vi",
         prune: bool = False,
         dry_run: bool = False,
+        recheck: bool = False,
     ) -> None:
         self.store, self.fetcher, self.photos = store, fetcher, photos
         self.site_lang, self.prune, self.dry_run = site_lang, prune, dry_run
+        self.recheck = recheck
         self._claimed: dict[str, str] = {}  # slug -> url, taken by this run
 
     async def item(self, origin: str, entry: Entry, page: FetchResult | None = None) -> Outcome:
@@ -131,6 +135,10 @@ class Pipeline:
     async def _item(self, out: Outcome, entry: Entry, page: FetchResult | None) -> Outcome:
         row = self.store.ingested_row(entry.url)
         out.slug = row.slug if row else ""
+        same_date = row is not None and bool(entry.modified) and row.listed == entry.modified
+        if same_date and not self.recheck and page is None and self.store.get(out.slug):
+            out.outcome = "unchanged"  # the source says so: not even asked for
+            return out
         fallback = ""
         if page is None:
             try:
@@ -152,6 +160,8 @@ class Pipeline:
         if page is not None and page.not_modified and row is not None:
             if self.store.get(row.slug) is not None:
                 out.outcome = "unchanged"
+                if not self.dry_run and row.listed != (entry.modified or None):
+                    self.store.put_ingested(replace(row, listed=entry.modified or None))
                 return out
             page = await self.fetcher.fetch(entry.url)  # the article went: fetch it whole
         data, left_out = await self._extracted(entry, page)
@@ -227,7 +237,8 @@ class Pipeline:
         etag = page.etag if page is not None else None
         last_modified = page.last_modified if page is not None else None
         # The source that first brought the page in keeps it (what --prune goes by).
-        keep = Ingested(entry.url, row.origin if row else out.origin, slug, etag, last_modified)
+        origin, listed = row.origin if row else out.origin, entry.modified or None
+        keep = Ingested(entry.url, origin, slug, etag, last_modified, listed)
         if stored is not None and stored.content_hash == digest:
             out.outcome = "unchanged"
             if not self.dry_run and row != keep:

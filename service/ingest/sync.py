@@ -43,6 +43,7 @@ class Options:
     limit: int | None = None
     prune: bool = False
     dry_run: bool = False
+    recheck: bool = False  # ask for every page, even one its source dates as before
     allow_private: bool = False
     per_host: int = 2
     delay: float = 0.5
@@ -84,6 +85,7 @@ async def sync(
             site_lang=options.site_lang,
             prune=options.prune,
             dry_run=options.dry_run,
+            recheck=options.recheck,
         )
         sources = []
         for url in dict.fromkeys(urls):

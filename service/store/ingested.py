@@ -7,7 +7,10 @@ on both engines: one row per source page (`ingested`), beside the articles.
   `--prune` means by "from that source" (docs/operators/move-your-portal.md);
 - `slug`: the article it became, kept when the title changes so its URL stays;
 - `etag`, `last_modified`: the validators of the last fetch, sent back as a
-  conditional GET, so a page that did not change is a 304 and is not even read.
+  conditional GET, so a page that did not change is a 304 and is not even read;
+- `listed`: the date the source gave the page at the last import (a sitemap's
+  lastmod, an Atom entry's updated): while the source gives the same date again,
+  the page is not asked for at all.
 
 The article's `content_hash` (articles.py) says whether what was extracted changed;
 this table only says where it came from and how to ask again.
@@ -28,6 +31,7 @@ class Ingested:
     slug: str
     etag: str | None = None
     last_modified: str | None = None
+    listed: str | None = None
 
 
 class IngestedRows:
@@ -45,16 +49,18 @@ class IngestedRows:
 
     def ingested(self, origin: str | None = None) -> dict[str, Ingested]:
         """url -> its row, for one origin (every row without one)."""
-        sql = "SELECT url, origin, slug, etag, last_modified FROM ingested"
+        sql = "SELECT url, origin, slug, etag, last_modified, listed FROM ingested"
         if origin is None:
             rows = self._read(sql)
         else:
             rows = self._read(self._q(sql + " WHERE origin = ?"), (origin,))
-        return {r[0]: Ingested(r[0], r[1], r[2], r[3], r[4]) for r in rows}
+        return {r[0]: Ingested(*r) for r in rows}
 
     def ingested_row(self, url: str) -> Ingested | None:
         rows = self._read(
-            self._q("SELECT url, origin, slug, etag, last_modified FROM ingested WHERE url = ?"),
+            self._q(
+                "SELECT url, origin, slug, etag, last_modified, listed FROM ingested WHERE url = ?"
+            ),
             (url,),
         )
         return Ingested(*rows[0]) if rows else None
@@ -63,12 +69,12 @@ class IngestedRows:
         with self._media_write() as conn:
             conn.execute(
                 self._q(
-                    "INSERT INTO ingested (url, origin, slug, etag, last_modified)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                    "INSERT INTO ingested (url, origin, slug, etag, last_modified, listed)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
                     " origin = excluded.origin, slug = excluded.slug, etag = excluded.etag,"
-                    " last_modified = excluded.last_modified"
+                    " last_modified = excluded.last_modified, listed = excluded.listed"
                 ),
-                (row.url, row.origin, row.slug, row.etag, row.last_modified),
+                (row.url, row.origin, row.slug, row.etag, row.last_modified, row.listed),
             )
 
     def forget_ingested(self, url: str) -> None:

@@ -39,6 +39,6 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE articles ADD COLUMN content_hash text NOT NULL DEFAULT '';
     CREATE TABLE ingested (url text PRIMARY KEY, origin text NOT NULL, slug text NOT NULL,
-        etag text, last_modified text)
+        etag text, last_modified text, listed text)
     """,
 )

@@ -88,7 +88,7 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
     CREATE TABLE ingested (url TEXT PRIMARY KEY, origin TEXT NOT NULL, slug TEXT NOT NULL,
-        etag TEXT, last_modified TEXT) WITHOUT ROWID
+        etag TEXT, last_modified TEXT, listed TEXT) WITHOUT ROWID
     """,
 )
 
