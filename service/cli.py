@@ -122,13 +122,14 @@ def app_from_env() -> LegibleApp:
 
 def _import(args: argparse.Namespace) -> int:
     from .importers import Report, import_paths
-    from .ingest.command import import_web, is_web, options, write_json
+    from .ingest.command import import_web, is_export, is_web, options, write_json
     from .photos import Photos
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
     web = [p for p in args.paths if is_web(p)]  # feeds, sitemaps, pages (ingest/)
-    files = [Path(p) for p in args.paths if not is_web(p)]
+    exports = [Path(p) for p in args.paths if is_export(p)]  # WordPress, ingest/ too
+    files = [Path(p) for p in args.paths if not is_web(p) and not is_export(p)]
     if files and (args.dry_run or args.prune):
         raise SettingsInvalid("--dry-run and --prune are for URLs; files are imported as given")
     store = open_store(settings.db)
@@ -138,8 +139,9 @@ def _import(args: argparse.Namespace) -> int:
         if files:
             report = import_paths(store, files, progress=sys.stderr, photos=photos)
             report.dry_run = args.dry_run
-        if web:
-            outcomes = import_web(store, photos, web, options(args, settings), report)
+        if web or exports:
+            opts = options(args, settings)
+            outcomes = import_web(store, photos, web, opts, report, exports)
     finally:
         store.close()
     print(report.summary(), file=sys.stderr if args.json == "-" else sys.stdout)

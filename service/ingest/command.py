@@ -38,6 +38,7 @@ def options(args: argparse.Namespace, settings: Settings) -> Options:
         prune=args.prune,
         dry_run=args.dry_run,
         recheck=args.recheck,
+        pages=args.pages,
         allow_private=args.allow_private,
         per_host=args.per_host,
         delay=args.delay,
@@ -46,10 +47,21 @@ def options(args: argparse.Namespace, settings: Settings) -> Options:
     )
 
 
+def is_export(source: str) -> bool:
+    """A WordPress export: an `.xml` file (a URL ending in .xml is a feed or sitemap)."""
+    return not is_web(source) and source.lower().endswith(".xml")
+
+
 def import_web(
-    store: Store, photos: Photos, urls: list[str], opts: Options, report: Report
+    store: Store,
+    photos: Photos,
+    urls: list[str],
+    opts: Options,
+    report: Report,
+    exports: list[Path] | None = None,
 ) -> list[Outcome]:
-    """Run the web import, adding each item's outcome to `report`."""
+    """Run the web import (and the WordPress exports), adding each item's outcome to
+    `report`."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise here
     bar = _Progress(0, sys.stderr, "pages")
     outcomes = asyncio.run(
@@ -58,6 +70,8 @@ def import_web(
             photos,
             urls,
             opts,
+            exports=exports or [],
+            skipped=report.skipped,
             on_total=bar.start,
             on_outcome=lambda o: bar.step(o.url.rsplit("/", 1)[-1] or o.url),
         )

@@ -169,6 +169,22 @@ class Pipeline:
         out.reason = fallback
         return await self._store(out, entry, page, data, row)
 
+    async def record(self, origin: str, data: dict[str, Any]) -> Outcome:
+        """An article already read, not fetched (a WordPress export's post): the same
+        steps from its images on; its slug is kept when no other source holds it."""
+        url = str(data.get("source_url") or "")
+        out = Outcome(url, origin, "failed")
+        try:
+            row = self.store.ingested_row(url) if url else None
+            given = str(data.pop("slug", "") or "")
+            out.slug = row.slug if row else self._free_slug(given or str(data.get("title")), url)
+            missing = set(without_alt(str(data.get("body_html") or "")))
+            data["body_html"] = drop_images(str(data.get("body_html") or ""), missing)
+            out.images_left_out = sorted(s for s in missing if s)
+            return await self._store(out, Entry(url), None, data, row)
+        except LegibleError as exc:
+            return self._failed(out, str(exc))
+
     def _failed(self, out: Outcome, reason: str) -> Outcome:
         out.outcome, out.reason = "failed", reason
         return out
@@ -241,7 +257,7 @@ class Pipeline:
         keep = Ingested(entry.url, origin, slug, etag, last_modified, listed)
         if stored is not None and stored.content_hash == digest:
             out.outcome = "unchanged"
-            if not self.dry_run and row != keep:
+            if not self.dry_run and row != keep and entry.url:
                 self.store.put_ingested(keep)  # new validators (or origin) for next time
             return out
         out.outcome = "updated" if stored is not None else "new"
@@ -252,16 +268,19 @@ class Pipeline:
         out.media = [image.digest for image in images]
         result, _ = self.store.put(replace(article, body_html=body, content_hash=digest))
         out.outcome = {"created": "new"}.get(result, result)
-        self.store.put_ingested(keep)
+        if entry.url:  # a post without a link can be imported, not kept in sync
+            self.store.put_ingested(keep)
         return out
 
     def _free_slug(self, title: str, url: str) -> str:
+        """`title` as a slug no other page's article holds (-2, -3… when it is)."""
         base = slugify(title) or "bai-viet"
         for n in range(1, 1000):
             slug = base if n == 1 else f"{base[:75]}-{n}"
             held = self.store.get(slug)
             claimed = self._claimed.get(slug)
-            if (held is None or held.source_url == url) and claimed in (None, url):
+            mine = held is None or (bool(url) and held.source_url == url)
+            if mine and claimed in (None, url):
                 self._claimed[slug] = url
                 return slug
         raise ArticleInvalid({"slug": f"{base}-2 … -999 are all taken"})

@@ -1,5 +1,6 @@
 """`legible import URL…`: every source read, every listed page brought in, on one
-event loop, several pages at once within the Fetcher's per-host limits.
+event loop, several pages at once within the Fetcher's per-host limits; then the
+WordPress exports given (exports.py), whose photos are fetched the same way.
 
 A source that cannot be read (its feed is a 404, its sitemap is not XML) fails as
 one item, named by its URL; the other sources go on. Then each listed page goes
@@ -20,9 +21,11 @@ Nothing is pruned from a source whose listing was read only in part.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from ..errors import FetchFailed, FetchStatus, ImportFailed, LegibleError
 from ..photos import Photos
@@ -44,6 +47,7 @@ class Options:
     prune: bool = False
     dry_run: bool = False
     recheck: bool = False  # ask for every page, even one its source dates as before
+    pages: bool = False  # a WordPress export's pages too
     allow_private: bool = False
     per_host: int = 2
     delay: float = 0.5
@@ -59,10 +63,13 @@ async def sync(
     urls: Sequence[str],
     options: Options,
     *,
+    exports: Sequence[Path] = (),
+    skipped: Counter[str] | None = None,
     on_total: Callable[[int], None] | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Every item's outcome, in the order they finished."""
+    """Every item's outcome, in the order they finished. `exports`: WordPress export
+    files (exports.py), whose skipped posts are counted in `skipped`."""
     outcomes: list[Outcome] = []
 
     def done(outcome: Outcome) -> None:
@@ -102,6 +109,11 @@ async def sync(
                 done(await pipeline.item(source.origin, source.entries[index], page))
 
         await asyncio.gather(*(one(s, i) for s in sources for i in range(len(s.entries))))
+        counted = Counter[str]() if skipped is None else skipped
+        if exports:
+            from .exports import import_export  # lxml, only when there is an export
+        for path in exports:
+            await import_export(pipeline, path, options.pages, counted, done)
         if options.prune:
             for source in sources:
                 for outcome in await _prune(store, fetcher, pipeline, source):
