@@ -20,6 +20,7 @@ from PIL import Image as PILImage
 
 from service.cli import main
 from service.store import Store, open_store
+from service.version import __version__
 from tests.support.portal_site import Page, Site, portal_page, serve
 
 MUST = {
@@ -86,9 +87,15 @@ def articles(db: str) -> dict[str, tuple[str, int, str]]:
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_first_import_makes_one_article_per_entry_with_the_real_text(
-    source: str, site: Site, db: str, capsys: pytest.CaptureFixture[str]
+    source: str,
+    site: Site,
+    db: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("LEGIBLE_PUBLIC_URL", "https://tin.example.gov.vn")
     assert run(db, site, site.url(source)) == 0
+    assert site.agents == {f"Legible/{__version__} (+https://tin.example.gov.vn)"}
     assert capsys.readouterr().out.startswith("3 new, 0 updated, 0 unchanged, 0 failed")
     found = articles(db)
     assert set(found) == {site.url(path) for path in MUST}

@@ -44,6 +44,7 @@ class Site:
     handlers: dict[str, Callable[[BaseHTTPRequestHandler], None]] = field(default_factory=dict)
     log: list[tuple[str, int]] = field(default_factory=list)
     purges: list[str] = field(default_factory=list)  # the xkey-purge header of each PURGE
+    agents: set[str] = field(default_factory=set)  # every User-Agent that asked
     port: int = 0
     host: str = "127.0.0.1"
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -143,6 +144,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms stall
 
         def do_GET(self) -> None:
+            site.agents.add(self.headers.get("User-Agent", ""))
             if self.path in site.handlers:
                 site.log.append((self.path, 0))
                 site.handlers[self.path](self)
