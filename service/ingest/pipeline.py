@@ -214,10 +214,12 @@ class Pipeline:
             published = _text(found.published) or entry.published or entry.modified
             lang = found.lang or entry.lang or self.site_lang
             missing = set(found.without_alt) | set(without_alt(body))
+            summary_html = found.summary
         else:
             title, body, byline = entry.title, entry.content, entry.author
             published, lang = entry.published or entry.modified, entry.lang or self.site_lang
             missing = set(without_alt(body))
+            summary_html = entry.summary
         if not published and page is not None and page.last_modified:
             published = _http_date(page.last_modified)
         data: dict[str, Any] = {
@@ -229,7 +231,7 @@ class Pipeline:
             "source_url": entry.url,
             "tags": list(entry.tags),
         }
-        summary = html_to_text(entry.summary).replace("\n", " ")
+        summary = html_to_text(summary_html).replace("\n", " ")
         if summary:
             data["summary"] = summary[:1000].rsplit(" ", 1)[0] if len(summary) > 1000 else summary
         return data, sorted(s for s in missing if s)
@@ -264,8 +266,9 @@ class Pipeline:
         if self.dry_run:
             return out
         body, images = await self._images(article.body_html, out)
-        self.photos.put((None, image) for image in images)
-        out.media = [image.digest for image in images]
+        known = set(self.photos.stored)
+        self.photos.put((None, image) for image in images)  # no await: nothing between
+        out.media = sorted(self.photos.stored - known)  # the ones new to the store
         result, _ = self.store.put(replace(article, body_html=body, content_hash=digest))
         out.outcome = {"created": "new"}.get(result, result)
         if entry.url:  # a post without a link can be imported, not kept in sync
