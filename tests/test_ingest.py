@@ -11,6 +11,7 @@ test sees what a cache in front would have been told.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -296,6 +297,13 @@ def test_the_feed_content_is_used_only_when_the_page_cannot_be_fetched(
     site.extra[EDITED] = (503, {"Retry-After": "0"}, b"")
     assert run(db, site, site.url("/rss.xml")) == 0
     assert "Bản tin rút gọn trong nguồn cấp." in articles(db)[site.url(EDITED)][2]
+
+
+def test_a_gzipped_sitemap_is_read(site: Site, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    site.extra["/sitemap.xml.gz"] = (200, {"Content-Type": "application/gzip"},
+                                     gzip.compress(site.sitemap()))  # fmt: skip
+    assert run(db, site, site.url("/sitemap.xml.gz")) == 0
+    assert set(articles(db)) == {site.url(p) for p in FIXTURES}
 
 
 def test_since_and_limit_choose_the_newest_entries(

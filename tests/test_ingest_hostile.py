@@ -147,8 +147,9 @@ def test_each_hostile_item_fails_alone_and_the_run_goes_on(site: Site, tmp_path:
     site.extra["/bomb-sitemap.xml"] = (
         200, xml, BOMB + b"<urlset><url><loc>&e9;</loc></url></urlset>",
     )  # fmt: skip
+    site.extra["/sitemap.xml.gz"] = (200, {}, gzip.compress(b" " * 60 * MB, 9))  # a bomb file
     sources = ["/feed.xml", "/broken.xml", "/broken-feed.xml", "/bomb-feed.xml",
-               "/bomb-sitemap.xml"]  # fmt: skip
+               "/bomb-sitemap.xml", "/sitemap.xml.gz"]  # fmt: skip
 
     store = open_store(tmp_path / "t.db")
     photos = Photos(store, 20 * MB, 40_000_000)
@@ -177,6 +178,7 @@ def test_each_hostile_item_fails_alone_and_the_run_goes_on(site: Site, tmp_path:
         "/broken-feed.xml": "is not well-formed XML",
         "/bomb-feed.xml": "refused: it declares XML entities",
         "/bomb-sitemap.xml": "refused: it declares XML entities",
+        "/sitemap.xml.gz": "decompresses to more than 50 MB: not read",
     }
     for path, words in expected.items():
         assert words in reasons[site.url(path)], (path, reasons[site.url(path)])
