@@ -60,9 +60,10 @@ from typing import Any
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from trafilatura.htmlprocessing import convert_to_html
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, repair_faulty_html
 
 from ..errors import ExtractFailed
 from .charset import decode_page
@@ -78,6 +79,14 @@ OPTIONS: dict[str, Any] = {
     "include_formatting": True,
     "include_comments": False,
     "deduplicate": False,
+}
+PARSER_OPTIONS = {  # trafilatura's (utils.HTML_PARSER), and no depth limit of 256
+    "collect_ids": False,
+    "default_doctype": False,
+    "encoding": "utf-8",
+    "remove_comments": True,
+    "remove_pis": True,
+    "huge_tree": True,  # the body's size is capped by the fetcher (10 MB), its depth below
 }
 MAX_DEPTH = 400  # elements nested deeper than this are unwrapped (trafilatura recurses)
 _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_][a-zA-Z0-9]{1,8})*$")
@@ -106,15 +115,27 @@ class Extracted:
     summary: str = ""  # the hint's, else the page's description
 
 
-def _parse(html: str | bytes, charset: str | None) -> Any:
+def _parse(html: str | bytes, charset: str | None) -> tuple[Any, bool]:
+    """The page's tree, and whether libxml2 cut it (nested past 2,048 even so)."""
     text = decode_page(html, charset) if isinstance(html, bytes) else html
     text = text.replace("\x00", "")
     if not text.strip():
         raise ExtractFailed("the page is empty")
-    root = load_html(text)  # trafilatura's own parsing: its heuristics are tuned to it
-    if root is None:
+    # trafilatura's own parsing (its heuristics are tuned to it: lxml's defaults lost
+    # text on benchmark pages), but without libxml2's depth limit of 256, past which
+    # it silently drops the rest of the page; _flatten bounds the depth after.
+    text = repair_faulty_html(text, text[:50].lower())
+    parser = lxml.html.HTMLParser(**PARSER_OPTIONS)  # one per call: parsers keep state
+    try:
+        root = lxml.html.fromstring(text, parser=parser)
+    except ValueError:  # a str with an XML encoding declaration: as UTF-8 bytes
+        root = lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    except etree.ParserError:
+        root = None
+    if root is None or load_html(root) is None:
         raise ExtractFailed("the page cannot be read as HTML")
-    return root
+    cut = any("Excessive depth" in error.message for error in parser.error_log)
+    return root, cut
 
 
 def _flatten(root: Any) -> None:
@@ -151,7 +172,7 @@ def extract(
 
     `charset`: the one the server sent in Content-Type, for bytes (FetchResult.charset).
     """
-    root = _parse(html, charset)
+    root, cut = _parse(html, charset)
     _flatten(root)
     lang = _lang(root, hints, site_lang)
     kept, missing = prepare(root, url)
@@ -163,6 +184,8 @@ def extract(
     except RecursionError as exc:
         raise ExtractFailed("the page is nested too deeply to be read") from exc
     if not isinstance(doc, Document) or doc.body is None or not content(doc.body):
+        if cut:
+            raise ExtractFailed("the page nests its elements over 2,048 deep: it cannot be read")
         raise ExtractFailed(
             "no article text found: the page may be a list, a login or a script-only page"
         )
