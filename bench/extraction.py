@@ -174,9 +174,9 @@ def run(
 
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    "chosen (favor_precision=False, images, tables)": {},
-    "favor_precision=True": {"favor_precision": True},
-    "favor_recall=True": {"favor_recall": True},
+    "chosen (favor_precision=True, images, tables)": {},
+    "favor_precision=False (trafilatura's balance)": {"favor_precision": False},
+    "favor_recall=True": {"favor_precision": False, "favor_recall": True},
     "include_images=False": {"include_images": False},
     "include_tables=False": {"include_tables": False},
 }
