@@ -40,18 +40,18 @@ class Entry:
     """One article a source lists, with what the source says of it."""
 
     url: str
-    title: str = ""
-    published: str = ""  # ISO 8601, as the feed or a news sitemap gives it
+    headline: str = ""
+    issued: str = ""  # ISO 8601 publication date, as the feed or a news sitemap gives it
     modified: str = ""  # a sitemap's lastmod, or a feed's updated
-    author: str = ""
-    summary: str = ""
+    writer: str = ""
+    abstract: str = ""  # HTML or text, as the feed gives it
     content: str = ""  # a feed entry's full content: used when the page cannot be fetched
-    tags: tuple[str, ...] = ()
-    lang: str = ""
+    terms: tuple[str, ...] = ()  # a feed entry's categories
+    language: str = ""
 
     def day(self) -> date | None:
         """The day the entry was last changed or published, when the source says."""
-        return day_of(self.modified or self.published)
+        return day_of(self.modified or self.issued)
 
 
 @dataclass(slots=True)
@@ -148,10 +148,10 @@ def _sitemap(tree: Element) -> Listing:
         entries.append(
             Entry(
                 url=loc,
-                title=_text(news, "title"),
-                published=_text(news, "publication_date"),
+                headline=_text(news, "title"),
+                issued=_text(news, "publication_date"),
                 modified=_text(u, "lastmod"),
-                lang=_text(news, "publication", "language"),
+                language=_text(news, "publication", "language"),
             )
         )
         if len(entries) == MAX_ENTRIES:
@@ -175,14 +175,14 @@ def _feed(body: bytes, url: str, broken: bool) -> Listing:
         entries.append(
             Entry(
                 url=link,
-                title=str(item.get("title", "") or ""),
-                published=_iso(item.get("published_parsed")),
+                headline=str(item.get("title", "") or ""),
+                issued=_iso(item.get("published_parsed")),
                 modified=_iso(dict.get(item, "updated_parsed")),  # not published again
-                author=str(item.get("author", "") or ""),
-                summary=str(item.get("summary", "") or ""),
+                writer=str(item.get("author", "") or ""),
+                abstract=str(item.get("summary", "") or ""),
                 content=str(content[0].get("value", "")) if content else "",
-                tags=tuple(str(t.get("term", "")) for t in item.get("tags", []) if t.get("term")),
-                lang=str(item.get("language", "") or lang),
+                terms=tuple(str(t.get("term", "")) for t in item.get("tags", []) if t.get("term")),
+                language=str(item.get("language", "") or lang),
             )
         )
     if broken and not entries:

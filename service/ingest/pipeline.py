@@ -194,13 +194,9 @@ class Pipeline:
     ) -> tuple[dict[str, Any], list[str]]:
         """The article's fields from the page (or the entry's content), before validation,
         with its images without alt left out (and listed)."""
-        hints = extraction.Hints(
-            title=entry.title or None,
-            published=entry.published or None,
-            author=entry.author or None,
-            lang=entry.lang or None,
-            summary=entry.summary or None,
-        )
+        # What the source says of the page: title, published, author, lang, summary.
+        given = (entry.headline, entry.issued, entry.writer, entry.language, entry.abstract)
+        hints = extraction.Hints(*(value or None for value in given))
         if page is not None:
             found = await asyncio.to_thread(
                 extraction.extract,
@@ -211,15 +207,15 @@ class Pipeline:
                 charset=page.charset,
             )
             title, body, byline = found.title, found.body_html, found.byline or ""
-            published = _text(found.published) or entry.published or entry.modified
-            lang = found.lang or entry.lang or self.site_lang
+            published = _text(found.published) or entry.issued or entry.modified
+            lang = found.lang or entry.language or self.site_lang
             missing = set(found.without_alt) | set(without_alt(body))
             summary_html = found.summary
         else:
-            title, body, byline = entry.title, entry.content, entry.author
-            published, lang = entry.published or entry.modified, entry.lang or self.site_lang
+            title, body, byline = entry.headline, entry.content, entry.writer
+            published, lang = entry.issued or entry.modified, entry.language or self.site_lang
             missing = set(without_alt(body))
-            summary_html = entry.summary
+            summary_html = entry.abstract
         if not published and page is not None and page.last_modified:
             published = _http_date(page.last_modified)
         data: dict[str, Any] = {
@@ -229,7 +225,7 @@ class Pipeline:
             "lang": lang,
             "body_html": drop_images(body, missing),
             "source_url": entry.url,
-            "tags": list(entry.tags),
+            "tags": list(entry.terms),
         }
         summary = html_to_text(summary_html).replace("\n", " ")
         if summary:

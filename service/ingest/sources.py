@@ -111,7 +111,7 @@ def _chosen(entries: list[Entry], since: date | None, limit: int | None) -> list
         entries = [e for e in entries if (day := e.day()) is None or day >= since]
     if limit is not None:
         if any(e.day() for e in entries):
-            newest = sorted(entries, key=lambda e: e.modified or e.published or "", reverse=True)
+            newest = sorted(entries, key=lambda e: e.modified or e.issued or "", reverse=True)
             keep = {e.url for e in newest[:limit]}
             entries = [e for e in entries if e.url in keep]
         else:
