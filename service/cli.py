@@ -131,7 +131,10 @@ def _import(args: argparse.Namespace) -> int:
     exports = [Path(p) for p in args.paths if is_export(p)]  # WordPress, ingest/ too
     files = [Path(p) for p in args.paths if not is_web(p) and not is_export(p)]
     if files and (args.dry_run or args.prune):
-        raise SettingsInvalid("--dry-run and --prune are for URLs; files are imported as given")
+        raise SettingsInvalid(
+            "--dry-run and --prune are for URLs and WordPress exports; other files are"
+            " imported as given"
+        )
     store = open_store(settings.db)
     photos = Photos(store, settings.media_max_bytes, settings.media_max_pixels)
     report, outcomes = Report(dry_run=args.dry_run), []
@@ -145,10 +148,10 @@ def _import(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(report.summary(), file=sys.stderr if args.json == "-" else sys.stdout)
-    if args.json:
-        write_json(args.json, report, outcomes)
     if not report.dry_run:  # a dry run wrote nothing: nothing to purge
         _purge(settings, report.created + report.updated + report.pruned, report.media)
+    if args.json:  # last: a file that cannot be written is exit 2, after the purges
+        write_json(args.json, report, outcomes)
     return 0 if report.ok else 1
 
 
