@@ -129,7 +129,11 @@ def _import(args: argparse.Namespace) -> int:
     photos = Photos(store, settings.media_max_bytes, settings.media_max_pixels)
     try:
         report = import_paths(
-            store, [Path(p) for p in args.paths], progress=sys.stderr, photos=photos
+            store,
+            [Path(p) for p in args.paths],
+            progress=sys.stderr,
+            photos=photos,
+            pages=args.pages,
         )
     finally:
         store.close()
@@ -256,8 +260,14 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the web service")
     serve.set_defaults(func=_serve)
-    imp = sub.add_parser("import", help="import articles from JSON, Markdown or portal text files")
+    imp = sub.add_parser(
+        "import",
+        help="import articles from JSON, Markdown, portal text or WordPress export files",
+    )
     imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    imp.add_argument(
+        "--pages", action="store_true", help="WordPress exports: import pages as well as posts"
+    )
     imp.set_defaults(func=_import)
     exp = sub.add_parser("export", help="write every article as JSON (re-importable)")
     exp.add_argument("-o", "--output", default="-", help="file to write, - for stdout")

@@ -6,12 +6,16 @@ portal's plain-text export, then write each one in its own transaction.
 - `.md` / `.markdown`: YAML front matter between `---` lines (title,
   published, and the optional fields), then the Markdown body.
 - `.txt`: the portal's plain-text export (see portal_text.py).
+- `.xml`: a WordPress export (WXR, see ingest/wxr.py), streamed: its published posts
+  (and pages with `pages=True`) each stored on its own, a bad post reported and the
+  rest kept; what it skips is counted in the report.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -23,13 +27,20 @@ from markdown_it import MarkdownIt
 
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .ingest.wxr import read_wxr, skipped_text
 from .media import Image
 from .photos import Photos
 from .portal_text import parse_portal_text
 from .settings import Settings
 from .store import Store
 
-SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "portal"}
+SUFFIXES = {
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "portal",
+    ".xml": "wxr",
+}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -106,6 +117,8 @@ def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise ImportFailed(f"has an unknown extension; use one of {', '.join(sorted(SUFFIXES))}")
+    if kind == "wxr":
+        return list(read_wxr(path).articles)
     text = _read(path)
     if kind == "json":
         return parse_json(text, photos)
@@ -132,6 +145,7 @@ class Report:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     media: list[str] = field(default_factory=list)  # digests of the images stored
+    skipped: Counter[str] = field(default_factory=Counter)  # WordPress drafts, pages, …
 
     @property
     def ok(self) -> bool:
@@ -142,6 +156,7 @@ class Report:
             f"imported {len(self.created)}, updated {len(self.updated)}, "
             f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
             + (f"; stored {len(self.media)} photos" if self.media else "")
+            + (f"; {skipped_text(self.skipped)}" if +self.skipped else "")
         ]
         for label, slugs in (("imported", self.created), ("updated", self.updated)):
             if slugs:
@@ -183,10 +198,12 @@ def import_paths(
     on_change: Callable[[str], None] | None = None,
     progress: TextIO | None = None,
     photos: Photos | None = None,
+    pages: bool = False,
 ) -> Report:
     """Import every file; a bad file is reported and skipped, the rest still land.
     Photos are stored through `photos` (the media limits of default settings if not
-    given); `report.media` lists the images written."""
+    given); `report.media` lists the images written. A WordPress export brings its pages
+    too with `pages`."""
     if photos is None:
         defaults = Settings()
         photos = Photos(store, defaults.media_max_bytes, defaults.media_max_pixels)
@@ -199,7 +216,9 @@ def import_paths(
         try:
             if not path.exists():
                 raise ImportFailed("does not exist")
-            for article in articles_from(path, photos):
+            wxr = SUFFIXES.get(path.suffix.lower()) == "wxr"
+            articles = _wxr_articles(path, pages, report) if wxr else articles_from(path, photos)
+            for article in articles:
                 result, _revision = store.put(article)
                 getattr(report, result).append(article.slug)
                 if result != "unchanged" and on_change is not None:
@@ -214,6 +233,21 @@ def import_paths(
         bar.done()
     report.media = sorted(report_media)
     return report
+
+
+def _wxr_articles(path: Path, pages: bool, report: Report) -> Iterator[Article]:
+    """A WordPress export's posts, one at a time; a post that fails validation is reported
+    (by its title) and the others still land. Its images stay where they are."""
+    read = read_wxr(path, pages)
+    try:
+        for item in read.articles:
+            try:
+                yield validate(item)
+            except ArticleInvalid as exc:
+                reason = "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
+                report.failed.append((f"{path} post {item.get('title', '')!r}", reason))
+    finally:
+        report.skipped.update(read.skipped)
 
 
 class _Progress:
