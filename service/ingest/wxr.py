@@ -109,6 +109,7 @@ def read_wxr(path: Path, pages: bool = False) -> WxrRead:
 
 
 def _events(path: Path) -> Iterator[tuple[str, Any]]:
+    parser = None
     try:
         parser = etree.iterparse(
             str(path),
@@ -125,14 +126,22 @@ def _events(path: Path) -> Iterator[tuple[str, Any]]:
                 info = elem.getroottree().docinfo
                 if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
                     raise ImportFailed(
-                        "has a DOCTYPE: WordPress exports have none, and entity"
-                        " declarations are not read (refused)"
+                        "has a DOCTYPE (where entities are declared): refused;"
+                        " WordPress exports have none"
                     )
             yield event, elem
     except etree.XMLSyntaxError as exc:
-        line = getattr(exc, "lineno", 0)
+        # This parse's first error says more than the exception ("no element found").
+        log = parser.error_log if parser is not None else []
+        first = log[0] if len(log) else None
+        line, msg = (first.line, first.message) if first else (exc.lineno, exc.msg)
+        if "amplification" in msg or "entity reference loop" in msg:
+            raise ImportFailed(
+                f"declares entities that expand without bound (line {line}: {msg}): refused;"
+                " WordPress exports have none"
+            ) from None
         raise ImportFailed(
-            f"is not well-formed XML (line {line}: {exc.msg}); is the export complete?"
+            f"is not well-formed XML (line {line}: {msg}); is the export complete?"
         ) from None
     except OSError as exc:
         raise ImportFailed(f"cannot be read: {exc.strerror or exc}") from None
