@@ -190,7 +190,8 @@ def item(title: str, status: str = "publish", kind: str = "post", **extra: str) 
         f"<wp:status>{status}</wp:status><wp:post_type>{kind}</wp:post_type>{wp}"
         '<category domain="category" nicename="thoi-su"><![CDATA[Thời sự]]></category>'
         '<category domain="category" nicename="uncategorized"><![CDATA[Uncategorized]]></category>'
-        '<category domain="post_tag" nicename="kiem-sat"><![CDATA[kiểm sát &amp; tư pháp]]></category>'
+        '<category domain="post_tag" nicename="kiem-sat">'
+        "<![CDATA[kiểm sát &amp; tư pháp]]></category>"
         '<category domain="post_format" nicename="post-format-aside"><![CDATA[Aside]]></category>'
         "</item>"
     )
