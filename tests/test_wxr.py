@@ -89,6 +89,40 @@ def test_pages_come_with_the_pages_flag() -> None:
     )
 
 
+def test_block_editor_post_is_not_autopd_and_a_page_needs_the_flag() -> None:
+    path = FIXTURES / "wxr-comprehensive.xml"
+    read = read_wxr(path)
+    assert read.site["language"] == "en-US"
+    (post,) = read.articles
+    assert [post["title"]] == published(path)
+    assert post["body_html"].startswith(
+        "<!-- wp:paragraph -->\n<p>This is a comprehensive post body used to validate the"
+        " importer.</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:paragraph -->"
+    )  # block content is already paragraphs: no <br /> between the blocks
+    assert "<br />" not in post["body_html"]
+    assert (post["tags"], post["byline"], post["lang"]) == (
+        ["News", "Updates", "T1", "T2"],
+        "Alice",
+        "en",
+    )
+    assert post["summary"] == "An excerpt for comprehensive post"
+    assert (
+        validate(post).body_html
+        == (
+            "<p>This is a comprehensive post body used to validate the importer.</p>\n\n\n"
+            "<p>Includes categories, tags and a comment.</p>\n"
+        )
+        or "<!--" not in validate(post).body_html
+    )
+    assert read.skipped == {"page": 1}
+    page = list(read_wxr(path, pages=True).articles)[1]
+    assert (page["title"], page["byline"], page["slug"]) == (
+        "Comprehensive Page",
+        "Bob",
+        "comprehensive-page",
+    )
+
+
 def test_wpautop_paragraphs_and_line_breaks_in_a_real_export() -> None:
     (post,) = read_wxr(FIXTURES / "post-content-blank-lines.xml").articles
     assert post["body_html"] == (
@@ -232,6 +266,17 @@ def test_a_vietnamese_post(tmp_path: Path) -> None:
     )
     article = validate(post)
     assert article.slug == "hoi-nghi-giao-ban" and article.tags == ("Thời sự", "kiểm sát & tư pháp")
+
+
+def test_relative_images_and_links_point_at_the_old_site(tmp_path: Path) -> None:
+    content = (
+        '<img src="/wp-content/uploads/a.jpg" alt="Ảnh"> <a href="?p=2">bài</a> <a href="#x">x</a>'
+    )
+    (post,) = read_wxr(write(tmp_path, wxr(item("Một", content=content)))).articles
+    assert post["body_html"] == (
+        '<p><img src="https://bao.example/wp-content/uploads/a.jpg" alt="Ảnh">'
+        ' <a href="https://bao.example/?p=2">bài</a> <a href="#x">x</a></p>\n'
+    )
 
 
 def test_drafts_trash_and_the_rest_are_counted_in_the_summary(

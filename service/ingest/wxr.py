@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
@@ -104,7 +104,8 @@ def read_wxr(path: Path, pages: bool = False) -> WxrRead:
     else:  # the document ended before any <item>: a channel with no posts
         return WxrRead(iter(()), Counter(), site)
     read = WxrRead(iter(()), Counter(), site)
-    read.articles = _posts(events, read.skipped, authors, _lang(site.get("language", "")), pages)
+    channel = _Channel(authors, _lang(site.get("language", "")), site.get("link", ""), pages)
+    read.articles = _posts(events, read.skipped, channel)
     return read
 
 
@@ -180,17 +181,23 @@ def _text(elem: Any, kind: str, local: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Channel:
+    """What every post takes from the channel."""
+
+    authors: dict[str, str]  # login -> display name
+    lang: str
+    link: str  # the site: relative links and images are resolved against it
+    pages: bool
+
+
 def _posts(
-    events: Iterator[tuple[str, Any]],
-    skipped: Counter[str],
-    authors: dict[str, str],
-    lang: str,
-    pages: bool,
+    events: Iterator[tuple[str, Any]], skipped: Counter[str], channel: _Channel
 ) -> Iterator[dict[str, Any]]:
     for event, elem in events:
         if event != "end" or _name(elem) != ("", "item"):
             continue
-        post, reason = _post(elem, authors, lang, pages)
+        post, reason = _post(elem, channel)
         # Done with this item: free it and what came before it, so memory stays flat.
         elem.clear()
         parent = elem.getparent()
@@ -202,12 +209,10 @@ def _posts(
             yield post
 
 
-def _post(
-    item: Any, authors: dict[str, str], lang: str, pages: bool
-) -> tuple[dict[str, Any] | None, str]:
+def _post(item: Any, channel: _Channel) -> tuple[dict[str, Any] | None, str]:
     post_type = _text(item, "wp", "post_type") or "post"
     status = _text(item, "wp", "status") or "publish"
-    if post_type not in ("post", "page") or (post_type == "page" and not pages):
+    if post_type not in ("post", "page") or (post_type == "page" and not channel.pages):
         return None, post_type
     if status != "publish":
         return None, status
@@ -222,9 +227,9 @@ def _post(
         "published": _when(item),
         "slug": slugify(unquote(_text(item, "wp", "post_name"))) or slugify(title),
         "tags": _terms(item),
-        "byline": authors.get(creator, creator),
+        "byline": channel.authors.get(creator, creator),
         "summary": _cut(_plain(_text(item, "excerpt", "encoded")), SUMMARY_LIMIT),
-        "body_html": body_html(_text(item, "content", "encoded")),
+        "body_html": body_html(_text(item, "content", "encoded"), channel.link),
     }
     modified = _text(item, "wp", "post_modified_gmt")
     if modified and modified != NO_DATE:
@@ -232,8 +237,8 @@ def _post(
     link = _text(item, "", "link")
     if urlsplit(link).scheme in ("http", "https"):
         post["source_url"] = link
-    if lang:
-        post["lang"] = lang
+    if channel.lang:
+        post["lang"] = channel.lang
     return post, ""
 
 
@@ -304,9 +309,17 @@ def _figure(match: re.Match[str]) -> str:
     return f"<figure>{found.group(1)}{captioned}</figure>"
 
 
-def body_html(content: str) -> str:
-    """content:encoded as WordPress shows it (see the module's docstring)."""
+_RELATIVE = re.compile(
+    r"""(<(?:img|a)\b[^>]*?\b(?:src|href)=)(["'])(?![a-z][a-z0-9+.-]*:|//|#)([^"']*)\2""", re.I
+)
+
+
+def body_html(content: str, site: str = "") -> str:
+    """content:encoded as WordPress shows it (see the module's docstring), its relative
+    images and links made absolute against `site` (they still point at the old site)."""
     text = _CAPTION.sub(_figure, content)
+    if urlsplit(site).scheme in ("http", "https"):
+        text = _RELATIVE.sub(lambda m: m[1] + m[2] + urljoin(site + "/", m[3]) + m[2], text)
     text = _ENCLOSING.sub(r"\2", text)
     text = _SINGLE.sub("", text)
     if "<!-- wp:" in text:  # block-editor content: already paragraphs
