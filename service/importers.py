@@ -239,13 +239,21 @@ def _wxr_articles(path: Path, pages: bool, report: Report) -> Iterator[Article]:
     """A WordPress export's posts, one at a time; a post that fails validation is reported
     (by its title) and the others still land. Its images stay where they are."""
     read = read_wxr(path, pages)
+    seen: set[str] = set()  # a page and a post may share a slug: the first one wins
     try:
         for item in read.articles:
+            where = f"{path} post {item.get('title', '')!r}"
             try:
-                yield validate(item)
+                article = validate(item)
             except ArticleInvalid as exc:
                 reason = "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
-                report.failed.append((f"{path} post {item.get('title', '')!r}", reason))
+                report.failed.append((where, reason))
+                continue
+            if article.slug in seen:
+                report.failed.append((where, f"slug {article.slug} is an earlier post's here"))
+                continue
+            seen.add(article.slug)
+            yield article
     finally:
         report.skipped.update(read.skipped)
 

@@ -356,6 +356,37 @@ def test_entity_bombs_and_external_entities_are_refused(
     assert "root:" not in out and "imported 0" in out
 
 
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE rss SYSTEM "{dtd}">',
+        '<!DOCTYPE rss [<!ENTITY % p SYSTEM "file://{dtd}"> %p;]>',
+    ],
+    ids=["external-dtd-file", "parameter-entity"],
+)
+def test_an_external_dtd_is_never_read(tmp_path: Path, doctype: str) -> None:
+    # (libxml2 2.14 has no HTTP client, so a file stands for every external DTD here.)
+    dtd = tmp_path / "evil.dtd"
+    dtd.write_text('<!ENTITY leak "LEAKED">', encoding="utf-8")
+    rss = wxr(item("&leak;")).split("?>", 1)[1]
+    path = write(tmp_path, '<?xml version="1.0"?>\n' + doctype.format(dtd=dtd) + rss)
+    with pytest.raises(ImportFailed, match="refused; WordPress exports have none") as refused:
+        titles_of(path)
+    assert "LEAKED" not in str(refused.value)
+
+
+def test_a_page_and_a_post_with_one_slug_are_not_merged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    items = item("Giới thiệu", post_name="gioi-thieu") + item(
+        "Trang giới thiệu", kind="page", post_name="gioi-thieu"
+    )
+    code, out = run_import(tmp_path, capsys, "--pages", str(write(tmp_path, wxr(items))))
+    assert out.splitlines()[0] == "imported 1, updated 0, unchanged 0, failed 1"
+    assert "post 'Trang giới thiệu': slug gioi-thieu is an earlier post's here" in out
+    assert code == 1
+
+
 def test_an_undeclared_entity_is_malformed_not_read(tmp_path: Path) -> None:
     path = write(tmp_path, wxr(item("Tin&nbsp;mới")))
     with pytest.raises(ImportFailed, match=r"not well-formed XML \(line \d+: Entity 'nbsp'"):
