@@ -313,8 +313,11 @@ def test_drafts_trash_and_the_rest_are_counted_in_the_summary(
 
 @pytest.mark.parametrize("version", ["1.0", "1.1", "1.2"])
 def test_every_wxr_version(tmp_path: Path, version: str) -> None:
-    path = write(tmp_path, wxr(item("Một"), version=version))
-    assert titles_of(path) == ["Một"]
+    text = wxr(item("Một"), version=version)
+    if version == "1.0":  # WXR 1.0 wrote tags as domain="tag"
+        text = text.replace('domain="post_tag"', 'domain="tag"')
+    (post,) = read_wxr(write(tmp_path, text)).articles
+    assert (post["title"], post["tags"]) == ("Một", ["Thời sự", "kiểm sát & tư pháp"])
 
 
 # -- hostile and wrong files ------------------------------------------------------------------

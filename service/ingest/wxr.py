@@ -41,6 +41,7 @@ _CONTENT = "http://purl.org/rss/1.0/modules/content/"
 _DC = "http://purl.org/dc/elements/1.1/"
 NO_DATE = "0000-00-00 00:00:00"
 TITLE_LIMIT, SUMMARY_LIMIT = 500, 2000
+TERMS = ("category", "post_tag", "tag")  # the taxonomies that become tags
 
 # The summary's words for skipped.keys() (one, many); anything else is shown as its key.
 LABELS = {
@@ -259,13 +260,14 @@ def _when(item: Any) -> str:
 def _terms(item: Any) -> list[str]:
     tags = []
     for child in item:
-        if _name(child) == ("", "category") and child.get("domain") in ("category", "post_tag"):
+        # WXR 1.0 calls tags "tag"; later versions "post_tag".
+        if _name(child) == ("", "category") and child.get("domain") in TERMS:
             if child.get("domain") == "category" and child.get("nicename") == "uncategorized":
                 continue
             name = _plain(child.text or "")
             if name:
                 tags.append(name)
-    return tags
+    return list(dict.fromkeys(tags))  # WXR 1.0 lists a tag twice
 
 
 def _lang(value: str) -> str:
