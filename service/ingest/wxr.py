@@ -102,6 +102,8 @@ def read_wxr(path: Path, pages: bool = False) -> WxrRead:
             if login:
                 authors[login] = html.unescape(name) or login
             elem.clear()
+        elif kind[0] == "wp" and _name(parent) == ("", "channel"):
+            elem.clear()  # the site's terms and settings: not needed, and there may be many
     else:  # the document ended before any <item>: a channel with no posts
         return WxrRead(iter(()), Counter(), site)
     read = WxrRead(iter(()), Counter(), site)
