@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from service.articles import validate
 from service.cli import main
 from service.errors import ImportFailed
+from service.ingest.wpautop import wpautop
 from service.ingest.wxr import read_wxr
 from service.store import open_store
 
@@ -420,3 +423,34 @@ def test_xml_that_is_not_a_wordpress_export(
     code, out = run_import(tmp_path, capsys, str(path))
     assert code == 1
     assert f"FAILED {path}: is XML but not a WordPress export (WXR)" in out
+
+
+# -- any bytes: a clear line or articles, never a traceback -----------------------------------
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    head=st.integers(0, 4000),
+    noise=st.binary(max_size=40),
+    at=st.integers(0, 4000),
+)
+def test_a_damaged_export_gives_articles_or_one_clear_line(
+    tmp_path: Path, head: int, noise: bytes, at: int
+) -> None:
+    good = (FIXTURES / "wxr-comprehensive.xml").read_bytes()
+    at = min(at, head, len(good))
+    path = tmp_path / "damaged.xml"
+    path.write_bytes(good[:at] + noise + good[at:head])
+    try:
+        for post in read_wxr(path, pages=True).articles:
+            assert isinstance(post["title"], str)
+    except ImportFailed as exc:
+        assert "\n" not in str(exc) and str(exc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="<>/\n\r\t pbrdivpreliuo[]!-CDATA&;\"'=", max_size=200))
+def test_wpautop_takes_any_text(text: str) -> None:
+    out = wpautop(text)
+    assert isinstance(out, str)
+    assert (out == "") == (text.strip(" \t\n\r\0\x0b") == "")

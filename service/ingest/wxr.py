@@ -139,6 +139,7 @@ def _events(path: Path) -> Iterator[tuple[str, Any]]:
         log = parser.error_log if parser is not None else []
         first = log[0] if len(log) else None
         line, msg = (first.line, first.message) if first else (exc.lineno, exc.msg)
+        msg = " ".join(str(msg).split())  # libxml2 may end it with a line break
         if "amplification" in msg or "entity reference loop" in msg:
             raise ImportFailed(
                 f"declares entities that expand without bound (line {line}: {msg}): refused;"
