@@ -245,7 +245,7 @@ def test_a_vietnamese_post(tmp_path: Path) -> None:
                 post_name="h%e1%bb%99i-ngh%e1%bb%8b-giao-ban",
                 content='[caption id="attachment_7" width="300"]<img src="https://bao.example/a.jpg"'
                 ' alt="Hội nghị" /> Đồng chí phát biểu[/caption]\nDòng một\nDòng hai\n\n'
-                '[gallery ids="1,2"] [1] đoạn hai',
+                '[gallery ids="1,2"] [1] đoạn hai\n\n<!--more Đọc tiếp-->\n\nđoạn ba',
             )
         ),
     )
@@ -261,7 +261,7 @@ def test_a_vietnamese_post(tmp_path: Path) -> None:
     assert post["body_html"] == (
         '<figure><img src="https://bao.example/a.jpg" alt="Hội nghị" />'
         "<figcaption>Đồng chí phát biểu</figcaption></figure>\n"
-        "<p>Dòng một<br />\nDòng hai</p>\n<p> [1] đoạn hai</p>\n"
+        "<p>Dòng một<br />\nDòng hai</p>\n<p> [1] đoạn hai</p>\n<p>đoạn ba</p>\n"
     )
     article = validate(post)
     assert article.slug == "hoi-nghi-giao-ban" and article.tags == ("Thời sự", "kiểm sát & tư pháp")

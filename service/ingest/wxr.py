@@ -9,7 +9,8 @@
   placeholder category "Uncategorized" is dropped.
 - The body is WordPress's: core shortcodes first (`[caption]` becomes a <figure> with
   its <figcaption>; `[gallery]`, `[playlist]`, `[audio]`, `[video]` and `[embed]` are
-  removed, keeping what they enclose; other brackets stay text), then `wpautop` unless
+  removed, keeping what they enclose; other brackets stay text; `<!--more-->` and
+  `<!--nextpage-->` are dropped: the article is the whole post), then `wpautop` unless
   the post is block-editor content (WordPress does not autop blocks either). Images
   still point at the old site.
 - The XML is parsed with no DTD, no entities and no network: a DOCTYPE (where entity
@@ -297,6 +298,8 @@ _CAPTION = re.compile(r"\[(wp_caption|caption)\b([^\]]*)\](.*?)\[/\1\]", re.S)
 _CAPTION_ATTR = re.compile(r'\bcaption="([^"]*)"')
 _IMAGE = re.compile(r"^\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", re.S)
 _REMOVED = "gallery|playlist|audio|video|embed"
+# The single post shows everything: its teaser break and page breaks are not content.
+_MARKERS = re.compile(r"<!--(?:more|nextpage|noteaser)\b.*?-->", re.S)
 _ENCLOSING = re.compile(r"\[(" + _REMOVED + r")\b[^\]]*\](.*?)\[/\1\]", re.S)
 _SINGLE = re.compile(r"\[/?(?:" + _REMOVED + r")\b[^\]]*\]")
 
@@ -322,7 +325,8 @@ _RELATIVE = re.compile(
 def body_html(content: str, site: str = "") -> str:
     """content:encoded as WordPress shows it (see the module's docstring), its relative
     images and links made absolute against `site` (they still point at the old site)."""
-    text = _CAPTION.sub(_figure, content)
+    text = _MARKERS.sub("", content)
+    text = _CAPTION.sub(_figure, text)
     if urlsplit(site).scheme in ("http", "https"):
         text = _RELATIVE.sub(lambda m: m[1] + m[2] + urljoin(site + "/", m[3]) + m[2], text)
     text = _ENCLOSING.sub(r"\2", text)
