@@ -275,7 +275,7 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
     imp = sub.add_parser(
         "import",
-        help="import articles from files, or from a site's feeds, sitemaps and pages",
+        help="import articles from files, WordPress exports, or a site's feeds, sitemaps and pages",
     )
     imp.add_argument(
         "paths", nargs="+", metavar="SOURCE", help="files, folders, or feed/sitemap/page URLs"

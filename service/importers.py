@@ -6,6 +6,9 @@ portal's plain-text export, then write each one in its own transaction.
 - `.md` / `.markdown`: YAML front matter between `---` lines (title,
   published, and the optional fields), then the Markdown body.
 - `.txt`: the portal's plain-text export (see portal_text.py).
+- `.xml`: a WordPress export (WXR, see ingest/wxr.py), streamed: its published posts
+  (and pages with `pages=True`) each stored on its own, a bad post reported and the
+  rest kept; what it skips is counted in the report.
 """
 
 from __future__ import annotations
@@ -24,13 +27,20 @@ from markdown_it import MarkdownIt
 
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .ingest.wxr import read_wxr, skipped_text
 from .media import Image
 from .photos import Photos
 from .portal_text import parse_portal_text
 from .settings import Settings
 from .store import Store
 
-SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".txt": "portal"}
+SUFFIXES = {
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "portal",
+    ".xml": "wxr",
+}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -107,6 +117,8 @@ def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise ImportFailed(f"has an unknown extension; use one of {', '.join(sorted(SUFFIXES))}")
+    if kind == "wxr":
+        return list(read_wxr(path).articles)
     text = _read(path)
     if kind == "json":
         return parse_json(text, photos)
@@ -135,7 +147,7 @@ class Report:
     media: list[str] = field(default_factory=list)  # digests of the images stored
     pruned: list[str] = field(default_factory=list)  # slugs removed by --prune
     left_out: list[tuple[str, str]] = field(default_factory=list)  # (slug, image without alt)
-    skipped: Counter[str] = field(default_factory=Counter)  # what a source holds but is no article
+    skipped: Counter[str] = field(default_factory=Counter)  # WordPress drafts, pages, …
     dry_run: bool = False  # --dry-run: what would have been done; nothing was written
 
     @property
@@ -153,11 +165,11 @@ class Report:
             counts.append(f"{len(self.pruned)} pruned")
         if self.left_out:
             counts.append(f"{len(self.left_out)} images without alt left out")
-        counts += [f"{n} {kind} skipped" for kind, n in sorted(self.skipped.items())]
         lines = [
             ("dry run, nothing written: " if self.dry_run else "")
             + ", ".join(counts)
             + (f"; stored {len(self.media)} photos" if self.media else "")
+            + (f"; {skipped_text(self.skipped)}" if +self.skipped else "")
         ]
         for label, slugs in (
             ("new", self.created),
@@ -205,10 +217,12 @@ def import_paths(
     on_change: Callable[[str], None] | None = None,
     progress: TextIO | None = None,
     photos: Photos | None = None,
+    pages: bool = False,
 ) -> Report:
     """Import every file; a bad file is reported and skipped, the rest still land.
     Photos are stored through `photos` (the media limits of default settings if not
-    given); `report.media` lists the images written."""
+    given); `report.media` lists the images written. A WordPress export brings its pages
+    too with `pages`."""
     if photos is None:
         defaults = Settings()
         photos = Photos(store, defaults.media_max_bytes, defaults.media_max_pixels)
@@ -221,7 +235,9 @@ def import_paths(
         try:
             if not path.exists():
                 raise ImportFailed("does not exist")
-            for article in articles_from(path, photos):
+            wxr = SUFFIXES.get(path.suffix.lower()) == "wxr"
+            articles = _wxr_articles(path, pages, report) if wxr else articles_from(path, photos)
+            for article in articles:
                 result, _revision = store.put(article)
                 getattr(report, result).append(article.slug)
                 if result != "unchanged" and on_change is not None:
@@ -236,6 +252,29 @@ def import_paths(
         bar.done()
     report.media = sorted(report_media)
     return report
+
+
+def _wxr_articles(path: Path, pages: bool, report: Report) -> Iterator[Article]:
+    """A WordPress export's posts, one at a time; a post that fails validation is reported
+    (by its title) and the others still land. Its images stay where they are."""
+    read = read_wxr(path, pages)
+    seen: set[str] = set()  # a page and a post may share a slug: the first one wins
+    try:
+        for item in read.articles:
+            where = f"{path} post {item.get('title', '')!r}"
+            try:
+                article = validate(item)
+            except ArticleInvalid as exc:
+                reason = "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
+                report.failed.append((where, reason))
+                continue
+            if article.slug in seen:
+                report.failed.append((where, f"slug {article.slug} is an earlier post's here"))
+                continue
+            seen.add(article.slug)
+            yield article
+    finally:
+        report.skipped.update(read.skipped)
 
 
 class _Progress:
