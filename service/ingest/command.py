@@ -84,7 +84,7 @@ def import_web(
 def add_outcomes(report: Report, outcomes: list[Outcome]) -> None:
     for o in outcomes:
         if o.outcome == "failed":
-            report.failed.append((o.url, o.reason))
+            report.failed.append((o.label or o.url, o.reason))
         else:
             getattr(report, _INTO[o.outcome]).append(o.slug)
         report.left_out += [(o.slug, src) for src in o.images_left_out]
@@ -94,7 +94,7 @@ def add_outcomes(report: Report, outcomes: list[Outcome]) -> None:
 def write_json(where: str, report: Report, outcomes: list[Outcome]) -> None:
     """Every item and its outcome: the web's from `outcomes`, the files' from `report`."""
     items: list[dict[str, Any]] = [o.as_json() for o in outcomes]
-    web = {o.url for o in outcomes if o.outcome == "failed"} | {o.slug for o in outcomes}
+    web = {o.label or o.url for o in outcomes if o.outcome == "failed"} | {o.slug for o in outcomes}
     for outcome, slugs in (("new", report.created), ("updated", report.updated)):
         items += [_file_item(slug, outcome) for slug in slugs if slug not in web]
     items += [_file_item(s, "unchanged") for s in report.unchanged if s not in web]

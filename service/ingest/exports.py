@@ -49,14 +49,21 @@ async def import_export(
 
     async def one(data: dict[str, object]) -> None:
         try:
-            done(await pipeline.record(origin, dict(data)))
+            label = f"{path} post {data.get('title', '')!r}"
+            done(await pipeline.record(origin, dict(data), label))
         finally:
             turns.release()
 
     complete = True
     try:
         for data in read.articles:
-            listed.add(str(data.get("source_url") or ""))
+            url = str(data.get("source_url") or "")
+            if url and url in listed:  # one page of the old site is one article
+                label = f"{path} post {data.get('title', '')!r}"
+                why = f"its link {url} is an earlier post's here"
+                done(Outcome(url, origin, "failed", reason=why, label=label))
+                continue
+            listed.add(url)
             await turns.acquire()
             task = asyncio.create_task(one(data))
             running.add(task)

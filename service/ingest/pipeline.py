@@ -68,6 +68,7 @@ class Outcome:
     images_left_out: list[str] = field(default_factory=list)  # without alt text
     images_failed: list[str] = field(default_factory=list)  # "src: reason"
     media: list[str] = field(default_factory=list)  # digests of the images stored
+    label: str = ""  # how the report names it when not by its URL (a post of an export)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -169,11 +170,11 @@ class Pipeline:
         out.reason = fallback
         return await self._store(out, entry, page, data, row)
 
-    async def record(self, origin: str, data: dict[str, Any]) -> Outcome:
+    async def record(self, origin: str, data: dict[str, Any], label: str = "") -> Outcome:
         """An article already read, not fetched (a WordPress export's post): the same
         steps from its images on; its slug is kept when no other source holds it."""
         url = str(data.get("source_url") or "")
-        out = Outcome(url, origin, "failed")
+        out = Outcome(url, origin, "failed", label=label)
         try:
             row = self.store.ingested_row(url) if url else None
             given = str(data.pop("slug", "") or "")
@@ -245,7 +246,8 @@ class Pipeline:
             article = validate({**data, "slug": slug})
         except ArticleInvalid as exc:
             reasons = "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
-            return self._failed(out, f"the extracted article is not valid: {reasons}")
+            what = "" if out.label else "the extracted article is not valid: "
+            return self._failed(out, what + reasons)
         out.slug, digest = slug, content_hash(article)
         stored = self.store.get(slug)
         etag = page.etag if page is not None else None
