@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -40,11 +41,15 @@ def content(element: Any) -> str:
 
 
 def _src(img: Any) -> str:
-    """The image's real address: data-src when src is a placeholder (lazy loading)."""
+    """The image's real address: data-src when src is a placeholder (lazy loading),
+    the first of srcset when there is no src at all."""
     src = (img.get("src") or "").strip()
     lazy = (img.get("data-src") or img.get("data-original") or "").strip()
     if lazy and (not src or src.startswith("data:")):
         return lazy
+    if not src:
+        candidates = (img.get("srcset") or "").strip().split(",")[0].split()
+        return candidates[0] if candidates else ""
     return src
 
 
@@ -64,7 +69,7 @@ def drop_keep_tail(node: Any) -> None:
 def _absolute_src(img: Any, url: str) -> str:
     """The image's absolute address, set as its src ("" for none or a data: URL)."""
     src = _src(img)
-    src = lxml.html.urljoin(url, src) if src and "://" not in src else src
+    src = urljoin(url, src) if src and "://" not in src else src
     if src.startswith("data:"):
         src = ""
     for name in [a for a in img.attrib if a.startswith("data-") or a == "srcset"]:
