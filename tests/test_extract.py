@@ -105,7 +105,7 @@ def test_portal_structure_survives() -> None:
     assert body.count("<li>") == expected["list_items"]
 
 
-def test_lazy_and_srcset_images_get_their_real_address() -> None:
+def test_lazy_srcset_and_handler_images_get_their_real_address() -> None:
     page = (
         '<html lang="vi"><head><title>Tin</title></head><body><article><h1>Tin</h1>'
         + ARTICLE * 2
@@ -115,12 +115,15 @@ def test_lazy_and_srcset_images_get_their_real_address() -> None:
         + ARTICLE
         + "</article></body></html>"
     )
+    page = page.replace("</article>", '<p><img src="/Image.ashx?id=31" alt="Ảnh ba"></p></article>')
     found = extract(page, "https://vks.example/tin/a")
     assert [p.src for p in found.images] == [
         "https://vks.example/anh/lazy.jpg",
         "https://vks.example/anh/nho.jpg",
+        "https://vks.example/Image.ashx?id=31",  # a portal's photo handler: no .jpg
     ]
     assert "data:" not in found.body_html
+    assert "legible.invalid" not in found.body_html
 
 
 def test_links_and_images_are_made_absolute() -> None:

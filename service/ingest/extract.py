@@ -36,8 +36,9 @@ What is done around it, and only where trafilatura's output falls short:
   alt text, and `validate()` refuses an image without it), with its caption when
   it has one; `alt=""` stays and marks the image decorative. A `<figure>`'s
   caption, and the portals' "photo table" (a table holding one photo and a line
-  of caption), are noted, because trafilatura drops `<figcaption>` and loses
-  `alt=""`. The article's frame is named for trafilatura when only a Vietnamese
+  of caption), are noted, because trafilatura drops `<figcaption>`, loses
+  `alt=""` and keeps only images whose address ends in .jpg, .png…: each kept
+  image goes through it under a placeholder address (pictures.py). The article's frame is named for trafilatura when only a Vietnamese
   portal's class says it (`_mark_container`): without it trafilatura falls back
   to loose paragraphs and drops the headings and lists.
 - After: each kept image becomes `<figure><img src alt><figcaption>`, with its
@@ -160,7 +161,7 @@ def _lang(root: Any, hints: Hints, site_lang: str) -> str:
     return site_lang
 
 
-def extract(
+def extract(  # the sources importer: extract(r.body, r.final_url, hints, charset=r.charset)
     html: str | bytes,
     url: str,
     hints: Hints = Hints(),

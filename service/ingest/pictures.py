@@ -21,6 +21,7 @@ _PORTAL_FRAME = re.compile(
     r"|noi[-_]?dung|chi[-_]?tiet",
     re.IGNORECASE,
 )
+PLACEHOLDER = "https://legible.invalid/"
 _SPACE = re.compile(r"\s+")
 _HEADINGS = ("h1", "h2", "h3")
 
@@ -78,13 +79,23 @@ def _absolute_src(img: Any, url: str) -> str:
     return src
 
 
-def prepare(root: Any, url: str) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """Absolute URLs; images without alt out; each kept image's (alt, caption) by src."""
+def prepare(root: Any, url: str) -> tuple[dict[str, Picture], list[str]]:
+    """Absolute URLs; images without alt out (their URLs listed); each kept image
+    given a placeholder src, and its Picture noted under it.
+
+    trafilatura keeps only an image whose address ends like an image file, and
+    loses alt="": the placeholders (https://legible.invalid/N.jpg, RFC 6761) keep a
+    portal's /image.ashx?id=3 photos, and `figures` puts back each one's own."""
     root.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
     for br in root.iter("br"):
         br.tail = " " + (br.tail or "")  # "tối cao<br>phát biểu": two words
-    kept: dict[str, tuple[str, str]] = {}
+    kept: dict[str, Picture] = {}
     missing: list[str] = []
+
+    def keep(img: Any, src: str, caption: str) -> None:
+        placeholder = f"{PLACEHOLDER}{len(kept)}.jpg"
+        kept[placeholder] = Picture(src, img.get("alt", "").strip(), caption)
+        img.set("src", placeholder)
 
     def leave_out(src: str, node: Any) -> None:
         if src and src not in missing:
@@ -105,7 +116,7 @@ def prepare(root: Any, url: str) -> tuple[dict[str, tuple[str, str]], list[str]]
             caption = content(figure)
         else:
             caption = content(caption_el) if caption_el is not None else ""
-        kept.setdefault(src, (img.get("alt", "").strip(), caption))
+        keep(img, src, caption)
         # trafilatura drops <figcaption> and photo tables' cells: the photo and its
         # caption go in as two paragraphs, put back together by _figures().
         block = lxml.html.fromstring("<div><p></p><p></p></div>")
@@ -115,11 +126,13 @@ def prepare(root: Any, url: str) -> tuple[dict[str, tuple[str, str]], list[str]]
         block.tail = figure.tail
         figure.getparent().replace(figure, block)
     for img in list(root.iter("img")):
+        if img.get("src", "").startswith(PLACEHOLDER):
+            continue  # kept with its figure above
         src = _absolute_src(img, url)
         if not src or img.get("alt") is None:
             leave_out(src, img)
         else:
-            kept.setdefault(src, (img.get("alt", "").strip(), ""))
+            keep(img, src, "")
     _mark_container(root)
     return kept, missing
 
@@ -157,9 +170,7 @@ def _photo_tables(root: Any) -> list[Any]:
     return found
 
 
-def figures(
-    body: Any, kept: dict[str, tuple[str, str]], title: str, captions: set[str]
-) -> list[Picture]:
+def figures(body: Any, kept: dict[str, Picture], title: str, captions: set[str]) -> list[Picture]:
     """trafilatura's <img> as <figure>s with their own alt and caption; the title's
     repeated heading removed."""
     for heading in body.iter(*_HEADINGS):
@@ -176,13 +187,13 @@ def figures(
             table.insert(0, table[-1])
     pictures: list[Picture] = []
     for img in list(body.iter("img")):
-        src = img.get("src", "")
-        if src not in kept:  # not one the page gave (cannot happen; never keep it)
+        picture = kept.get(img.get("src", ""))
+        if picture is None:  # not one the page gave (cannot happen; never keep it)
             drop_keep_tail(img)
             continue
-        alt, caption = kept[src]
+        caption = picture.caption
         figure = etree.Element("figure")
-        clean = etree.SubElement(figure, "img", src=src, alt=alt)
+        clean = etree.SubElement(figure, "img", src=picture.src, alt=picture.alt)
         clean.tail = None
         if caption:
             etree.SubElement(figure, "figcaption").text = caption
@@ -201,5 +212,5 @@ def figures(
         after = figure.getnext()
         if caption and after is not None and content(after) == caption:
             body.remove(after)
-        pictures.append(Picture(src, alt, caption))
+        pictures.append(picture)
     return pictures
