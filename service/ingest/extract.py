@@ -55,7 +55,6 @@ What is done around it, and only where trafilatura's output falls short:
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from html import escape
@@ -180,9 +179,10 @@ def extract(  # the sources importer: extract(r.body, r.final_url, hints, charse
     lang = _lang(root, hints, site_lang)
     kept, missing = prepare(root, url)
     captions = {content(caption) for caption in root.iter("caption")}
+    html_title = clean_text(root.findtext(".//title"))  # trafilatura consumes the tree
     try:
         doc = trafilatura.bare_extraction(
-            copy.deepcopy(root), url=url, with_metadata=True, output_format="html", **OPTIONS
+            root, url=url, with_metadata=True, output_format="html", **OPTIONS
         )
     except RecursionError as exc:
         raise ExtractFailed("the page is nested too deeply to be read") from exc
@@ -192,7 +192,7 @@ def extract(  # the sources importer: extract(r.body, r.final_url, hints, charse
         raise ExtractFailed(
             "no article text found: the page may be a list, a login or a script-only page"
         )
-    page_title = clean_text(doc.title) or clean_text(root.findtext(".//title"))
+    page_title = clean_text(doc.title) or html_title
     title = clean_text(hints.title) or page_title
     if not title:
         raise ExtractFailed("the page has no title (no <title>, no heading, none in the feed)")
