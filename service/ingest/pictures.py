@@ -118,7 +118,7 @@ def prepare(root: Any, url: str) -> tuple[dict[str, Picture], list[str]]:
             caption = content(caption_el) if caption_el is not None else ""
         keep(img, src, caption)
         # trafilatura drops <figcaption> and photo tables' cells: the photo and its
-        # caption go in as two paragraphs, put back together by _figures().
+        # caption go in as two paragraphs, put back together by figures().
         block = lxml.html.fromstring("<div><p></p><p></p></div>")
         block[0].append(img)
         img.tail = None
