@@ -105,6 +105,27 @@ def test_portal_structure_survives() -> None:
     assert body.count("<li>") == expected["list_items"]
 
 
+def test_lazy_srcset_and_handler_images_get_their_real_address() -> None:
+    page = (
+        '<html lang="vi"><head><title>Tin</title></head><body><article><h1>Tin</h1>'
+        + ARTICLE * 2
+        + '<p><img src="data:image/gif;base64,R0lGOD" data-src="/anh/lazy.jpg" alt="Ảnh một"></p>'
+        + ARTICLE
+        + '<p><img srcset="/anh/nho.jpg 480w, /anh/lon.jpg 960w" alt="Ảnh hai"></p>'
+        + ARTICLE
+        + "</article></body></html>"
+    )
+    page = page.replace("</article>", '<p><img src="/Image.ashx?id=31" alt="Ảnh ba"></p></article>')
+    found = extract(page, "https://vks.example/tin/a")
+    assert [p.src for p in found.images] == [
+        "https://vks.example/anh/lazy.jpg",
+        "https://vks.example/anh/nho.jpg",
+        "https://vks.example/Image.ashx?id=31",  # a portal's photo handler: no .jpg
+    ]
+    assert "data:" not in found.body_html
+    assert "legible.invalid" not in found.body_html
+
+
 def test_links_and_images_are_made_absolute() -> None:
     page = (
         '<html lang="vi"><head><title>Tin</title></head><body><article><h1>Tin</h1>'
@@ -221,6 +242,16 @@ def _cp1258(ch: str) -> bytes:
 
 def unicodedata_nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def test_an_undeclared_legacy_charset_is_detected() -> None:
+    """A windows-1258 page that names no charset anywhere."""
+    text = (
+        '<html lang="vi"><head><title>Hội nghị</title></head>'
+        f"<body><article><h1>Hội nghị</h1>{ARTICLE * 3}</article></body></html>"
+    )
+    found = extract(b"".join(_cp1258(ch) for ch in text), "https://vks.example/a")
+    assert "Viện kiểm sát nhân dân tối cao" in unicodedata_nfc(found.body_html)
 
 
 def test_an_unknown_declared_charset_falls_back_to_detection() -> None:

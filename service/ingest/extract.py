@@ -27,19 +27,22 @@ tests/fixtures/extraction-benchmark/, numbers in docs/contributing/benchmarks.md
 
 What is done around it, and only where trafilatura's output falls short:
 
-- Parsing is trafilatura's own (`load_html`): on lxml's default parser it lost
-  a third of the text of some benchmark pages. Bytes are decoded first by
-  charset.py (BOM, the server's charset, `<meta>`, else detection).
-- Before: every URL is made absolute against `url` (links, and each image's
-  src, data-src when the src is a lazy-loading placeholder). An `<img>` with no
-  alt attribute is taken out and listed in `without_alt` (Legible never invents
-  alt text, and `validate()` refuses an image without it), with its caption when
-  it has one; `alt=""` stays and marks the image decorative. A `<figure>`'s
-  caption, and the portals' "photo table" (a table holding one photo and a line
-  of caption), are noted, because trafilatura drops `<figcaption>` and loses
-  `alt=""`. The article's frame is named for trafilatura when only a Vietnamese
-  portal's class says it (`_mark_container`): without it trafilatura falls back
-  to loose paragraphs and drops the headings and lists.
+- Parsing: trafilatura's parser options and repairs (lxml's defaults lost a
+  third of the text of some benchmark pages), without libxml2's depth limit of
+  256, past which it drops the rest of a page silently. Bytes are decoded first
+  by charset.py (BOM, the server's charset, `<meta>`, else detection).
+- Before (pictures.py): every URL is made absolute against `url` (links, and
+  each image's src: data-src when src is a lazy-loading placeholder, srcset when
+  there is no src). An `<img>` with no alt attribute is taken out and listed in
+  `without_alt` (Legible never invents alt text, and `validate()` refuses an
+  image without it), with its caption when it has one; `alt=""` stays and marks
+  the image decorative. A `<figure>`'s caption, and the portals' "photo table"
+  (a table holding one photo and a line of caption), are noted, because
+  trafilatura drops `<figcaption>`, loses `alt=""` and keeps only images whose
+  address ends in .jpg, .png…: each kept image goes through it under a
+  placeholder address. The article's frame is named for trafilatura when only
+  a Vietnamese portal's class says it (`_mark_container`): without it
+  trafilatura falls back to loose paragraphs and drops the headings and lists.
 - After: each kept image becomes `<figure><img src alt><figcaption>`, with its
   own alt (empty included) and caption; a table's `<caption>`, which trafilatura
   turns into a first row, is a caption again; a heading repeating the title is
@@ -52,7 +55,6 @@ What is done around it, and only where trafilatura's output falls short:
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from html import escape
@@ -160,7 +162,7 @@ def _lang(root: Any, hints: Hints, site_lang: str) -> str:
     return site_lang
 
 
-def extract(
+def extract(  # the sources importer: extract(r.body, r.final_url, hints, charset=r.charset)
     html: str | bytes,
     url: str,
     hints: Hints = Hints(),
@@ -177,9 +179,10 @@ def extract(
     lang = _lang(root, hints, site_lang)
     kept, missing = prepare(root, url)
     captions = {content(caption) for caption in root.iter("caption")}
+    html_title = clean_text(root.findtext(".//title"))  # trafilatura consumes the tree
     try:
         doc = trafilatura.bare_extraction(
-            copy.deepcopy(root), url=url, with_metadata=True, output_format="html", **OPTIONS
+            root, url=url, with_metadata=True, output_format="html", **OPTIONS
         )
     except RecursionError as exc:
         raise ExtractFailed("the page is nested too deeply to be read") from exc
@@ -189,7 +192,7 @@ def extract(
         raise ExtractFailed(
             "no article text found: the page may be a list, a login or a script-only page"
         )
-    page_title = clean_text(doc.title) or clean_text(root.findtext(".//title"))
+    page_title = clean_text(doc.title) or html_title
     title = clean_text(hints.title) or page_title
     if not title:
         raise ExtractFailed("the page has no title (no <title>, no heading, none in the feed)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -20,6 +21,7 @@ _PORTAL_FRAME = re.compile(
     r"|noi[-_]?dung|chi[-_]?tiet",
     re.IGNORECASE,
 )
+PLACEHOLDER = "https://legible.invalid/"
 _SPACE = re.compile(r"\s+")
 _HEADINGS = ("h1", "h2", "h3")
 
@@ -40,11 +42,15 @@ def content(element: Any) -> str:
 
 
 def _src(img: Any) -> str:
-    """The image's real address: data-src when src is a placeholder (lazy loading)."""
+    """The image's real address: data-src when src is a placeholder (lazy loading),
+    the first of srcset when there is no src at all."""
     src = (img.get("src") or "").strip()
     lazy = (img.get("data-src") or img.get("data-original") or "").strip()
     if lazy and (not src or src.startswith("data:")):
         return lazy
+    if not src:
+        candidates = (img.get("srcset") or "").strip().split(",")[0].split()
+        return candidates[0] if candidates else ""
     return src
 
 
@@ -64,7 +70,7 @@ def drop_keep_tail(node: Any) -> None:
 def _absolute_src(img: Any, url: str) -> str:
     """The image's absolute address, set as its src ("" for none or a data: URL)."""
     src = _src(img)
-    src = lxml.html.urljoin(url, src) if src and "://" not in src else src
+    src = urljoin(url, src) if src and "://" not in src else src
     if src.startswith("data:"):
         src = ""
     for name in [a for a in img.attrib if a.startswith("data-") or a == "srcset"]:
@@ -73,13 +79,23 @@ def _absolute_src(img: Any, url: str) -> str:
     return src
 
 
-def prepare(root: Any, url: str) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """Absolute URLs; images without alt out; each kept image's (alt, caption) by src."""
+def prepare(root: Any, url: str) -> tuple[dict[str, Picture], list[str]]:
+    """Absolute URLs; images without alt out (their URLs listed); each kept image
+    given a placeholder src, and its Picture noted under it.
+
+    trafilatura keeps only an image whose address ends like an image file, and
+    loses alt="": the placeholders (https://legible.invalid/N.jpg, RFC 6761) keep a
+    portal's /image.ashx?id=3 photos, and `figures` puts back each one's own."""
     root.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
     for br in root.iter("br"):
         br.tail = " " + (br.tail or "")  # "tối cao<br>phát biểu": two words
-    kept: dict[str, tuple[str, str]] = {}
+    kept: dict[str, Picture] = {}
     missing: list[str] = []
+
+    def keep(img: Any, src: str, caption: str) -> None:
+        placeholder = f"{PLACEHOLDER}{len(kept)}.jpg"
+        kept[placeholder] = Picture(src, img.get("alt", "").strip(), caption)
+        img.set("src", placeholder)
 
     def leave_out(src: str, node: Any) -> None:
         if src and src not in missing:
@@ -100,9 +116,9 @@ def prepare(root: Any, url: str) -> tuple[dict[str, tuple[str, str]], list[str]]
             caption = content(figure)
         else:
             caption = content(caption_el) if caption_el is not None else ""
-        kept.setdefault(src, (img.get("alt", "").strip(), caption))
+        keep(img, src, caption)
         # trafilatura drops <figcaption> and photo tables' cells: the photo and its
-        # caption go in as two paragraphs, put back together by _figures().
+        # caption go in as two paragraphs, put back together by figures().
         block = lxml.html.fromstring("<div><p></p><p></p></div>")
         block[0].append(img)
         img.tail = None
@@ -110,11 +126,13 @@ def prepare(root: Any, url: str) -> tuple[dict[str, tuple[str, str]], list[str]]
         block.tail = figure.tail
         figure.getparent().replace(figure, block)
     for img in list(root.iter("img")):
+        if img.get("src", "").startswith(PLACEHOLDER):
+            continue  # kept with its figure above
         src = _absolute_src(img, url)
         if not src or img.get("alt") is None:
             leave_out(src, img)
         else:
-            kept.setdefault(src, (img.get("alt", "").strip(), ""))
+            keep(img, src, "")
     _mark_container(root)
     return kept, missing
 
@@ -152,9 +170,7 @@ def _photo_tables(root: Any) -> list[Any]:
     return found
 
 
-def figures(
-    body: Any, kept: dict[str, tuple[str, str]], title: str, captions: set[str]
-) -> list[Picture]:
+def figures(body: Any, kept: dict[str, Picture], title: str, captions: set[str]) -> list[Picture]:
     """trafilatura's <img> as <figure>s with their own alt and caption; the title's
     repeated heading removed."""
     for heading in body.iter(*_HEADINGS):
@@ -171,13 +187,13 @@ def figures(
             table.insert(0, table[-1])
     pictures: list[Picture] = []
     for img in list(body.iter("img")):
-        src = img.get("src", "")
-        if src not in kept:  # not one the page gave (cannot happen; never keep it)
+        picture = kept.get(img.get("src", ""))
+        if picture is None:  # not one the page gave (cannot happen; never keep it)
             drop_keep_tail(img)
             continue
-        alt, caption = kept[src]
+        caption = picture.caption
         figure = etree.Element("figure")
-        clean = etree.SubElement(figure, "img", src=src, alt=alt)
+        clean = etree.SubElement(figure, "img", src=picture.src, alt=picture.alt)
         clean.tail = None
         if caption:
             etree.SubElement(figure, "figcaption").text = caption
@@ -196,5 +212,5 @@ def figures(
         after = figure.getnext()
         if caption and after is not None and content(after) == caption:
             body.remove(after)
-        pictures.append(Picture(src, alt, caption))
+        pictures.append(picture)
     return pictures
