@@ -140,7 +140,9 @@ def _import(args: argparse.Namespace) -> int:
     report, outcomes = Report(dry_run=args.dry_run), []
     try:
         if files:
-            report = import_paths(store, files, progress=sys.stderr, photos=photos)
+            report = import_paths(
+                store, files, progress=sys.stderr, photos=photos, pages=args.pages
+            )
             report.dry_run = args.dry_run
         if web or exports:
             opts = options(args, settings)
