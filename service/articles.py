@@ -59,6 +59,7 @@ class Article:
         default="", metadata=schema(Url(), "https://vksndtc.gov.vn/tin-tuc/hoi-nghi-giao-ban")
     )
     body_html: str = field(metadata=schema(Html(), "<p>Ngày 21/9/2023, …</p>", required=True))
+    content_hash: str = field(default="", metadata=schema(Text(80), "sha256:" + "0f" * 32))
     # Not in the schema: the store counts the article's changes; input and export omit it.
     revision: int = 0
 

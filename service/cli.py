@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from legible_audit.options import add_arguments as add_audit_arguments
 
 from .errors import LegibleError, SettingsInvalid
+from .ingest.flags import add_arguments as add_web_arguments
 from .settings import TOP, Settings
 from .settings_flags import add_flags, effective, flags_given
 from .version import DISTRIBUTION, __version__
@@ -119,21 +120,39 @@ def app_from_env() -> LegibleApp:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importers import import_paths
+    from .importers import Report, import_paths
+    from .ingest.command import import_web, is_export, is_web, options, write_json
     from .photos import Photos
     from .store import open_store
 
     settings = Settings.from_env(**flags_given(args))
+    web = [p for p in args.paths if is_web(p)]  # feeds, sitemaps, pages (ingest/)
+    exports = [Path(p) for p in args.paths if is_export(p)]  # WordPress, ingest/ too
+    files = [Path(p) for p in args.paths if not is_web(p) and not is_export(p)]
+    if files and (args.dry_run or args.prune):
+        raise SettingsInvalid(
+            "--dry-run and --prune are for URLs and WordPress exports; other files are"
+            " imported as given"
+        )
     store = open_store(settings.db)
     photos = Photos(store, settings.media_max_bytes, settings.media_max_pixels)
+    report, outcomes = Report(dry_run=args.dry_run), []
     try:
-        report = import_paths(
-            store, [Path(p) for p in args.paths], progress=sys.stderr, photos=photos
-        )
+        if files:
+            report = import_paths(
+                store, files, progress=sys.stderr, photos=photos, pages=args.pages
+            )
+            report.dry_run = args.dry_run
+        if web or exports:
+            opts = options(args, settings)
+            outcomes = import_web(store, photos, web, opts, report, exports)
     finally:
         store.close()
-    print(report.summary())
-    _purge(settings, report.created + report.updated, report.media)
+    print(report.summary(), file=sys.stderr if args.json == "-" else sys.stdout)
+    if not report.dry_run:  # a dry run wrote nothing: nothing to purge
+        _purge(settings, report.created + report.updated + report.pruned, report.media)
+    if args.json:  # last: a file that cannot be written is exit 2, after the purges
+        write_json(args.json, report, outcomes)
     return 0 if report.ok else 1
 
 
@@ -243,10 +262,13 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
     imp = sub.add_parser(
         "import",
-        help="import articles from JSON, JSON Lines, Markdown or portal text files, or restore"
-        " a backup archive (.tar)",
+        help="import articles from files (JSON, JSON Lines, Markdown, portal text), WordPress"
+        " exports, a backup archive (.tar), or a site's feeds, sitemaps and pages",
     )
-    imp.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    imp.add_argument(
+        "paths", nargs="+", metavar="SOURCE", help="files, folders, or feed/sitemap/page URLs"
+    )
+    add_web_arguments(imp)
     imp.set_defaults(func=_import)
     exp = sub.add_parser(
         "export", help="write every article (and photo) to re-import, or a backup archive"

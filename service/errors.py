@@ -14,6 +14,7 @@
     │   ├── FetchTimedOut        a connect/read timeout, or the whole fetch's deadline
     │   ├── FetchTooLarge        the decoded body passed the size cap
     │   └── TooManyRedirects     more hops than the redirect cap
+    ├── ExtractFailed            a fetched page holds no article to import (ingest/extract.py)
     └── HTTPProblem              a request the service answers with an error status
         ├── PageError            rendered as an HTML error page (views/errors.py)
         └── ApiError             answered as JSON by the admin API's handler
@@ -101,6 +102,16 @@ class FetchTooLarge(FetchFailed):
 
 class TooManyRedirects(FetchFailed):
     """The URL redirected more times than the redirect cap allows."""
+
+
+class ExtractFailed(LegibleError):
+    """A page holds no article Legible can import (empty, a list of links, no title).
+    `reason` is one line saying why; the message is `url: reason` when the URL is given."""
+
+    def __init__(self, reason: str, url: str = "") -> None:
+        self.reason = reason
+        self.url = url
+        super().__init__(f"{url}: {reason}" if url else reason)
 
 
 class HTTPProblem(LegibleError):

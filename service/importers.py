@@ -9,6 +9,9 @@ portal's plain-text export, then write each one in its own transaction.
 - `.md` / `.markdown`: YAML front matter between `---` lines (title,
   published, and the optional fields), then the Markdown body.
 - `.txt`: the portal's plain-text export (see portal_text.py).
+- `.xml`: a WordPress export (WXR, see ingest/wxr.py), streamed: its published posts
+  (and pages with `pages=True`) each stored on its own, a bad post reported and the
+  rest kept; what it skips is counted in the report.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from markdown_it import MarkdownIt
 from . import archive
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .ingest.wxr import read_wxr
 from .intake import Intake, Report, problems
 from .media import Image
 from .photos import Photos
@@ -40,6 +44,7 @@ SUFFIXES = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".txt": "portal",
+    ".xml": "wxr",
 }
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a whole .json, .md or .txt file (.jsonl: each line)
 
@@ -131,9 +136,11 @@ def kind_of(path: Path, sniff: bool = False) -> str | None:
 
 def parse_file(path: Path, photos: Photos | None = None) -> list[dict[str, Any]]:
     kind = kind_of(path)
-    if kind not in ("json", "markdown", "portal"):
+    if kind not in ("json", "markdown", "portal", "wxr"):
         known = ", ".join([*sorted(SUFFIXES), "a .tar archive"])
         raise ImportFailed(f"has an unknown extension; use one of {known}")
+    if kind == "wxr":
+        return list(read_wxr(path).articles)
     text = _read(path)
     if kind == "json":
         return parse_json(text, photos)
@@ -180,10 +187,12 @@ def import_paths(
     on_change: Callable[[str], None] | None = None,
     progress: TextIO | None = None,
     photos: Photos | None = None,
+    pages: bool = False,
 ) -> Report:
     """Import every file; a bad file is reported and skipped, the rest still land.
     Photos are stored through `photos` (the media limits of default settings if not
-    given); `report.media` lists the images written."""
+    given); `report.media` lists the images written. A WordPress export brings its pages
+    too with `pages`."""
     if photos is None:
         defaults = Settings()
         photos = Photos(store, defaults.media_max_bytes, defaults.media_max_pixels)
@@ -196,7 +205,7 @@ def import_paths(
         try:
             if not path.exists():
                 raise ImportFailed("does not exist")
-            _one_file(path, Intake(store, photos, report, on_change, progress))
+            _one_file(path, Intake(store, photos, report, on_change, progress), pages)
         except ImportFailed as exc:
             report.failed.append((str(path), str(exc)))
         except StoreUnavailable as exc:
@@ -209,8 +218,12 @@ def import_paths(
     return report
 
 
-def _one_file(path: Path, put: Intake) -> None:
+def _one_file(path: Path, put: Intake, pages: bool = False) -> None:
     kind = kind_of(path, sniff=True)
+    if kind == "wxr":
+        for article in _wxr_articles(path, pages, put.report):
+            put.article(article)
+        return
     if kind not in ("archive", "jsonl"):
         for article in articles_from(path, put.photos):
             put.article(article)
@@ -225,12 +238,41 @@ def _one_file(path: Path, put: Intake) -> None:
         raise ImportFailed(f"cannot be read: {exc.strerror}") from exc
 
 
-class _Progress:
-    """A one-line progress bar on a terminal; plain milestones otherwise."""
+def _wxr_articles(path: Path, pages: bool, report: Report) -> Iterator[Article]:
+    """A WordPress export's posts, one at a time; a post that fails validation is reported
+    (by its title) and the others still land. Its images stay where they are."""
+    read = read_wxr(path, pages)
+    seen: set[str] = set()  # a page and a post may share a slug: the first one wins
+    try:
+        for item in read.articles:
+            where = f"{path} post {item.get('title', '')!r}"
+            try:
+                article = validate(item)
+            except ArticleInvalid as exc:
+                reason = "; ".join(f"{k} {v}" for k, v in sorted(exc.errors.items()))
+                report.failed.append((where, reason))
+                continue
+            if article.slug in seen:
+                report.failed.append((where, f"slug {article.slug} is an earlier post's here"))
+                continue
+            seen.add(article.slug)
+            yield article
+    finally:
+        report.skipped.update(read.skipped)
 
-    def __init__(self, total: int, out: TextIO) -> None:
-        self.total, self.out, self.n = total, out, 0
+
+class _Progress:
+    """A one-line progress bar on a terminal; plain milestones otherwise. `unit` names
+    what is counted (files, pages); a web import learns its total once its sources
+    are read (`start`)."""
+
+    def __init__(self, total: int, out: TextIO, unit: str = "files") -> None:
+        self.out, self.unit, self.n = out, unit, 0
         self.tty = out.isatty()
+        self.start(total)
+
+    def start(self, total: int) -> None:
+        self.total = total
         self.enabled = total >= 20
 
     def step(self, name: str) -> None:
@@ -245,7 +287,7 @@ class _Progress:
             )
             self.out.flush()
         elif self.n % max(1, self.total // 10) == 0 or self.n == self.total:
-            self.out.write(f"{self.n}/{self.total} files\n")
+            self.out.write(f"{self.n}/{self.total} {self.unit}\n")
 
     def done(self) -> None:
         if self.enabled and self.tty:

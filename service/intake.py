@@ -4,6 +4,7 @@ member at a time (archive.py), a bad line or photo reported alone."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import IO, Any, TextIO
 from . import archive, jsonlines
 from .articles import Article, validate
 from .errors import ArticleInvalid, ImportFailed, StoreUnavailable
+from .ingest.wxr import skipped_text
 from .photos import Photos
 from .store import Store
 
@@ -23,27 +25,48 @@ class Report:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (file or line, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, line or URL, reason)
     media: list[str] = field(default_factory=list)  # digests of the images stored
     bundles: int = 0  # widget bundles an archive brought that the store lacked
+    pruned: list[str] = field(default_factory=list)  # slugs removed by --prune
+    left_out: list[tuple[str, str]] = field(default_factory=list)  # (slug, image without alt)
+    skipped: Counter[str] = field(default_factory=Counter)  # WordPress drafts, pages, …
+    dry_run: bool = False  # --dry-run: what would have been done; nothing was written
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
     def summary(self) -> str:
+        counts = [
+            f"{len(self.created)} new",
+            f"{len(self.updated)} updated",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.failed)} failed",
+        ]
+        if self.pruned:
+            counts.append(f"{len(self.pruned)} pruned")
+        if self.left_out:
+            counts.append(f"{len(self.left_out)} images without alt left out")
         lines = [
-            f"imported {len(self.created)}, updated {len(self.updated)}, "
-            f"unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+            ("dry run, nothing written: " if self.dry_run else "")
+            + ", ".join(counts)
             + (f"; stored {len(self.media)} photos" if self.media else "")
             + (f"; kept {self.bundles} widget bundles" if self.bundles else "")
+            + (f"; {skipped_text(self.skipped)}" if +self.skipped else "")
         ]
-        for label, slugs in (("imported", self.created), ("updated", self.updated)):
+        for label, slugs in (
+            ("new", self.created),
+            ("updated", self.updated),
+            ("pruned", self.pruned),
+        ):
             if slugs:
                 shown = ", ".join(slugs[:20]) + (
                     f", … ({len(slugs) - 20} more)" if len(slugs) > 20 else ""
                 )
                 lines.append(f"  {label}: {shown}")
+        for slug, src in self.left_out[:20]:
+            lines.append(f"  image without alt left out of {slug}: {src}")
         for name, reason in self.failed:
             lines.append(f"  FAILED {name}: {reason}")
         return "\n".join(lines)

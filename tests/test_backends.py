@@ -63,14 +63,14 @@ def test_an_export_imports_unchanged_into_the_other_backend(
     dump = tmp_path / "export.json"
     dump.write_text(exported, encoding="utf-8")
     assert main(["--db", target, "import", str(dump)]) == 0
-    assert "imported 9, updated 0, unchanged 0, failed 0" in capsys.readouterr().out
+    assert "9 new, 0 updated, 0 unchanged, 0 failed" in capsys.readouterr().out
     assert export(target, capsys) == exported  # the same articles, byte for byte
 
     # And back again: nothing to change.
     back = tmp_path / "back.json"
     back.write_text(export(target, capsys), encoding="utf-8")
     assert main(["--db", source, "import", str(back)]) == 0
-    assert "imported 0, updated 0, unchanged 9, failed 0" in capsys.readouterr().out
+    assert "0 new, 0 updated, 9 unchanged, 0 failed" in capsys.readouterr().out
     pg_cluster.release(pg_db)
 
 

@@ -65,14 +65,14 @@ def test_import_prints_counts_and_slugs(
     code = main(["--db", str(db_path), "import", str(one), str(two)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "imported 2, updated 0, unchanged 0, failed 0" in out
+    assert "2 new, 0 updated, 0 unchanged, 0 failed" in out
     assert "thu-vien" in out and "tram-xe-buyt-moi" in out
     assert set(articles(db_path)) == {"thu-vien", "tram-xe-buyt-moi"}
 
     code = main(["--db", str(db_path), "import", str(tmp_path / "in")])  # the folder, again
     out = capsys.readouterr().out
     assert code == 0
-    assert "imported 0, updated 0, unchanged 2, failed 0" in out
+    assert "0 new, 0 updated, 2 unchanged, 0 failed" in out
     assert revisions(db_path) == {"thu-vien": 1, "tram-xe-buyt-moi": 1}
 
 
@@ -85,7 +85,7 @@ def test_import_of_a_changed_file_reports_the_update(
     capsys.readouterr()
     assert main(["--db", str(db_path), "import", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "imported 0, updated 1, unchanged 0, failed 0" in out
+    assert "0 new, 1 updated, 0 unchanged, 0 failed" in out
     assert "updated: thu-vien" in out
     assert revisions(db_path) == {"thu-vien": 2}
 
@@ -98,7 +98,7 @@ def test_import_with_a_bad_file_exits_1_names_it_and_keeps_the_good_one(
     code = main(["--db", str(db_path), "import", str(bad), str(good)])
     captured = capsys.readouterr()
     assert code == 1
-    assert "imported 1, updated 0, unchanged 0, failed 1" in captured.out
+    assert "1 new, 0 updated, 0 unchanged, 1 failed" in captured.out
     failure = next(line for line in captured.out.splitlines() if "hong.json" in line)
     assert "FAILED" in failure and "not valid JSON" in failure
     assert "Traceback" not in captured.out + captured.err
@@ -123,7 +123,7 @@ def test_import_shows_progress_for_a_large_batch(
     assert main(["--db", str(db_path), "import", str(tmp_path / "lo")]) == 0
     captured = capsys.readouterr()
     assert "25/25" in captured.err
-    assert "imported 25," in captured.out
+    assert "25 new," in captured.out
     assert "more" in captured.out  # the slug list is shortened, not 25 names long
     assert len(articles(db_path)) == 25
 
@@ -191,12 +191,12 @@ def test_export_then_import_into_a_fresh_database_is_unchanged(
 
     fresh = tmp_path / "fresh.db"
     assert main(["--db", str(fresh), "import", str(exported)]) == 0
-    assert "imported 10, updated 0, unchanged 0, failed 0" in capsys.readouterr().out
+    assert "10 new, 0 updated, 0 unchanged, 0 failed" in capsys.readouterr().out
     assert articles(fresh) == original
 
     # Importing the export back into the original store changes nothing either.
     assert main(["--db", str(db_path), "import", str(exported)]) == 0
-    assert "imported 0, updated 0, unchanged 10, failed 0" in capsys.readouterr().out
+    assert "0 new, 0 updated, 10 unchanged, 0 failed" in capsys.readouterr().out
     assert set(revisions(db_path).values()) == {1}
 
 
@@ -233,7 +233,7 @@ def test_import_portal_text_then_the_page_passes_acceptance(
 ) -> None:
     assert main(["--db", str(db_path), "import", str(portal_path)]) == 0
     out = capsys.readouterr().out
-    assert "imported 1," in out and portal.SLUG in out
+    assert "1 new," in out and portal.SLUG in out
 
     client = make_client()
     response = client.get(f"/articles/{portal.SLUG}")

@@ -203,9 +203,7 @@ def test_sigkill_mid_import_leaves_complete_articles_and_a_rerun_finishes(
         timeout=180,
     )
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
-    summary = re.search(
-        r"imported (\d+), updated (\d+), unchanged (\d+), failed (\d+)", rerun.stdout
-    )
+    summary = re.search(r"(\d+) new, (\d+) updated, (\d+) unchanged, (\d+) failed", rerun.stdout)
     assert summary, rerun.stdout[-2000:]
     imported, updated, unchanged, failed = map(int, summary.groups())
     assert (updated, failed) == (0, 0), summary.group(0)

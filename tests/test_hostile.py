@@ -388,6 +388,6 @@ def test_hostile_import_files_give_exit_1_and_no_traceback(tmp_path: Path) -> No
     )
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.returncode == 1, (done.returncode, done.stdout, done.stderr[-1000:])
-    assert "imported 1," in done.stdout and f"failed {len(HOSTILE_FILES) - 1}" in done.stdout
+    assert "1 new," in done.stdout and f"{len(HOSTILE_FILES) - 1} failed" in done.stdout
     for name in set(HOSTILE_FILES) - {"good.json"}:
         assert name in done.stdout, name

@@ -224,7 +224,7 @@ def test_bad_files_in_a_folder_do_not_stop_the_good_ones(store: Store, tmp_path:
     report = run(store, root)
     assert sorted(report.created) == ["bai-tot", "thu-vien-mo-cua-den-21-gio"]
     assert sorted(Path(f).name for f, _ in report.failed) == ["1-hong.json", "3-khong-fm.md"]
-    assert report.summary().startswith("imported 2, updated 0, unchanged 0, failed 2")
+    assert report.summary().startswith("2 new, 0 updated, 0 unchanged, 2 failed")
 
 
 # -- idempotence ----------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_seed_import_then_the_page_passes_acceptance(
 ) -> None:
     assert main(["--db", str(db_path), "import", str(seed_path)]) == 0
     out = capsys.readouterr().out
-    assert "imported 1," in out and SLUG in out
+    assert "1 new," in out and SLUG in out
 
     client = make_client()
     response = client.get(f"/articles/{SLUG}")

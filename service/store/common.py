@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from ..articles import FIELDS, KEY, SCHEMA, Article, Stamp, Teaser
 from ..fieldtypes import FieldType
 from ..text import fold
+from .ingested import IngestedRows
 from .media import MediaRows
 
 _TAG = re.compile(r"<[^>]+>")
@@ -105,8 +106,9 @@ class Changes:
 WriteResult = Literal["created", "updated", "unchanged"]
 
 
-class Store(MediaRows, ABC):
-    """The articles, by slug, and the media (store/media.py). Every article is written
+class Store(MediaRows, IngestedRows, ABC):
+    """The articles, by slug, the media (store/media.py) and what ingest remembers of
+    each source page (store/ingested.py). Every article is written
     in its own transaction."""
 
     @abstractmethod

@@ -59,4 +59,11 @@ MIGRATIONS: tuple[str, ...] = (
         EXECUTE FUNCTION article_tags_kept();
     ANALYZE article_tags
     """,
+    # Ingest (service/ingest/): the hash an import compares, each source page's origin,
+    # article and validators for the next conditional GET (store/ingested.py).
+    """
+    ALTER TABLE articles ADD COLUMN content_hash text NOT NULL DEFAULT '';
+    CREATE TABLE ingested (url text PRIMARY KEY, origin text NOT NULL, slug text NOT NULL,
+        etag text, last_modified text, listed text)
+    """,
 )

@@ -75,4 +75,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER article_tags_delete AFTER DELETE ON articles BEGIN
         DELETE FROM article_tags WHERE article_id = OLD.id; END
     """,
+    # Ingest (service/ingest/): the hash an import compares, each source page's origin,
+    # article and validators for the next conditional GET (store/ingested.py).
+    """
+    ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+    CREATE TABLE ingested (url TEXT PRIMARY KEY, origin TEXT NOT NULL, slug TEXT NOT NULL,
+        etag TEXT, last_modified TEXT, listed TEXT) WITHOUT ROWID
+    """,
 )
