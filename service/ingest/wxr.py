@@ -34,7 +34,7 @@ from lxml import etree
 
 from ..errors import ImportFailed
 from ..text import slugify
-from .wpautop import wpautop
+from .paragraphs import paragraphs
 
 _WP = re.compile(r"^https?://wordpress\.org/export/1\.[012]/$")
 _EXCERPT = re.compile(r"^https?://wordpress\.org/export/1\.[012]/excerpt/$")
@@ -333,4 +333,4 @@ def body_html(content: str, site: str = "") -> str:
     text = _SINGLE.sub("", text)
     if "<!-- wp:" in text:  # block-editor content: already paragraphs
         return text
-    return wpautop(text)
+    return paragraphs(text)

@@ -1,0 +1,150 @@
+"""Paragraphs for text written with bare line breaks (a WordPress classic-editor body).
+
+Legible's own builder, following the behaviour WordPress documents for its `wpautop`
+filter, walking the text as html.parser tokens: text separated by blank lines becomes
+`<p>` paragraphs and a single line break in one becomes `<br>`. Blocks (div, lists,
+tables, blockquote, headings, p, figure, …) are never wrapped or split; text at the top
+level, between them, is. In a container block (div, blockquote, li, td, …) text becomes
+paragraphs only when it has a blank line. In p, headings and the like nothing changes
+(text already in `<p>` comes out as it went in), nor in pre, script, style, textarea
+or a comment. Inline elements stay in their paragraph; comments alone are not wrapped.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+# Kept exactly as written up to their end tag: no <p>, no <br>, no blocks looked for.
+PRESERVED = frozenset({"pre", "script", "style", "textarea", "title", "math", "svg", "iframe",
+                       "noscript", "noembed", "noframes", "xmp", "plaintext"})  # fmt: skip
+# Blocks whose own text is left as it is (they hold phrasing content only).
+LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "caption", "figcaption",
+                    "summary", "address", "legend"})  # fmt: skip
+# Blocks that hold other blocks: their text becomes paragraphs when it has a blank line.
+CONTAINERS = frozenset({"div", "blockquote", "section", "article", "aside", "header", "footer",
+    "nav", "main", "hgroup", "search", "center", "ul", "ol", "menu", "li", "dl", "dd", "table",
+    "thead", "tbody", "tfoot", "tr", "td", "th", "colgroup", "figure", "form", "fieldset",
+    "details", "dialog", "select", "optgroup", "option", "map"})  # fmt: skip
+VOID_BLOCKS = frozenset({"hr", "col"})
+BLOCKS = PRESERVED | LEAVES | CONTAINERS | VOID_BLOCKS
+
+_BLANK = re.compile(r"\n[ \t]*\n\s*")  # a blank line, with whatever blank lines follow it
+Piece = tuple[bool, str]  # (is text, its source): a run is text and inline markup
+
+
+class _Tokens(HTMLParser):
+    """Each token's kind (start, end, text, other: a comment…), tag and start."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.found: list[tuple[str, str, tuple[int, int]]] = []
+
+    def _add(self, kind: str, tag: str = "") -> None:
+        self.found.append((kind, tag, self.getpos()))
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self._add("start", tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._add("end", tag)
+
+    def _text(self, *_: Any, **__: Any) -> None:
+        self._add("text")
+
+    def _other(self, *_: Any, **__: Any) -> None:
+        self._add("other")
+
+    handle_startendtag = handle_starttag  # <div/> opens a div, as in HTML; <hr/> is void anyway
+    handle_data = handle_entityref = handle_charref = _text
+    handle_comment = handle_decl = handle_pi = unknown_decl = _other
+
+
+def _tokens(text: str) -> list[tuple[str, str, str]]:
+    """(kind, tag, source) for every token; the sources joined are `text` exactly."""
+    parser = _Tokens()
+    parser.feed(text)
+    parser.close()
+    lines = [0] + [m.end() for m in re.finditer("\n", text)]
+    starts = [lines[line - 1] + col for _, _, (line, col) in parser.found]
+    ends = [*starts[1:], len(text)]
+    return [(k, t, text[a:b]) for (k, t, _), a, b in zip(parser.found, starts, ends, strict=True)]
+
+
+def _chunks(run: list[Piece]) -> list[list[Piece]]:
+    """The run cut at its blank lines; chunks of nothing but whitespace left out."""
+    chunks: list[list[Piece]] = [[]]
+    for is_text, source in run:
+        parts = _BLANK.split(source) if is_text else [source]
+        chunks[-1].append((is_text, parts[0]))
+        chunks.extend([(True, part)] for part in parts[1:])
+    return [chunk for chunk in chunks if "".join(s for _, s in chunk).strip()]
+
+
+def _quiet(piece: Piece) -> bool:  # whitespace, a comment or a declaration: nothing seen
+    is_text, source = piece
+    return not source.strip() if is_text else source.startswith("<!")
+
+
+def _paragraph(chunk: list[Piece], wrap: bool) -> str:
+    """Its line breaks as <br>, in <p> if `wrap`; comments and whitespace at its edges stay out."""
+    loud = [at for at, piece in enumerate(chunk) if not _quiet(piece)]
+    if not loud:
+        return "".join(s for _, s in chunk)
+    core = chunk[loud[0] : loud[-1] + 1]
+    before = "".join(s for _, s in chunk[: loud[0]])
+    after = "".join(s for _, s in chunk[loud[-1] + 1 :])
+    if core[0][0]:  # the whitespace at the edges is not a line break
+        text = core[0][1]
+        before, core[0] = before + text[: len(text) - len(text.lstrip())], (True, text.lstrip())
+    if core[-1][0]:
+        text = core[-1][1]
+        core[-1], after = (True, text.rstrip()), text[len(text.rstrip()) :] + after
+    shown = "".join(s.replace("\n", "<br>\n") if t else s for t, s in core)
+    return before + (f"<p>{shown}</p>" if wrap else shown) + after
+
+
+def _flush(run: list[Piece], top: bool) -> str:
+    """Text and inline markup: paragraphs at the top level or when it has a blank line."""
+    chunks = _chunks(run)
+    if not chunks:
+        return "".join(s for _, s in run)
+    out = "\n".join(_paragraph(chunk, top or len(chunks) > 1) for chunk in chunks)
+    source = "".join(s for _, s in run)  # a blank line cut at its edges still ends a line
+    head = "\n" if source[:1].isspace() and not out[:1].isspace() else ""
+    return head + out + ("\n" if source[-1:].isspace() and not out[-1:].isspace() else "")
+
+
+def paragraphs(text: str) -> str:
+    """`text` with its paragraphs and line breaks marked up (see the module's docstring);
+    "" for blank text. Windows and old Mac line endings become "\\n" first."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return ""
+    out: list[str] = []
+    run: list[Piece] = []
+    stack: list[str] = []  # the blocks open here, innermost last
+    keep = ""  # inside this preserved element until its end tag
+    for kind, tag, source in _tokens(text):
+        if keep:
+            out.append(source)
+            keep = "" if (kind, tag) == ("end", keep) else keep
+        elif tag not in BLOCKS:  # text, a comment or an inline tag
+            if stack and stack[-1] in LEAVES:
+                out.append(source)
+            else:
+                run.append((kind == "text", source))
+        else:
+            out += [_flush(run, not stack), source]
+            run = []
+            if kind == "start" and tag in PRESERVED:
+                keep = tag
+            elif kind == "start" and tag not in VOID_BLOCKS:
+                if stack and stack[-1] == "p":  # a block start ends an open <p>, as in HTML
+                    stack.pop()
+                stack.append(tag)
+            elif kind == "end" and tag in stack:
+                del stack[len(stack) - 1 - stack[::-1].index(tag) :]
+    out.append(_flush(run, not stack))
+    return "".join(out)
