@@ -21,16 +21,17 @@ PRESERVED = frozenset({"pre", "script", "style", "textarea", "title", "math", "s
                        "noscript", "noembed", "noframes", "xmp", "plaintext"})  # fmt: skip
 # Blocks whose own text is left as it is (they hold phrasing content only).
 LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "caption", "figcaption",
-                    "summary", "address", "legend"})  # fmt: skip
+                    "summary", "legend"})  # fmt: skip
 # Blocks that hold other blocks: their text becomes paragraphs when it has a blank line.
 CONTAINERS = frozenset({"div", "blockquote", "section", "article", "aside", "header", "footer",
     "nav", "main", "hgroup", "search", "center", "ul", "ol", "menu", "li", "dl", "dd", "table",
     "thead", "tbody", "tfoot", "tr", "td", "th", "colgroup", "figure", "form", "fieldset",
-    "details", "dialog", "select", "optgroup", "option", "map"})  # fmt: skip
+    "details", "dialog", "select", "optgroup", "option", "map", "address"})  # fmt: skip
 VOID_BLOCKS = frozenset({"hr", "col"})
 BLOCKS = PRESERVED | LEAVES | CONTAINERS | VOID_BLOCKS
 
 _BLANK = re.compile(r"\n[ \t]*\n\s*")  # a blank line, with whatever blank lines follow it
+_UNFINISHED = re.compile(r"<[a-zA-Z/!?]")  # in html.parser's text: a tag cut off at the end
 Piece = tuple[bool, str]  # (is text, its source): a run is text and inline markup
 
 
@@ -68,8 +69,16 @@ def _tokens(text: str) -> list[tuple[str, str, str]]:
     parser.close()
     lines = [0] + [m.end() for m in re.finditer("\n", text)]
     starts = [lines[line - 1] + col for _, _, (line, col) in parser.found]
-    ends = [*starts[1:], len(text)]
-    return [(k, t, text[a:b]) for (k, t, _), a, b in zip(parser.found, starts, ends, strict=True)]
+    tokens: list[tuple[str, str, str]] = []
+    for (kind, tag, _), a, b in zip(parser.found, starts, [*starts[1:], len(text)], strict=True):
+        if kind == "text" and tokens and tokens[-1][0] == "text":
+            a -= len(tokens.pop()[2])  # one text token, not html.parser's pieces of it
+        cut = _UNFINISHED.search(text, a, b) if kind == "text" else None
+        if cut:
+            tokens += [(kind, tag, text[a : cut.start()]), ("other", "", text[cut.start() : b])]
+        else:
+            tokens.append((kind, tag, text[a:b]))
+    return tokens
 
 
 def _chunks(run: list[Piece]) -> list[list[Piece]]:
@@ -107,13 +116,11 @@ def _paragraph(chunk: list[Piece], wrap: bool) -> str:
 
 def _flush(run: list[Piece], top: bool) -> str:
     """Text and inline markup: paragraphs at the top level or when it has a blank line."""
-    chunks = _chunks(run)
-    if not chunks:
-        return "".join(s for _, s in run)
-    out = "\n".join(_paragraph(chunk, top or len(chunks) > 1) for chunk in chunks)
-    source = "".join(s for _, s in run)  # a blank line cut at its edges still ends a line
-    head = "\n" if source[:1].isspace() and not out[:1].isspace() else ""
-    return head + out + ("\n" if source[-1:].isspace() and not out[-1:].isspace() else "")
+    chunks, source = _chunks(run), "".join(s for _, s in run)
+    if all(_quiet(piece) for chunk in chunks for piece in chunk):
+        return source
+    out = "\n".join(_paragraph(chunk, top or len(chunks) > 1) for chunk in chunks).strip()
+    return source[: len(source) - len(source.lstrip())] + out + source[len(source.rstrip()) :]
 
 
 def paragraphs(text: str) -> str:
