@@ -19,14 +19,14 @@ from typing import Any
 # Kept exactly as written up to their end tag: no <p>, no <br>, no blocks looked for.
 PRESERVED = frozenset({"pre", "script", "style", "textarea", "title", "math", "svg", "iframe",
                        "noscript", "noembed", "noframes", "xmp", "plaintext"})  # fmt: skip
-# Blocks whose own text is left as it is (they hold phrasing content only).
+# Blocks whose own text is left as it is: phrasing content only, or (tables) none at all.
 LEAVES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "caption", "figcaption",
-                    "summary", "legend"})  # fmt: skip
+    "summary", "legend", "table", "thead", "tbody", "tfoot", "tr", "colgroup", "select",
+    "optgroup", "option"})  # fmt: skip
 # Blocks that hold other blocks: their text becomes paragraphs when it has a blank line.
 CONTAINERS = frozenset({"div", "blockquote", "section", "article", "aside", "header", "footer",
-    "nav", "main", "hgroup", "search", "center", "ul", "ol", "menu", "li", "dl", "dd", "table",
-    "thead", "tbody", "tfoot", "tr", "td", "th", "colgroup", "figure", "form", "fieldset",
-    "details", "dialog", "select", "optgroup", "option", "map", "address"})  # fmt: skip
+    "nav", "main", "hgroup", "search", "center", "ul", "ol", "menu", "li", "dl", "dd", "td",
+    "th", "figure", "form", "fieldset", "details", "dialog", "map", "address"})  # fmt: skip
 VOID_BLOCKS = frozenset({"hr", "col"})
 BLOCKS = PRESERVED | LEAVES | CONTAINERS | VOID_BLOCKS
 
@@ -52,7 +52,7 @@ class _Tokens(HTMLParser):
         self._add("end", tag)
 
     def _text(self, *_: Any, **__: Any) -> None:
-        self._add("text")
+        self._add("raw" if self.cdata_elem else "text")  # raw: in a script or style
 
     def _other(self, *_: Any, **__: Any) -> None:
         self._add("other")
@@ -68,16 +68,16 @@ def _tokens(text: str) -> list[tuple[str, str, str]]:
     parser.feed(text)
     parser.close()
     lines = [0] + [m.end() for m in re.finditer("\n", text)]
-    starts = [lines[line - 1] + col for _, _, (line, col) in parser.found]
+    # (html.parser places a cut-off "&b" ending the text after its "&": the first starts at 0)
+    starts = [0] + [lines[line - 1] + col for _, _, (line, col) in parser.found[1:]]
     tokens: list[tuple[str, str, str]] = []
     for (kind, tag, _), a, b in zip(parser.found, starts, [*starts[1:], len(text)], strict=True):
         if kind == "text" and tokens and tokens[-1][0] == "text":
             a -= len(tokens.pop()[2])  # one text token, not html.parser's pieces of it
         cut = _UNFINISHED.search(text, a, b) if kind == "text" else None
-        if cut:
-            tokens += [(kind, tag, text[a : cut.start()]), ("other", "", text[cut.start() : b])]
-        else:
-            tokens.append((kind, tag, text[a:b]))
+        if cut:  # html.parser gives up on a tag only at the end: the rest is that tag
+            return [*tokens, (kind, tag, text[a : cut.start()]), ("other", "", text[cut.start() :])]
+        tokens.append((kind, tag, text[a:b]))
     return tokens
 
 
