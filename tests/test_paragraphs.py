@@ -118,7 +118,7 @@ def test_text_already_in_paragraphs_is_unchanged() -> None:
 
 
 def test_comments_between_paragraphs_are_not_wrapped() -> None:
-    assert paragraphs("Một\n<!-- x -->\n\nHai") == "<p>Một</p>\n<!-- x -->\n<p>Hai</p>"
+    assert paragraphs("Một\n<!-- x -->\n\nHai") == "<p>Một</p><!-- x -->\n<p>Hai</p>"
 
 
 def test_vietnamese_text_through_the_sanitiser() -> None:

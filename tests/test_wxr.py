@@ -19,7 +19,6 @@ from lxml import etree
 from service.articles import validate
 from service.cli import main
 from service.errors import ImportFailed
-from service.ingest.paragraphs import paragraphs
 from service.ingest.wxr import read_wxr
 from service.store import open_store
 

@@ -5,9 +5,9 @@ filter, walking the text as html.parser tokens: text separated by blank lines be
 `<p>` paragraphs and a single line break in one becomes `<br>`. Blocks (div, lists,
 tables, blockquote, headings, p, figure, …) are never wrapped or split; text at the top
 level, between them, is. In a container block (div, blockquote, li, td, …) text becomes
-paragraphs only when it has a blank line. In p, headings and the like nothing changes
-(text already in `<p>` comes out as it went in), nor in pre, script, style, textarea
-or a comment. Inline elements stay in their paragraph; comments alone are not wrapped.
+paragraphs only when it has a blank line. Nothing changes in p, headings and the like (text
+already in `<p>` comes out as it went in), nor in pre, script, style, textarea or a comment.
+Inline elements stay in their paragraph; comments alone are not wrapped.
 """
 
 from __future__ import annotations
@@ -36,26 +36,23 @@ Piece = tuple[bool, str]  # (is text, its source): a run is text and inline mark
 
 
 class _Tokens(HTMLParser):
-    """Each token's kind (start, end, text, other: a comment…), tag and start."""
+    """Each token's kind (start, end, text, raw: in script/style, other: a comment…), tag, start."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.found: list[tuple[str, str, tuple[int, int]]] = []
 
-    def _add(self, kind: str, tag: str = "") -> None:
-        self.found.append((kind, tag, self.getpos()))
-
     def handle_starttag(self, tag: str, attrs: object) -> None:
-        self._add("start", tag)
+        self.found.append(("start", tag, self.getpos()))
 
     def handle_endtag(self, tag: str) -> None:
-        self._add("end", tag)
+        self.found.append(("end", tag, self.getpos()))
 
     def _text(self, *_: Any, **__: Any) -> None:
-        self._add("raw" if self.cdata_elem else "text")  # raw: in a script or style
+        self.found.append(("raw" if self.cdata_elem else "text", "", self.getpos()))
 
     def _other(self, *_: Any, **__: Any) -> None:
-        self._add("other")
+        self.found.append(("other", "", self.getpos()))
 
     handle_startendtag = handle_starttag  # <div/> opens a div, as in HTML; <hr/> is void anyway
     handle_data = handle_entityref = handle_charref = _text
@@ -63,12 +60,12 @@ class _Tokens(HTMLParser):
 
 
 def _tokens(text: str) -> list[tuple[str, str, str]]:
-    """(kind, tag, source) for every token; the sources joined are `text` exactly."""
+    """(kind, tag, source) for every token; the sources joined are `text` exactly (the first
+    starts at 0: html.parser places a cut-off "&b" ending the text after its "&")."""
     parser = _Tokens()
     parser.feed(text)
     parser.close()
     lines = [0] + [m.end() for m in re.finditer("\n", text)]
-    # (html.parser places a cut-off "&b" ending the text after its "&": the first starts at 0)
     starts = [0] + [lines[line - 1] + col for _, _, (line, col) in parser.found[1:]]
     tokens: list[tuple[str, str, str]] = []
     for (kind, tag, _), a, b in zip(parser.found, starts, [*starts[1:], len(text)], strict=True):
@@ -102,15 +99,12 @@ def _paragraph(chunk: list[Piece], wrap: bool) -> str:
     if not loud:
         return "".join(s for _, s in chunk)
     core = chunk[loud[0] : loud[-1] + 1]
-    before = "".join(s for _, s in chunk[: loud[0]])
-    after = "".join(s for _, s in chunk[loud[-1] + 1 :])
-    if core[0][0]:  # the whitespace at the edges is not a line break
-        text = core[0][1]
-        before, core[0] = before + text[: len(text) - len(text.lstrip())], (True, text.lstrip())
-    if core[-1][0]:
-        text = core[-1][1]
-        core[-1], after = (True, text.rstrip()), text[len(text.rstrip()) :] + after
+    core[0] = (True, core[0][1].lstrip()) if core[0][0] else core[0]  # edges: no <br>
+    core[-1] = (True, core[-1][1].rstrip()) if core[-1][0] else core[-1]
     shown = "".join(s.replace("\n", "<br>\n") if t else s for t, s in core)
+    before, after = (
+        "".join(s for _, s in edge) for edge in (chunk[: loud[0]], chunk[loud[-1] + 1 :])
+    )
     return before + (f"<p>{shown}</p>" if wrap else shown) + after
 
 
@@ -124,8 +118,7 @@ def _flush(run: list[Piece], top: bool) -> str:
 
 
 def paragraphs(text: str) -> str:
-    """`text` with its paragraphs and line breaks marked up (see the module's docstring);
-    "" for blank text. Windows and old Mac line endings become "\\n" first."""
+    """`text` marked up (see the module's docstring), "\\r\\n" and "\\r" read as "\\n"."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return ""
