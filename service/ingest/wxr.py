@@ -10,8 +10,10 @@
 - The body is WordPress's: core shortcodes first (`[caption]` becomes a <figure> with
   its <figcaption>; `[gallery]`, `[playlist]`, `[audio]`, `[video]` and `[embed]` are
   removed, keeping what they enclose; other brackets stay text; `<!--more-->` and
-  `<!--nextpage-->` are dropped: the article is the whole post), then `wpautop` unless
-  the post is block-editor content (WordPress does not autop blocks either). Images
+  `<!--nextpage-->` are dropped: the article is the whole post), then its paragraphs and
+  line breaks marked up by Legible's own `paragraphs()` (following the behaviour
+  WordPress documents for its wpautop filter) unless the post is block-editor content,
+  which is paragraphs already. Images
   still point at the old site.
 - The XML is parsed with no DTD, no entities and no network: a DOCTYPE (where entity
   bombs and external entities live) is refused, and so is malformed or truncated XML,
@@ -34,7 +36,7 @@ from lxml import etree
 
 from ..errors import ImportFailed
 from ..text import slugify
-from .wpautop import wpautop
+from .paragraphs import paragraphs
 
 _WP = re.compile(r"^https?://wordpress\.org/export/1\.[012]/$")
 _EXCERPT = re.compile(r"^https?://wordpress\.org/export/1\.[012]/excerpt/$")
@@ -333,4 +335,4 @@ def body_html(content: str, site: str = "") -> str:
     text = _SINGLE.sub("", text)
     if "<!-- wp:" in text:  # block-editor content: already paragraphs
         return text
-    return wpautop(text)
+    return paragraphs(text)
