@@ -120,8 +120,9 @@ def app_from_env() -> LegibleApp:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importers import Report, import_paths
+    from .importers import import_paths
     from .ingest.command import import_web, is_export, is_web, options, write_json
+    from .intake import Report
     from .photos import Photos
     from .store import open_store
 

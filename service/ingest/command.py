@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SettingsInvalid
-from ..importers import Report, _Progress
+from ..importers import _Progress
+from ..intake import Report
 from ..photos import Photos
 from ..settings import Settings
 from ..store import Store
