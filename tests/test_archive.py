@@ -135,7 +135,7 @@ def test_a_store_goes_sqlite_to_postgresql_and_back_byte_for_byte(
     url = pg_cluster.database()
     try:
         assert main(["--db", url, "import", str(to_pg)]) == 0
-        assert "imported 3," in capsys.readouterr().out
+        assert "3 new," in capsys.readouterr().out
         assert everything(url) == original
         assert main(["--db", url, "export", "-o", str(from_pg)]) == 0
     finally:
@@ -143,7 +143,7 @@ def test_a_store_goes_sqlite_to_postgresql_and_back_byte_for_byte(
     last = str(tmp_path / "last.db")
     assert main(["--db", last, "import", str(from_pg)]) == 0
     out = capsys.readouterr().out
-    assert "imported 3, updated 0, unchanged 0, failed 0; stored 4 photos" in out
+    assert "3 new, 0 updated, 0 unchanged, 0 failed; stored 4 photos" in out
     assert "kept 1 widget bundles" in out
     assert everything(last) == original
     assert members(from_pg) == members(to_pg)  # the same archive, member for member
@@ -152,7 +152,7 @@ def test_a_store_goes_sqlite_to_postgresql_and_back_byte_for_byte(
     assert members(to_pg)[f"media/{digest}-1600.png"] == original["media"][digest][-1][2]
     # Restored again: nothing is written.
     assert main(["--db", last, "import", str(from_pg)]) == 0
-    assert "imported 0, updated 0, unchanged 3, failed 0\n" in capsys.readouterr().out
+    assert "0 new, 0 updated, 3 unchanged, 0 failed\n" in capsys.readouterr().out
 
 
 def test_an_archive_can_be_gzipped_piped_and_named_anything(
@@ -292,7 +292,7 @@ def test_a_restore_onto_a_running_site_purges_only_what_changed(
         capsys.readouterr()
         assert main(["--db", str(db), "import", str(archive)]) == 0
         out = capsys.readouterr().out
-        assert "imported 0, updated 1, unchanged 1, failed 0; stored 1 photos" in out
+        assert "0 new, 1 updated, 1 unchanged, 0 failed; stored 1 photos" in out
         tags = set().union(*cache.tags())
         restored = everything(str(db))
         # "mot" and anh.jpg were unchanged: not purged.

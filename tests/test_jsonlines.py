@@ -63,7 +63,7 @@ def test_a_bad_line_is_reported_by_its_number_and_the_others_are_imported(
     db = str(tmp_path / "t.db")
     assert main(["--db", db, "import", str(source)]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("imported 4, updated 0, unchanged 0, failed 3\n")
+    assert out.startswith("4 new, 0 updated, 0 unchanged, 3 failed\n")
     failed = [row.strip() for row in out.splitlines() if "FAILED" in row]
     assert failed == [
         f"FAILED {source} line 2: is not valid JSON: Expecting value at column 32",
@@ -73,7 +73,7 @@ def test_a_bad_line_is_reported_by_its_number_and_the_others_are_imported(
     assert slugs(db) == ["mot", "hai", "bon", "nam"]
     # Again: the good lines are unchanged, the bad ones still reported.
     assert main(["--db", db, "import", str(source)]) == 1
-    assert capsys.readouterr().out.startswith("imported 0, updated 0, unchanged 4, failed 3\n")
+    assert capsys.readouterr().out.startswith("0 new, 0 updated, 4 unchanged, 3 failed\n")
 
 
 def test_an_export_to_jsonl_imports_back_unchanged_with_its_photos_left_out(
@@ -88,7 +88,7 @@ def test_an_export_to_jsonl_imports_back_unchanged_with_its_photos_left_out(
     )
     db = str(tmp_path / "t.db")
     assert main(["--db", db, "import", str(folder)]) == 0  # a folder's .jsonl files too
-    assert "imported 2, updated 0, unchanged 0, failed 0; stored 1 photos" in (
+    assert "2 new, 0 updated, 0 unchanged, 0 failed; stored 1 photos" in (
         capsys.readouterr().out
     )
     dump = tmp_path / "all.jsonl"
@@ -98,7 +98,7 @@ def test_an_export_to_jsonl_imports_back_unchanged_with_its_photos_left_out(
     assert [json.loads(x)["slug"] for x in lines] == ["co-anh", "khong-anh"]
     assert 'src="/media/' in json.loads(lines[0])["body_html"]  # the stored photo's URL
     assert main(["--db", db, "import", str(dump)]) == 0
-    assert "imported 0, updated 0, unchanged 2, failed 0" in capsys.readouterr().out
+    assert "0 new, 0 updated, 2 unchanged, 0 failed" in capsys.readouterr().out
 
 
 def peak_kb(tmp_path: Path, db: str, source: Path, code: int) -> int:
@@ -111,7 +111,7 @@ def peak_kb(tmp_path: Path, db: str, source: Path, code: int) -> int:
     )
     assert done.returncode == code, done.stderr
     if code:
-        assert "failed 36" in done.stdout and "line 40: published" in done.stdout
+        assert "36 failed" in done.stdout and "line 40: published" in done.stdout
     return int(done.stdout.splitlines()[-1])
 
 
