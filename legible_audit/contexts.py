@@ -26,7 +26,15 @@ import contextlib
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Frame, Page, Route
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    CDPSession,
+    Frame,
+    Page,
+    Route,
+    ViewportSize,
+)
 from playwright.sync_api import Error as PlaywrightError
 
 from .options import Options, Viewport
@@ -34,6 +42,8 @@ from .options import Options, Viewport
 # What a fresh context of the audit emulates (new_context): a check's own
 # context options (registry `context`) override these for its load.
 MEDIA = {"color_scheme": "light", "forced_colors": "none", "reduced_motion": "no-preference"}
+# Run in each frame before the kept page leaves it: what lives as long as the tab.
+CLEAR_TAB = "() => { try { sessionStorage.clear(); } catch (e) {} window.name = ''; }"
 
 
 def origin_of(url: str) -> tuple[str, str]:
@@ -86,6 +96,7 @@ class Contexts:
         self._origins: set[str] = set()  # origins the kept page's frames have been on
         self._used = False  # the kept page has loaded something since its reset
         self._script: str | None = None  # the id of the load's init script (CDP)
+        self._media: dict[str, str] = {}  # what the kept page emulates
         self._url = ""  # the task's page: --header goes to its origin only
 
     def _headers_for(self, url: str) -> bool:
@@ -114,6 +125,7 @@ class Contexts:
         self._origins = set()
         self._used = False
         self._script = None
+        self._media = {}
 
     close = drop
 
@@ -140,9 +152,8 @@ class Contexts:
                     other.close()
             for frame in page.frames:  # session storage lives as long as the tab
                 with contextlib.suppress(PlaywrightError):
-                    frame.evaluate("() => { try { sessionStorage.clear(); } catch (e) {} }")
-            page.goto("about:blank")
-            page.evaluate("() => { window.name = ''; }")
+                    frame.evaluate(CLEAR_TAB)
+            page.goto("about:blank")  # the last document's unload runs before the clearing
             context.clear_cookies()
             for origin in sorted(self._origins):
                 cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
@@ -157,7 +168,12 @@ class Contexts:
         if init_script is not None:
             added = cdp.send("Page.addScriptToEvaluateOnNewDocument", {"source": init_script})
             self._script = str(added["identifier"])
-        page.set_viewport_size({"width": viewport.width, "height": viewport.height})
-        page.emulate_media(**{**MEDIA, **media})  # type: ignore[arg-type]
+        size: ViewportSize = {"width": viewport.width, "height": viewport.height}
+        if page.viewport_size != size:
+            page.set_viewport_size(size)
+        wanted = {**MEDIA, **media}
+        if wanted != self._media:
+            page.emulate_media(**wanted)  # type: ignore[arg-type]
+            self._media = wanted
         self._used = True
         return page
