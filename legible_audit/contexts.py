@@ -154,6 +154,7 @@ class Contexts:
                 with contextlib.suppress(PlaywrightError):
                     frame.evaluate(CLEAR_TAB)
             page.goto("about:blank")  # the last document's unload runs before the clearing
+            page.mouse.move(-1, -1)  # hovering nothing, as on a page never pointed at
             context.clear_cookies()
             for origin in sorted(self._origins):
                 cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})

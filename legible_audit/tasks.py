@@ -1,12 +1,15 @@
-"""One task in a worker's browser context (contexts.py: kept from task to task, and
-put back as a fresh one has it before every load): a url × variant cell (the checks that depend on
-theme and size), or a url × viewport page task (the keyboard, the skip link, forced
-colours and reduced motion, which the OS or the page decide, not the theme).
+"""One task: a url × variant cell (the checks that depend on theme and size), or a
+url × viewport page task (the keyboard, the skip link, forced colours and reduced
+motion, which the OS or the page decide, not the theme).
 
-Which checks a task runs, in which order and on which load (with which emulated
-media) comes from
-the registry (registry.py); each check's step below says how it is called. A check
-that breaks is that check's error on that task: the others still run."""
+Cells run in the worker's browser context and page, kept from cell to cell and put
+back as a fresh context has them before every load (contexts.py). A page task gets
+a context of its own, as every task did before, and its loads (one per set of
+emulated media its checks need) share that context's page.
+
+Which checks a task runs, in which order and on which load comes from the registry
+(registry.py); each check's step below says how it is called. A check that breaks
+is that check's error on that task: the others still run."""
 
 from __future__ import annotations
 
@@ -86,8 +89,13 @@ def run_task(contexts: Contexts, opts: Options, task: Task, shared: Shared) -> T
         result.error = f"not checked: {shared.failed[task.url]}"
         return result
 
+    # A page task (the Tab walk, the keyboard's own state) gets a context of its own,
+    # as before; its loads share that context's page. Cells share the worker's.
+    own = Contexts(contexts.browser, opts) if task.kind == "page" else None
+    used = own or contexts
+
     def page_in(init_script: str | None = None, **media: str) -> Page:
-        return contexts.page(task.url, task.variant.viewport, init_script, **media)
+        return used.page(task.url, task.variant.viewport, init_script, **media)
 
     run = Run(opts, task, result, Env(task.variant.level))
     try:
@@ -96,7 +104,7 @@ def run_task(contexts: Contexts, opts: Options, task: Task, shared: Shared) -> T
         else:
             _run_page(page_in, checks, run)
     except Exception as exc:  # the page did not load, or not in its variant: not checked
-        contexts.drop()  # a page that broke is not reused
+        used.drop()  # a page that broke is not reused
         what = "could not load" if isinstance(exc, PageFailed) else "could not check"
         known = (PageFailed, VariantFailed, PlaywrightError)
         why = _first_line(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
@@ -108,6 +116,8 @@ def run_task(contexts: Contexts, opts: Options, task: Task, shared: Shared) -> T
         if isinstance(exc, PageFailed):
             shared.failed.setdefault(task.url, result.error)
     finally:
+        if own is not None:
+            own.close()
         result.seconds = time.monotonic() - start
     return result
 
