@@ -1,23 +1,25 @@
-"""A worker's browser contexts and pages.
+"""A worker's browser context and page, kept from cell to cell.
 
 A fresh browser context per page load costs Chromium a renderer process: on a busy
 2-core machine that was most of a small page's task (new context, new page and
 close: 0.6-1.9 s, against 0.2 s for the load itself). So a worker keeps one
-context and one page and, before every load, puts them back as a fresh context
-has them: other pages (popups) closed, the last document left for about:blank,
-cookies, every origin's storage (local and session storage, IndexedDB, service
-workers, Cache Storage) and the HTTP cache cleared, the --cookie cookies set
-again, and the viewport and the emulated media (light colours, forced colours
-and reduced motion off unless the check asks) set for this load. Media features
-are emulated per page the way a context option emulates them (CDP
-Emulation.setEmulatedMedia), so a check sees the same page either way. Only the
-browser's history (which links show as :visited) survives, and no check reads
-it: styles are read with getComputedStyle, which never shows :visited colours.
+context and one page for its cells and, before every load, puts them back as a
+fresh context has them: other pages (popups) closed, the last document left for
+about:blank, the mouse pointing at nothing, cookies, every origin's storage
+(local and session storage, IndexedDB, service workers, Cache Storage) and the
+HTTP cache cleared, the --cookie cookies set again, and the viewport and the
+emulated media (light colours, forced colours and reduced motion off unless the
+check asks) set for this load. Media features are emulated per page the way a
+context option emulates them (CDP Emulation.setEmulatedMedia), so a check sees
+the same page either way. Only the browser's history (which links show as
+:visited) survives, and no check reads it: styles are read with getComputedStyle,
+which never shows :visited colours.
 
 A load's init script (the widget's saved choice, stored before the page's first
 script runs) is added for that load only (CDP Page.addScriptToEvaluateOnNewDocument,
 removed before the next). After a task that failed the context is closed: a page
-that broke is not reused.
+that broke is not reused. A page task (tasks.py) makes a `Contexts` of its own,
+closed when it ends: the Tab walk starts in a new context, as it always did.
 """
 
 from __future__ import annotations
