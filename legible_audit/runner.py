@@ -1,5 +1,6 @@
 """Running the tasks: `jobs` threads, each with its own Playwright and Chromium, taking
-tasks from one queue; every task gets fresh browser contexts. Ctrl-C stops handing
+tasks from one queue; each worker keeps one browser context and page (contexts.py), reset
+before every load. Ctrl-C stops handing
 out tasks, and the run returns what is done so the reports still get written."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from playwright.sync_api import sync_playwright
 
 from .browser import LAUNCH_ARGS, chromium_executable
+from .contexts import Contexts
 from .findings import TaskResult
 from .options import Options, Variant
 from .tasks import Shared, Task, run_task
@@ -67,15 +69,17 @@ def _worker(
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_executable(), args=LAUNCH_ARGS)
+            contexts = Contexts(browser, opts)
             try:
                 while not stop.is_set():
                     try:
                         task = tasks.get_nowait()
                     except queue.Empty:
                         break
-                    results.put(run_task(browser, opts, task, shared))
+                    results.put(run_task(contexts, opts, task, shared))
             finally:
                 with contextlib.suppress(Exception):  # Ctrl-C may have ended Chromium already
+                    contexts.close()
                     browser.close()
     except BaseException as exc:  # reported to the main thread: exit code 2
         results.put(BrowserFailed(_first_line(exc)))

@@ -1,31 +1,35 @@
-"""One task in fresh browser contexts: a url × variant cell (the checks that depend on
-theme and size), or a url × viewport page task (the keyboard, the skip link, forced
-colours and reduced motion, which the OS or the page decide, not the theme).
+"""One task: a url × variant cell (the checks that depend on theme and size), or a
+url × viewport page task (the keyboard, the skip link, forced colours and reduced
+motion, which the OS or the page decide, not the theme).
 
-Which checks a task runs, in which order and in which browser context comes from
-the registry (registry.py); each check's step below says how it is called. A check
-that breaks is that check's error on that task: the others still run."""
+Cells run in the worker's browser context and page, kept from cell to cell and put
+back as a fresh context has them before every load (contexts.py). A page task gets
+a context of its own, as every task did before, and its loads (one per set of
+emulated media its checks need) share that context's page.
+
+Which checks a task runs, in which order and on which load comes from the registry
+(registry.py); each check's step below says how it is called. A check that breaks
+is that check's error on that task: the others still run."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, BrowserContext, Page, Route
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
 
 from .cell import STEPS, Env
+from .contexts import Contexts
 from .findings import Finding, TaskResult, check_outcomes, findings_from
 from .options import Options, Variant
 from .problem import ERROR, REVIEW, Problem, criteria_from_tags
 from .registry import CELL, PAGE, Check, audited
 from .scripts import script
-from .variants import PageFailed, load, open_variant, seed_widget
+from .variants import PageFailed, load, open_variant, seed_script
 
 SHOTS_PER_PAGE = 12
 SHOT_MAX = (800, 600)  # CSS px: a finding's element, cropped to this
@@ -58,37 +62,6 @@ class VariantFailed(Exception):
         self.problems = problems
 
 
-def new_context(browser: Browser, opts: Options, task: Task, **extra: Any) -> BrowserContext:
-    vp = task.variant.viewport
-    args: dict[str, Any] = {
-        "viewport": {"width": vp.width, "height": vp.height},
-        # Contrast is checked in the page's own colours: a light OS, no forced colours.
-        "color_scheme": "light",
-        "forced_colors": "none",
-        # An injected widget must run whatever the host's CSP says.
-        "bypass_csp": opts.widget == "inject",
-    }
-    context = browser.new_context(**{**args, **extra})
-    context.set_default_timeout(opts.timeout * 1000)
-    if opts.headers:
-        # Only to the audited page's origin: a login token must not reach a CDN or tracker.
-        origin = _origin(task.url)
-        headers = dict(opts.headers)
-
-        def add_headers(route: Route) -> None:
-            route.continue_(headers={**route.request.headers, **headers})
-
-        context.route(lambda url: _origin(url) == origin, add_headers)
-    if opts.cookies:
-        context.add_cookies([{"name": n, "value": v, "url": task.url} for n, v in opts.cookies])
-    return context
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return (parts.scheme, parts.netloc)
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -108,18 +81,21 @@ def checks_for(kind: str, opts: Options) -> tuple[Check, ...]:
     return audited(CELL if kind == "cell" else PAGE, opts.checks)
 
 
-def run_task(browser: Browser, opts: Options, task: Task, shared: Shared) -> TaskResult:
+def run_task(contexts: Contexts, opts: Options, task: Task, shared: Shared) -> TaskResult:
     start = time.monotonic()
     checks = checks_for(task.kind, opts)
     result = TaskResult(task.url, task.label, task.variant.theme, tuple(c.id for c in checks))
     if task.url in shared.failed:  # reported once, by the task that found it
         result.error = f"not checked: {shared.failed[task.url]}"
         return result
-    contexts: list[BrowserContext] = []
 
-    def page_in(**extra: Any) -> Page:
-        contexts.append(new_context(browser, opts, task, **extra))
-        return contexts[-1].new_page()
+    # A page task (the Tab walk, the keyboard's own state) gets a context of its own,
+    # as before; its loads share that context's page. Cells share the worker's.
+    own = Contexts(contexts.browser, opts) if task.kind == "page" else None
+    used = own or contexts
+
+    def page_in(init_script: str | None = None, **media: str) -> Page:
+        return used.page(task.url, task.variant.viewport, init_script, **media)
 
     run = Run(opts, task, result, Env(task.variant.level))
     try:
@@ -128,6 +104,7 @@ def run_task(browser: Browser, opts: Options, task: Task, shared: Shared) -> Tas
         else:
             _run_page(page_in, checks, run)
     except Exception as exc:  # the page did not load, or not in its variant: not checked
+        used.drop()  # a page that broke is not reused
         what = "could not load" if isinstance(exc, PageFailed) else "could not check"
         known = (PageFailed, VariantFailed, PlaywrightError)
         why = _first_line(exc) if isinstance(exc, known) else f"{type(exc).__name__}: {exc}"
@@ -139,9 +116,8 @@ def run_task(browser: Browser, opts: Options, task: Task, shared: Shared) -> Tas
         if isinstance(exc, PageFailed):
             shared.failed.setdefault(task.url, result.error)
     finally:
-        for context in contexts:
-            with contextlib.suppress(PlaywrightError):
-                context.close()
+        if own is not None:
+            own.close()
         result.seconds = time.monotonic() - start
     return result
 
@@ -235,9 +211,10 @@ def _run_cell(
     page_in: Callable[..., Page], checks: tuple[Check, ...], run: Run, legible: set[str]
 ) -> None:
     opts, task = run.opts, run.task
-    page = page_in()
     if task.variant.theme is not None and opts.widget != "off":
-        seed_widget(page.context, task.variant)
+        page = page_in(seed_script(task.variant))
+    else:
+        page = page_in()
     opened = open_variant(page, task.url, task.variant, opts.widget, opts.widget_origin, legible)
     if opened:
         raise VariantFailed(opened)
@@ -251,15 +228,16 @@ def _open_as_is(page: Page, opts: Options, url: str) -> None:
 
 
 def _run_page(page_in: Callable[..., Page], checks: tuple[Check, ...], run: Run) -> None:
-    """The page as it is: one fresh page per browser context the checks need, in the
-    registry's order (the keyboard and the skip link share one)."""
+    """The page as it is: one fresh load per set of context options the checks need
+    (emulated media), in the registry's order (the keyboard and the skip link share
+    one)."""
     applies: dict[str, bool] = {}
     i = 0
     while i < len(checks):
         group = [checks[i]]
         while i + len(group) < len(checks) and checks[i + len(group)].context == group[0].context:
             group.append(checks[i + len(group)])
-        page = page_in(**dict(group[0].context))
+        page = page_in(None, **dict(group[0].context))
         _open_as_is(page, run.opts, run.task.url)
         applies |= _run_steps(page, tuple(group), run)
         i += len(group)

@@ -13,7 +13,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import Page
 
 from .findings import LOAD
 from .options import Variant
@@ -43,10 +43,10 @@ def legible_url(url: str, variant: Variant) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def seed_widget(context: BrowserContext, variant: Variant) -> None:
-    """Store the variant as the widget's saved choice in every page of `context`."""
+def seed_script(variant: Variant) -> str:
+    """The init script that stores the variant as the widget's saved choice."""
     saved = json.dumps({"t": variant.theme, "s": variant.size, "p": variant.spacing})
-    context.add_init_script(
+    return (
         f"try {{ localStorage.setItem({json.dumps(WIDGET_STORAGE_KEY)}, {json.dumps(saved)}); }}"
         " catch (e) {}"
     )
