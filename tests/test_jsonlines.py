@@ -88,9 +88,7 @@ def test_an_export_to_jsonl_imports_back_unchanged_with_its_photos_left_out(
     )
     db = str(tmp_path / "t.db")
     assert main(["--db", db, "import", str(folder)]) == 0  # a folder's .jsonl files too
-    assert "2 new, 0 updated, 0 unchanged, 0 failed; stored 1 photos" in (
-        capsys.readouterr().out
-    )
+    assert "2 new, 0 updated, 0 unchanged, 0 failed; stored 1 photos" in (capsys.readouterr().out)
     dump = tmp_path / "all.jsonl"
     assert main(["--db", db, "export", "-o", str(dump)]) == 0
     assert "exported 2 articles (not its 1 photos: use an archive" in capsys.readouterr().err
