@@ -340,3 +340,19 @@ def test_dry_run_with_files_is_a_usage_error(
     (tmp_path / "a.json").write_text("[]", encoding="utf-8")
     assert main(["--db", db, "import", "--dry-run", str(tmp_path / "a.json")]) == 2
     assert "--dry-run and --prune are for URLs" in capsys.readouterr().err
+
+
+def test_the_web_import_runs_inside_a_thread_that_already_runs_a_loop() -> None:
+    """`legible import` called from async code (a notebook, or a test session holding
+    Playwright's sync API) runs its loop on a thread of its own instead of failing."""
+    import asyncio
+
+    from service.ingest import command
+
+    async def outcomes() -> list:  # type: ignore[type-arg]
+        return ["done"]
+
+    async def caller() -> list:  # type: ignore[type-arg]
+        return command._run(outcomes())
+
+    assert asyncio.run(caller()) == ["done"]

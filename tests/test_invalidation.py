@@ -114,7 +114,7 @@ def test_legible_import_shows_on_every_replica_within_a_second(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "updated 1" in done.stdout
+    assert "1 updated" in done.stdout
     for client in (a, b):
         check = lambda body, _: "<h1>Nhập từ dòng lệnh</h1>" in body  # noqa: E731
         assert seen_within(client, ARTICLE, check) < WITHIN

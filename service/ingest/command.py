@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import logging
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,7 @@ def import_web(
     `report`."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise here
     bar = _Progress(0, sys.stderr, "pages")
-    outcomes = asyncio.run(
+    outcomes = _run(
         sync(
             store,
             photos,
@@ -80,6 +82,18 @@ def import_web(
     bar.done()
     add_outcomes(report, outcomes)
     return outcomes
+
+
+def _run(work: Coroutine[Any, Any, list[Outcome]]) -> list[Outcome]:
+    """`asyncio.run`, or on a thread of its own when this thread already runs a loop
+    (the import called from async code, a notebook, or a test session holding
+    Playwright's sync API): the store opens a connection per thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="legible-import") as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def add_outcomes(report: Report, outcomes: list[Outcome]) -> None:
