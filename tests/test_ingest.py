@@ -346,6 +346,7 @@ def test_the_web_import_runs_inside_a_thread_that_already_runs_a_loop() -> None:
     """`legible import` called from async code (a notebook, or a test session holding
     Playwright's sync API) runs its loop on a thread of its own instead of failing."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from service.ingest import command
 
@@ -355,4 +356,5 @@ def test_the_web_import_runs_inside_a_thread_that_already_runs_a_loop() -> None:
     async def caller() -> list:  # type: ignore[type-arg]
         return command._run(outcomes())
 
-    assert asyncio.run(caller()) == ["done"]
+    with ThreadPoolExecutor(1) as pool:  # a thread with no loop yet, whatever this one holds
+        assert pool.submit(asyncio.run, caller()).result() == ["done"]

@@ -10,7 +10,6 @@ whole import: feed and sitemap parsing, the pipeline, the report.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import time
 import tracemalloc
@@ -22,6 +21,7 @@ from typing import Any
 import httpcore
 import pytest
 
+from service.ingest import command
 from service.ingest.sync import Options, sync
 from service.photos import Photos
 from service.store import open_store
@@ -157,7 +157,8 @@ def test_each_hostile_item_fails_alone_and_the_run_goes_on(site: Site, tmp_path:
     tracemalloc.start()
     started = time.monotonic()
     try:
-        outcomes = asyncio.run(sync(store, photos, [site.url(s) for s in sources], options))
+        # as `legible import` runs it (a loop of its own, whatever this thread runs)
+        outcomes = command._run(sync(store, photos, [site.url(s) for s in sources], options))
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
