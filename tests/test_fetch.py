@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import brotli
-import httpcore
 import pytest
 
 from service.errors import (
@@ -39,8 +38,9 @@ from service.ingest.fetch import Fetcher
 from service.ingest.guard import address_problem, as_ip
 from service.version import __version__
 from tests.support import aio
+from tests.support.jail import PUBLIC
+from tests.support.jail import jail as jailed
 
-PUBLIC = "93.184.215.14"
 Writer = asyncio.StreamWriter
 Handler = Callable[[Writer, dict[str, str]], Awaitable[None]]
 MB = 1_000_000
@@ -49,19 +49,7 @@ MB = 1_000_000
 @pytest.fixture(autouse=True)
 def jail(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every address a connection was attempted to; nothing but loopback is reached."""
-    attempts: list[str] = []
-    real = httpcore.AnyIOBackend.connect_tcp
-
-    async def connect(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        attempts.append(host)
-        if host == PUBLIC:
-            host = "127.0.0.1"
-        elif host not in ("127.0.0.1", "::1"):
-            raise AssertionError(f"a test tried to connect to {host}")
-        return await real(self, host, port, *args, **kwargs)
-
-    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", connect)
-    return attempts
+    return jailed(monkeypatch, loopback=True)
 
 
 def resolver(table: dict[str, list[list[str]] | list[str]], calls: list[str]) -> Any:

@@ -18,16 +18,16 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import httpcore
 import pytest
 
 from service.ingest import command
 from service.ingest.sync import Options, sync
 from service.photos import Photos
 from service.store import open_store
+from tests.support.jail import PUBLIC
+from tests.support.jail import jail as jailed
 from tests.support.portal_site import Page, Site, portal_page, serve
 
-PUBLIC = "93.184.215.14"
 MB = 1_000_000
 BOMB = (
     b"<!DOCTYPE x ["
@@ -42,17 +42,7 @@ BOMB = (
 
 @pytest.fixture(autouse=True)
 def jail(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    attempts: list[str] = []
-    real = httpcore.AnyIOBackend.connect_tcp
-
-    async def connect(self: Any, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        attempts.append(host)
-        if host != PUBLIC:
-            raise AssertionError(f"a test tried to connect to {host}")
-        return await real(self, "127.0.0.1", port, *args, **kwargs)
-
-    monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", connect)
-    return attempts
+    return jailed(monkeypatch)
 
 
 async def resolve(host: str, port: int) -> list[str]:
